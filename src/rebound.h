@@ -1,0 +1,35 @@
+/*
+ * rebound.h
+ *	  Declarations shared by rebound's PostgreSQL glue.
+ */
+#ifndef REBOUND_H
+#define REBOUND_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+/*
+ * Input functions report malformed text as soft errors where the server
+ * supports them (PostgreSQL 16+, pg_input_is_valid()), as plain errors
+ * before that.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#define RB_INPUT_ERROR(fcinfo, ...) \
+	ereturn((fcinfo)->context, (Datum) 0, __VA_ARGS__)
+#else
+#define RB_INPUT_ERROR(fcinfo, ...) \
+	do { ereport(ERROR, __VA_ARGS__); pg_unreachable(); } while (0)
+#endif
+
+/*
+ * The value to quote in an error message: the whole text, or its first
+ * RB_QUOTE_MAX bytes (cut on a character boundary) and "...".
+ */
+#define RB_QUOTE_MAX 200
+extern char *rb_quote_text(text *t);
+
+/* Text in the server's encoding as UTF-8 bytes (not NUL-terminated). */
+extern char *rb_text_to_utf8(text *t, size_t *len);
+
+#endif							/* REBOUND_H */

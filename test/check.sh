@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test/check.sh — every test of rebound, from a fresh Debian 12 machine.
+#
+#   bash test/check.sh
+#
+# Installs what is missing (apt-get), builds, starts a throwaway cluster (or
+# uses the server named by PGHOST/PGPORT), then runs pg_regress, the pgTAP
+# suites, the core unit tests under ASan/UBSan, and the fuzzers (when clang
+# is there).  Exits non-zero when anything fails.
+#
+# FUZZ_SECONDS (default 60) bounds each fuzzer; 0 skips them.
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+cd "$REBOUND_ROOT"
+
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+passed=0
+failed=0
+failures=()
+
+step() {
+	local name=$1
+	shift
+	say "$name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+	fi
+}
+
+run_regress() {
+	rm -f regression.diffs
+	if make -s PG_CONFIG="$PG_CONFIG" installcheck; then
+		return 0
+	fi
+	[ -f regression.diffs ] && cat regression.diffs
+	return 1
+}
+
+run_pgtap() {
+	local exts=(pgtap rebound)
+	[ "${REBOUND_HAVE_CRON:-0}" = 1 ] && exts=(pgtap pg_cron rebound)
+	fresh_database rebound_test "${exts[@]}"
+	PGDATABASE=rebound_test pg_prove --ext .sql -r test/pgtap
+}
+
+run_unit() {
+	make -s unit && prove test/unit/bin/*
+}
+
+run_fuzzers() {
+	make -s fuzzers || return 1
+	local bin name corpus rc=0
+	for bin in test/fuzz/bin/fuzz_*; do
+		name=$(basename "$bin")
+		corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
+		[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
+		echo "$name: ${FUZZ_SECONDS}s"
+		if ! "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
+			tail -n 60 "$corpus.log"
+			rc=1
+		else
+			grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$corpus.log" | sed "s/^/  /"
+		fi
+		rm -rf "$corpus" "$corpus.log"
+	done
+	return $rc
+}
+
+setup_all
+step "pg_regress" run_regress
+step "pgTAP suites" run_pgtap
+step "core unit tests (ASan, UBSan)" run_unit
+if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
+	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers
+fi
+
+echo
+if [ "$failed" -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "test steps: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
