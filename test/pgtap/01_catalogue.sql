@@ -1,7 +1,7 @@
 -- Catalogue objects of the foundation: types, operators, operator classes,
 -- and the labels of every function.
 BEGIN;
-SELECT plan(42);
+SELECT plan(43);
 
 SELECT has_schema('rebound');
 SELECT has_type('rebound', 'smtp_status', 'smtp_status exists');
@@ -21,6 +21,12 @@ SELECT set_eq(
 	      'systemerror', 'systemfull', 'toomanyconn', 'undefined', 'userunknown',
 	      'vacation', 'virusdetected', 'ratelimited', 'emailtoolarge'],
 	'reason holds every Sisimai reason');
+
+-- the enum's labels are sorted, the order src/core/reason.h relies on
+SELECT is(
+	(SELECT array_agg(e ORDER BY e)::text[] FROM unnest(enum_range(NULL::rebound.reason)) e),
+	(SELECT array_agg(e::text ORDER BY e::text COLLATE "C") FROM unnest(enum_range(NULL::rebound.reason)) e),
+	'reason labels are in sorted order, as src/core/reason.h numbers them');
 
 -- smtp_status is fixed-size and passed by value
 SELECT results_eq(
