@@ -142,7 +142,6 @@ typedef struct scan_ctx
 {
 	rb_phrase_hit_fn hit;
 	void	   *arg;
-	size_t		base;			/* normalized offset of the chunk */
 } scan_ctx;
 
 static int
@@ -192,7 +191,6 @@ rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
 		return;
 	ctx.hit = hit;
 	ctx.arg = arg;
-	ctx.base = 0;
 
 	if (len <= UINT_MAX && !needs_normalizing(text, len))
 	{
@@ -228,7 +226,6 @@ rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
 		{
 			/* only reached when streaming: n <= len otherwise */
 			hs_scan_stream(m.stream, buf, (unsigned) n, 0, m.scratch, on_match, &ctx);
-			ctx.base += n;
 			n = 0;
 		}
 	}

@@ -65,7 +65,11 @@ typedef void (*rb_phrase_hit_fn) (const rb_phrase *p, size_t end, void *arg);
  */
 extern bool rb_phrase_init(void);
 
-/* Report every table phrase found in text[0..len). */
+/*
+ * Report every table phrase found in text[0..len).  Uses per-process
+ * buffers and Vectorscan scratch space: one scan at a time (PostgreSQL
+ * backends are single-threaded).
+ */
 extern void rb_phrase_scan(const char *text, size_t len,
 						   rb_phrase_hit_fn hit, void *arg);
 

@@ -130,6 +130,27 @@ main(void)
 		ok(v.reason == RB_REASON_UNDEFINED, "NULL text");
 	}
 
+	/* Streamed in chunks: a phrase across the 16 kB chunk boundary */
+	{
+		size_t		n = 48 * 1024;
+		char	   *big = malloc(n + 1);
+		rb_verdict	v;
+
+		memset(big, 'a', n);
+		big[n] = '\0';
+		big[16380] = '\n';
+		memcpy(big + 16381, "mailbox  full", 13);
+		memset(big + 16394, ' ', 1);
+		v = classify(big);
+		ok(v.reason == RB_REASON_MAILBOX_FULL, "a phrase across the chunks of a long text");
+		/* the same with plain spacing: scanned in place */
+		memset(big, 'a', n);
+		memcpy(big + 30000, " mailbox full ", 14);
+		v = classify(big);
+		ok(v.reason == RB_REASON_MAILBOX_FULL, "a phrase deep in a long text without line breaks");
+		free(big);
+	}
+
 	/* A big text of arbitrary bytes */
 	{
 		size_t		n = 4 << 20;
