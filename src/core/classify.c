@@ -166,7 +166,7 @@ status_reason(rb_status st, bool *specific)
 		case 7028:				/* mail flood detected */
 			*specific = true;
 			return RB_REASON_SPAM_DETECTED;
-		case 7030:				/* RFC 9367?: STARTTLS required */
+		case 7030:				/* STARTTLS failed (Sisimai's mapping) */
 			*specific = true;
 			return RB_REASON_FAILED_STARTTLS;
 		default:
