@@ -846,7 +846,7 @@ const rb_phrase rb_phrase_table[] = {
 	{"command failed:", R(MAILER_ERROR), STRONG, 0, "generic"},
 	{"command died with status", R(MAILER_ERROR), PROV, 0, "Postfix (pipe)"},
 	{"command output:", R(MAILER_ERROR), STRONG, 0, "Exim (pipe)"},
-	{"x-unix;", R(MAILER_ERROR), PROV, 0, "Postfix, Sendmail (local delivery)"},
+	{"x-unix;", R(MAILER_ERROR), WEAK, 0, "Postfix, Sendmail (local delivery)"},
 
 	/* ---- syntax_error ---- */
 	{"improper sequence of commands", R(SYNTAX_ERROR), PROV, 0, "RFC 5321 503 text"},

@@ -90,6 +90,9 @@ main(void)
 	/* Phrases across the lines of a multi-line reply */
 	check("550-5.1.1 The email account that you tried to reach does not\r\n550-5.1.1 exist. Please try", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
 	check("MAILBOX\n\n\t  FULL", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
+	/* ... and across the prefixes of a reply unfolded into one line */
+	check("550-5.7.1 [192.0.2.1 13] Messages with multiple 550-5.7.1 addresses in From: header are not accepted.", RB_REASON_NOT_COMPLIANT_RFC, RB_SEVERITY_SOFT, false);
+	check("smtp; 550-5.1.1 The email account that you tried to reach does 550 5.1.1 not exist.", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
 
 	/* Precedence */
 	check("550 5.1.1 Not enough disk space", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
