@@ -15,6 +15,7 @@ INSERT INTO sample (origin, diagnostic) VALUES
 	('qmail', 'Sorry, no mailbox here by that name. (#5.1.1)'),
 	('Postfix', 'host mx.example.fr[192.0.2.1] said: 550 5.1.1 <a@example.fr>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)'),
 	('French', '550 Utilisateur inconnu'),
+	('French, typographic apostrophe', '550 Cette adresse n’existe pas'),
 	('status only', '550 5.1.1 <a@example.org>'),
 	('4xx reply, user unknown', '450 4.1.1 <a@example.org>: Recipient address rejected: User unknown in virtual alias table'),
 	-- filtered
