@@ -516,6 +516,8 @@ const rb_phrase rb_phrase_table[] = {
 	{"client host blocked for spamming issues", R(BLOCKED), PROV, 0, "Orange/Wanadoo (OFR_102)"},
 	{"ont ete bloques par nos services", R(BLOCKED), PROV, 0, "La Poste"},
 	{"ont été bloqués par nos services", R(BLOCKED), PROV, 0, "La Poste"},
+	{"abus detecte", R(BLOCKED), PROV, 0, "SFR (GU_EIB)"},
+	{"abus détecté", R(BLOCKED), PROV, 0, "SFR (GU_EIB)"},
 	{"rbl reject", R(BLOCKED), PROV, 0, "GoDaddy"},
 	{"_101", R(BLOCKED), STRONG, 0, "La Poste error code 101"},
 	{"_102", R(BLOCKED), STRONG, 0, "Orange/Wanadoo, La Poste error code 102"},
