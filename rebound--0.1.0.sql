@@ -695,6 +695,7 @@ FROM (VALUES
 	('google', 'cidr', '173.194.0.0/16'),
 	('google', 'cidr', '209.85.128.0/17'),
 	('google', 'cidr', '216.58.192.0/19'),
+	('google', 'cidr', '216.239.32.0/19'),
 	('google', 'cidr', '2404:6800::/32'),
 	('google', 'cidr', '2607:f8b0::/32'),
 	('google', 'cidr', '2800:3f0::/32'),
@@ -1119,3 +1120,173 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'every domain that depended on a provider during an interval: (domain, layer, host, the part of the interval it held)';
+
+-- Real DNS from the server (src/dns.c): rebound.dns_servers,
+-- rebound.dns_timeout and rebound.dns_concurrency set where and how.
+-- Network access: not granted to PUBLIC.
+CREATE FUNCTION @extschema@.dns_lookup(names pg_catalog.text[])
+	RETURNS TABLE (name pg_catalog.text, kind pg_catalog.text, status pg_catalog.text,
+				   hosts pg_catalog.text[], addrs pg_catalog.inet[],
+				   at pg_catalog.timestamptz)
+	AS 'MODULE_PATHNAME', 'rebound_dns_lookup'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.dns_lookup(pg_catalog.text[]) IS
+	'queries MX and NS of domains and A/AAAA of their hosts, concurrently; returns what was seen without recording it';
+
+-- Turn lookups into observations: failures are not observations.
+CREATE FUNCTION @extschema@.record_lookup(name pg_catalog.text, kind pg_catalog.text,
+										  status pg_catalog.text, hosts pg_catalog.text[],
+										  addrs pg_catalog.inet[], at pg_catalog.timestamptz)
+	RETURNS boolean
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
+		RETURN false;
+	END IF;
+	IF kind = 'addr' THEN
+		PERFORM @extschema@.observe_host(name, addrs, at);
+	ELSE
+		PERFORM @extschema@.observe_domain(name, kind, hosts, at);
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_lookup(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.inet[], pg_catalog.timestamptz) IS
+	'records one row of dns_lookup() as an observation, unless the lookup failed; true when recorded';
+
+CREATE FUNCTION @extschema@.resolve_domain(domain pg_catalog.text)
+	RETURNS TABLE (name pg_catalog.text, kind pg_catalog.text, status pg_catalog.text,
+				   hosts pg_catalog.text[], addrs pg_catalog.inet[], recorded boolean)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+	mx_status text;
+	ns_status text;
+BEGIN
+	FOR r IN SELECT * FROM @extschema@.dns_lookup(ARRAY[domain]) l ORDER BY l.kind <> 'mx', l.kind <> 'ns', l.name LOOP
+		name := r.name;
+		kind := r.kind;
+		status := r.status;
+		hosts := r.hosts;
+		addrs := r.addrs;
+		recorded := @extschema@.record_lookup(r.name, r.kind, r.status, r.hosts, r.addrs, r.at);
+		IF r.kind = 'mx' THEN
+			mx_status := r.status;
+		ELSIF r.kind = 'ns' THEN
+			ns_status := r.status;
+			PERFORM @extschema@.note_lookup(r.name, mx_status, ns_status);
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.resolve_domain(pg_catalog.text) IS
+	'looks a domain up in DNS now (MX, NS, their addresses), records what was observed, and returns every lookup with its status';
+
+-- domain_lookup bookkeeping: the worse of the two statuses.
+CREATE FUNCTION @extschema@.note_lookup(domain pg_catalog.text, mx_status pg_catalog.text,
+										ns_status pg_catalog.text)
+	RETURNS void
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
+	SELECT $1, pg_catalog.clock_timestamp(), s.status,
+		   CASE WHEN s.status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN 0 ELSE 1 END
+	FROM (SELECT CASE WHEN $2 NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN $2
+					  WHEN $3 NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN $3
+					  WHEN $2 = 'nxdomain' THEN 'nxdomain'
+					  ELSE 'ok' END) AS s (status)
+	ON CONFLICT (domain) DO UPDATE
+	SET looked_up_at = excluded.looked_up_at, status = excluded.status,
+		failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END
+$$;
+COMMENT ON FUNCTION @extschema@.note_lookup(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+	'notes in domain_lookup when a domain was looked up and how it went';
+
+CREATE FUNCTION @extschema@.refresh_domains(max_domains pg_catalog.int4 DEFAULT 1000)
+	RETURNS TABLE (domains pg_catalog.int4, observed pg_catalog.int4, nxdomain pg_catalog.int4,
+				   servfail pg_catalog.int4, timeout pg_catalog.int4, refused pg_catalog.int4,
+				   other_failures pg_catalog.int4)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	batch text[];
+	r record;
+	ledger text := '';
+BEGIN
+	IF max_domains IS NULL OR max_domains < 0 THEN
+		RAISE EXCEPTION 'invalid max_domains: %', max_domains
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'The number of domains to refresh is zero or more.';
+	END IF;
+	-- the domains of the ledger (when the ledger exists) and of the
+	-- history, never looked up first, then the longest ago
+	IF to_regclass('@extschema@.bounce') IS NOT NULL THEN
+		ledger := 'UNION SELECT b.domain FROM @extschema@.bounce b WHERE b.domain IS NOT NULL ';
+	END IF;
+	EXECUTE format(
+		'SELECT ARRAY(SELECT c.domain FROM (SELECT DISTINCT h.domain FROM @extschema@.domain_host h %s) c '
+		'LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain '
+		'ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT $1)', ledger)
+	INTO batch USING max_domains;
+
+	domains := coalesce(array_length(batch, 1), 0);
+	observed := 0; nxdomain := 0; servfail := 0; timeout := 0; refused := 0; other_failures := 0;
+	IF domains = 0 THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_result (
+		name text, kind text, status text, hosts text[], addrs inet[], at timestamptz
+	) ON COMMIT DROP;
+	TRUNCATE rebound_refresh_result;
+	INSERT INTO rebound_refresh_result SELECT * FROM @extschema@.dns_lookup(batch);
+
+	FOR r IN SELECT * FROM rebound_refresh_result ORDER BY kind = 'addr', name, kind LOOP
+		PERFORM @extschema@.record_lookup(r.name, r.kind, r.status, r.hosts, r.addrs, r.at);
+	END LOOP;
+	-- one line per domain in domain_lookup, counts by outcome
+	FOR r IN
+		SELECT m.name, m.status AS mx_status, n.status AS ns_status
+		FROM rebound_refresh_result m
+		JOIN rebound_refresh_result n ON n.name = m.name AND n.kind = 'ns'
+		WHERE m.kind = 'mx'
+	LOOP
+		PERFORM @extschema@.note_lookup(r.name, r.mx_status, r.ns_status);
+		IF r.mx_status IN ('ok', 'nodata', 'nxdomain', 'null_mx')
+		   AND r.ns_status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
+			observed := observed + 1;
+			IF r.mx_status = 'nxdomain' THEN
+				nxdomain := nxdomain + 1;
+			END IF;
+		ELSIF 'servfail' IN (r.mx_status, r.ns_status) THEN
+			servfail := servfail + 1;
+		ELSIF 'timeout' IN (r.mx_status, r.ns_status) THEN
+			timeout := timeout + 1;
+		ELSIF 'refused' IN (r.mx_status, r.ns_status) THEN
+			refused := refused + 1;
+		ELSE
+			other_failures := other_failures + 1;
+		END IF;
+	END LOOP;
+	DROP TABLE rebound_refresh_result;
+	IF servfail + timeout + refused + other_failures > 0 THEN
+		RAISE NOTICE 'rebound.refresh_domains: % of % domains not observed (SERVFAIL %, timeout %, refused %, other %)',
+			servfail + timeout + refused + other_failures, domains, servfail, timeout, refused, other_failures;
+	END IF;
+	RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_domains(pg_catalog.int4) IS
+	'looks up the domains of the ledger and of the history not looked up for the longest time, concurrently, and records what was observed';
+
+REVOKE ALL ON FUNCTION @extschema@.dns_lookup(pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.resolve_domain(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.refresh_domains(pg_catalog.int4) FROM PUBLIC;
