@@ -821,27 +821,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.domain_lookup', '');
 -- a zone file; an empty set is recorded as the one host ''.
 CREATE FUNCTION @extschema@.observed_hosts(role pg_catalog.text, hosts pg_catalog.text[])
 	RETURNS TABLE (host pg_catalog.text, preference pg_catalog.int4)
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-	WITH parsed AS (
-		SELECT CASE WHEN m IS NULL THEN e ELSE m[2] END AS raw,
-			   CASE WHEN $1 = 'mx' THEN m[1]::int4 END AS preference
-		FROM unnest($2) AS u (e0),
-			 LATERAL (SELECT btrim(u.e0)) AS t (e),
-			 LATERAL (SELECT regexp_match(t.e, '^([0-9]{1,5})\s+(\S+)$')) AS r (m)
-		WHERE t.e <> ''
-	), named AS (
-		SELECT DISTINCT ON (n.host) n.host, p.preference
-		FROM parsed p,
-			 LATERAL (SELECT CASE WHEN p.raw = '.' THEN '.'
-							 ELSE @extschema@.normalize_domain(p.raw) END) AS n (host)
-		ORDER BY n.host, p.preference NULLS LAST
-	)
-	SELECT named.host, named.preference FROM named
-	UNION ALL
-	SELECT '', NULL WHERE NOT EXISTS (SELECT FROM named)
-$$;
+	AS 'MODULE_PATHNAME', 'rebound_observed_hosts'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.observed_hosts(pg_catalog.text, pg_catalog.text[]) IS
 	'the host set an observation of a domain records: normalized names, MX preferences, '''' for none';
 
@@ -857,6 +838,11 @@ DECLARE
 	r text := observe_domain.role;
 	t timestamptz := observe_domain.at;
 	hs text[];
+	ps int4[];
+	cur_hosts text[];
+	cur_open boolean;
+	later bigint;
+	total bigint;
 	nxt timestamptz;
 	is_first boolean;
 	prev record;
@@ -883,9 +869,46 @@ BEGIN
 				DETAIL = 'An observation happens at a finite time.';
 	END IF;
 	d := @extschema@.normalize_domain(observe_domain.domain);
-	PERFORM pg_advisory_xact_lock(hashtext('rebound.domain_host'), hashtext(d || ' ' || r));
+	-- Writers of one domain's role take turns.  The lock is one of 64 per
+	-- table, not one per domain: a refresh of many domains in one
+	-- transaction holds at most 64 locks, whatever its size.
+	PERFORM pg_advisory_xact_lock(hashtext('rebound.domain_host'), hashtext(d || ' ' || r) & 63);
 
-	SELECT array_agg(o.host) INTO hs FROM @extschema@.observed_hosts(r, hosts) o;
+	SELECT array_agg(o.host ORDER BY o.host), array_agg(o.preference ORDER BY o.host)
+	INTO hs, ps FROM @extschema@.observed_hosts(r, hosts) o;
+
+	-- The common cases in a few statements: a domain seen for the first
+	-- time, and an observation in time order (nothing known after t).
+	SELECT array_agg(h.host ORDER BY h.host) FILTER (WHERE h.observed @> t),
+		   coalesce(bool_and(upper_inf(h.observed)) FILTER (WHERE h.observed @> t), false),
+		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
+							OR h.first_seen > t OR h.last_seen > t),
+		   count(*)
+	INTO cur_hosts, cur_open, later, total
+	FROM @extschema@.domain_host h WHERE h.domain = d AND h.role = r;
+	IF total = 0 THEN
+		INSERT INTO @extschema@.domain_host
+		SELECT d, r, u.host, u.preference, '(,)', t, t FROM unnest(hs, ps) AS u (host, preference);
+		RETURN;
+	END IF;
+	IF later = 0 THEN
+		-- t comes after everything known: extend, close at t, open at t
+		UPDATE @extschema@.domain_host h SET last_seen = t, preference = u.preference
+		FROM unnest(hs, ps) AS u (host, preference)
+		WHERE h.domain = d AND h.role = r AND h.host = u.host AND h.observed @> t;
+		IF cur_hosts IS DISTINCT FROM hs THEN
+			DELETE FROM @extschema@.domain_host h
+			WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs)
+			  AND lower(h.observed) = t;
+			UPDATE @extschema@.domain_host h SET observed = tstzrange(lower(h.observed), t, '[)')
+			WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs);
+			INSERT INTO @extschema@.domain_host
+			SELECT d, r, u.host, u.preference, tstzrange(t, NULL, '[)'), t, t
+			FROM unnest(hs, ps) AS u (host, preference)
+			WHERE u.host <> ALL (coalesce(cur_hosts, '{}'));
+		END IF;
+		RETURN;
+	END IF;
 
 	-- The instants at which this role was observed, seen from t.
 	SELECT min(x.x) INTO nxt
@@ -920,7 +943,7 @@ BEGIN
 
 	-- Hosts seen at t: extend the row that holds at t, or open one for
 	-- t..nxt.
-	FOR item IN SELECT * FROM @extschema@.observed_hosts(r, hosts) LOOP
+	FOR item IN SELECT * FROM unnest(hs, ps) AS u (host, preference) LOOP
 		SELECT * INTO cur FROM @extschema@.domain_host h
 		 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
 		IF FOUND THEN
@@ -964,6 +987,10 @@ DECLARE
 	t timestamptz := observe_host.at;
 	aset inet[];
 	a inet;
+	cur_addrs inet[];
+	cur_open boolean;
+	later bigint;
+	total bigint;
 	nxt timestamptz;
 	is_first boolean;
 	prev record;
@@ -983,13 +1010,44 @@ BEGIN
 				DETAIL = 'An observation happens at a finite time.';
 	END IF;
 	n := @extschema@.normalize_domain(observe_host.host);
-	PERFORM pg_advisory_xact_lock(hashtext('rebound.host_address'), hashtext(n));
+	PERFORM pg_advisory_xact_lock(hashtext('rebound.host_address'), hashtext(n) & 63);
 
 	-- Host addresses, without masks; an empty set is recorded as NULL.
-	SELECT array_agg(DISTINCT set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END))
+	SELECT array_agg(DISTINCT set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END)
+					 ORDER BY set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END))
 	INTO aset FROM unnest(addrs) x WHERE x IS NOT NULL;
 	IF aset IS NULL THEN
 		aset := ARRAY[NULL]::inet[];
+	END IF;
+
+	SELECT array_agg(h.addr ORDER BY h.addr) FILTER (WHERE h.observed @> t),
+		   coalesce(bool_and(upper_inf(h.observed)) FILTER (WHERE h.observed @> t), false),
+		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
+							OR h.first_seen > t OR h.last_seen > t),
+		   count(*)
+	INTO cur_addrs, cur_open, later, total
+	FROM @extschema@.host_address h WHERE h.host = n;
+	IF total = 0 THEN
+		INSERT INTO @extschema@.host_address SELECT n, x, '(,)', t, t FROM unnest(aset) x;
+		RETURN;
+	END IF;
+	IF later = 0 THEN
+		UPDATE @extschema@.host_address h SET last_seen = t
+		WHERE h.host = n AND h.observed @> t
+		  AND EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
+		IF cur_addrs IS DISTINCT FROM aset THEN
+			DELETE FROM @extschema@.host_address h
+			WHERE h.host = n AND h.observed @> t AND lower(h.observed) = t
+			  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
+			UPDATE @extschema@.host_address h SET observed = tstzrange(lower(h.observed), t, '[)')
+			WHERE h.host = n AND h.observed @> t
+			  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
+			INSERT INTO @extschema@.host_address
+			SELECT n, x.a, tstzrange(t, NULL, '[)'), t, t FROM unnest(aset) x (a)
+			WHERE NOT EXISTS (SELECT FROM unnest(coalesce(cur_addrs, '{}')) c (a)
+							  WHERE c.a IS NOT DISTINCT FROM x.a);
+		END IF;
+		RETURN;
 	END IF;
 
 	SELECT min(x.x) INTO nxt
@@ -1250,32 +1308,43 @@ BEGIN
 	INSERT INTO rebound_refresh_result SELECT * FROM @extschema@.dns_lookup(batch);
 
 	FOR r IN SELECT * FROM rebound_refresh_result ORDER BY kind = 'addr', name, kind LOOP
-		PERFORM @extschema@.record_lookup(r.name, r.kind, r.status, r.hosts, r.addrs, r.at);
-	END LOOP;
-	-- one line per domain in domain_lookup, counts by outcome
-	FOR r IN
-		SELECT m.name, m.status AS mx_status, n.status AS ns_status
-		FROM rebound_refresh_result m
-		JOIN rebound_refresh_result n ON n.name = m.name AND n.kind = 'ns'
-		WHERE m.kind = 'mx'
-	LOOP
-		PERFORM @extschema@.note_lookup(r.name, r.mx_status, r.ns_status);
-		IF r.mx_status IN ('ok', 'nodata', 'nxdomain', 'null_mx')
-		   AND r.ns_status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
-			observed := observed + 1;
-			IF r.mx_status = 'nxdomain' THEN
-				nxdomain := nxdomain + 1;
+		IF r.status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
+			IF r.kind = 'addr' THEN
+				PERFORM @extschema@.observe_host(r.name, r.addrs, r.at);
+			ELSE
+				PERFORM @extschema@.observe_domain(r.name, r.kind, r.hosts, r.at);
 			END IF;
-		ELSIF 'servfail' IN (r.mx_status, r.ns_status) THEN
-			servfail := servfail + 1;
-		ELSIF 'timeout' IN (r.mx_status, r.ns_status) THEN
-			timeout := timeout + 1;
-		ELSIF 'refused' IN (r.mx_status, r.ns_status) THEN
-			refused := refused + 1;
-		ELSE
-			other_failures := other_failures + 1;
 		END IF;
 	END LOOP;
+	-- one line per domain in domain_lookup (as note_lookup() writes it),
+	-- and the counts by outcome
+	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_status (domain text, status text) ON COMMIT DROP;
+	TRUNCATE rebound_refresh_status;
+	INSERT INTO rebound_refresh_status
+	SELECT m.name,
+		   CASE WHEN m.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN m.status
+				WHEN n.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN n.status
+				WHEN m.status = 'nxdomain' THEN 'nxdomain'
+				ELSE 'ok' END
+	FROM rebound_refresh_result m
+	JOIN rebound_refresh_result n ON n.name = m.name AND n.kind = 'ns'
+	WHERE m.kind = 'mx';
+	INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
+	SELECT s.domain, clock_timestamp(), s.status,
+		   CASE WHEN s.status IN ('ok', 'nxdomain') THEN 0 ELSE 1 END
+	FROM rebound_refresh_status s
+	ON CONFLICT (domain) DO UPDATE
+	SET looked_up_at = excluded.looked_up_at, status = excluded.status,
+		failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END;
+	SELECT count(*) FILTER (WHERE s.status IN ('ok', 'nxdomain')),
+		   count(*) FILTER (WHERE s.status = 'nxdomain'),
+		   count(*) FILTER (WHERE s.status = 'servfail'),
+		   count(*) FILTER (WHERE s.status = 'timeout'),
+		   count(*) FILTER (WHERE s.status = 'refused'),
+		   count(*) FILTER (WHERE s.status NOT IN ('ok', 'nxdomain', 'servfail', 'timeout', 'refused'))
+	INTO observed, nxdomain, servfail, timeout, refused, other_failures
+	FROM rebound_refresh_status s;
+	DROP TABLE rebound_refresh_status;
 	DROP TABLE rebound_refresh_result;
 	IF servfail + timeout + refused + other_failures > 0 THEN
 		RAISE NOTICE 'rebound.refresh_domains: % of % domains not observed (SERVFAIL %, timeout %, refused %, other %)',

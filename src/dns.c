@@ -407,7 +407,8 @@ static void
 OpenChannel(Lookup *lk)
 {
 	struct ares_options opts;
-	int			optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+	int			optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+		ARES_OPT_SOCK_RCVBUF;
 	int			rc;
 	static bool library_ready = false;
 
@@ -421,8 +422,15 @@ OpenChannel(Lookup *lk)
 		library_ready = true;
 	}
 	memset(&opts, 0, sizeof(opts));
-	opts.timeout = rb_dns_timeout;
-	opts.tries = 1;
+	/*
+	 * Two tries, the second waiting twice as long (c-ares doubles it), within
+	 * rebound.dns_timeout in all: a datagram lost under load is asked again
+	 * instead of being reported as a timeout.
+	 */
+	opts.timeout = Max(rb_dns_timeout / 3, 1);
+	opts.tries = 2;
+	/* room for the answers of many queries in flight on one socket */
+	opts.socket_receive_buffer_size = 1024 * 1024;
 	/* NOCHECKRESP: report SERVFAIL and REFUSED as the server said them */
 	opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
 	rc = ares_init_options(&lk->channel, &opts, optmask);
