@@ -840,7 +840,6 @@ DECLARE
 	hs text[];
 	ps int4[];
 	cur_hosts text[];
-	cur_open boolean;
 	later bigint;
 	total bigint;
 	nxt timestamptz;
@@ -880,11 +879,10 @@ BEGIN
 	-- The common cases in a few statements: a domain seen for the first
 	-- time, and an observation in time order (nothing known after t).
 	SELECT array_agg(h.host ORDER BY h.host) FILTER (WHERE h.observed @> t),
-		   coalesce(bool_and(upper_inf(h.observed)) FILTER (WHERE h.observed @> t), false),
 		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
 							OR h.first_seen > t OR h.last_seen > t),
 		   count(*)
-	INTO cur_hosts, cur_open, later, total
+	INTO cur_hosts, later, total
 	FROM @extschema@.domain_host h WHERE h.domain = d AND h.role = r;
 	IF total = 0 THEN
 		INSERT INTO @extschema@.domain_host
@@ -988,7 +986,6 @@ DECLARE
 	aset inet[];
 	a inet;
 	cur_addrs inet[];
-	cur_open boolean;
 	later bigint;
 	total bigint;
 	nxt timestamptz;
@@ -1021,11 +1018,10 @@ BEGIN
 	END IF;
 
 	SELECT array_agg(h.addr ORDER BY h.addr) FILTER (WHERE h.observed @> t),
-		   coalesce(bool_and(upper_inf(h.observed)) FILTER (WHERE h.observed @> t), false),
 		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
 							OR h.first_seen > t OR h.last_seen > t),
 		   count(*)
-	INTO cur_addrs, cur_open, later, total
+	INTO cur_addrs, later, total
 	FROM @extschema@.host_address h WHERE h.host = n;
 	IF total = 0 THEN
 		INSERT INTO @extschema@.host_address SELECT n, x, '(,)', t, t FROM unnest(aset) x;
@@ -1113,26 +1109,28 @@ CREATE FUNCTION @extschema@.domain_providers(domain pg_catalog.text,
 	RETURNS TABLE (provider pg_catalog.text, layer pg_catalog.text, host pg_catalog.text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-	SELECT p.provider, p.layer, p.host
-	FROM (
-		SELECT @extschema@.domain_provider(@extschema@.normalize_domain($1)) AS provider,
-			   'domain'::pg_catalog.text AS layer, NULL::pg_catalog.text AS host
-		UNION
-		SELECT @extschema@.host_provider(h.host), h.role, h.host
-		FROM @extschema@.domain_host h
-		WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
-		  AND h.observed OPERATOR(pg_catalog.@>) $2
-		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
-		UNION
-		SELECT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip', h.host
-		FROM @extschema@.domain_host h
-		JOIN @extschema@.host_address a
-		  ON a.host OPERATOR(pg_catalog.=) h.host AND a.observed OPERATOR(pg_catalog.@>) $2
-		WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
-		  AND h.observed OPERATOR(pg_catalog.@>) $2
-		  AND a.addr IS NOT NULL
-	) p
-	WHERE p.provider IS NOT NULL
+	-- One index scan of the domain's rows; for each host its own provider
+	-- and those of its addresses.  At one moment a host holds one row per
+	-- role, so the only duplicates are several addresses of one host in
+	-- one network, removed per host (a UNION of the whole result would
+	-- hash every call's rows once more).
+	SELECT d.provider, 'domain'::pg_catalog.text, NULL::pg_catalog.text
+	FROM (SELECT @extschema@.domain_provider(@extschema@.normalize_domain($1)) AS provider) d
+	WHERE d.provider IS NOT NULL
+	UNION ALL
+	SELECT p.provider, p.layer, h.host
+	FROM @extschema@.domain_host h,
+		 LATERAL (SELECT @extschema@.host_provider(h.host) AS provider, h.role AS layer
+				  UNION ALL
+				  SELECT DISTINCT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip'
+				  FROM @extschema@.host_address a
+				  WHERE a.host OPERATOR(pg_catalog.=) h.host
+					AND a.observed OPERATOR(pg_catalog.@>) $2
+					AND a.addr IS NOT NULL) p
+	WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
+	  AND h.observed OPERATOR(pg_catalog.@>) $2
+	  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+	  AND p.provider IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.domain_providers(pg_catalog.text, pg_catalog.timestamptz) IS
 	'every (provider, layer, host) a domain depended on at a time: layers domain, mx, mx_ip, ns, ns_ip';
