@@ -31,6 +31,9 @@ CORE_LIBS = -licui18n -licuuc -licudata
 
 include $(PGXS)
 
+# The DNS client (src/dns.c) uses c-ares.
+SHLIB_LINK += -lcares
+
 ifeq ($(with_icu),yes)
 SHLIB_LINK += $(ICU_LIBS)
 else

@@ -12,6 +12,7 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 cd "$REBOUND_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -44,7 +45,10 @@ run_pgtap() {
 	local exts=(pgtap rebound)
 	[ "${REBOUND_HAVE_CRON:-0}" = 1 ] && exts=(pgtap pg_cron rebound)
 	fresh_database rebound_test "${exts[@]}"
-	PGDATABASE=rebound_test pg_prove --ext .sql -r test/pgtap
+	# the DNS tests talk to the Knot server of test/lib/dns.sh
+	PGDATABASE=rebound_test \
+	PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
+		pg_prove --ext .sql -r test/pgtap
 }
 
 run_unit() {
@@ -88,6 +92,7 @@ run_fuzzers() {
 }
 
 setup_all
+start_dns
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
