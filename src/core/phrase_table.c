@@ -31,6 +31,7 @@
 #define DATA	RB_PF_DATA
 #define DNS		RB_PF_DNS
 #define PERM	RB_PF_PERM
+#define RCPT	RB_PF_RCPT
 
 const rb_phrase rb_phrase_table[] = {
 	/* ---- user_unknown: the local part does not exist ---- */
@@ -138,6 +139,11 @@ const rb_phrase rb_phrase_table[] = {
 	{"refused due to recipient preferences", R(FILTERED), PROV, 0, "Facebook (RCP-P2)"},
 	{"rejected by recipient's filter", R(FILTERED), STRONG, 0, "generic"},
 	{"account is protected by", R(FILTERED), STRONG, 0, "generic"},
+	/* au/KDDI (ezweb.ne.jp, au.com) word a refusal by the recipient's own
+	 * filter as "User unknown" with the address left empty; an unknown
+	 * address there reads "550 <addr>: User unknown" (Sisimai, Rhost::KDDI) */
+	{"550 : user unknown", R(FILTERED), OVER, 0, "au/KDDI (empty address: recipient's filter)"},
+	{"550: : user unknown", R(FILTERED), OVER, 0, "au/KDDI, relayed by Yahoo (empty address: recipient's filter)"},
 	{"is not accepting any mail", R(FILTERED), STRONG, 0, "generic"},
 	{"message rejected due to user rules", R(FILTERED), STRONG, 0, "generic"},
 	{"only accepting mail from specific email addresses", R(FILTERED), PROV, 0, "AOL"},
@@ -409,6 +415,19 @@ const rb_phrase rb_phrase_table[] = {
 	{"not a member of this mailing list", R(REJECTED), OVER, 0, "mailing list managers"},
 	{"'send mail as'", R(REJECTED), OVER, 0, "Gmail (Send mail as)"},
 	{"le groupe que vous avez essayé de contacter", R(REJECTED), OVER, 0, "Google Groups (French)"},
+	/* Google Groups sends its refusal in the language of the group; every
+	 * version ends with a link to the Groups help centre */
+	{"groups.google.com/support", R(REJECTED), PROV, 0, "Google Groups (help-centre link, every language)"},
+	{"die gruppe, die sie kontaktieren möchten", R(REJECTED), OVER, 0, "Google Groups (German)"},
+	{"el grupo con el que has intentado ponerte en contacto", R(REJECTED), OVER, 0, "Google Groups (Spanish)"},
+	{"skupina, kterou se pokoušíte kontaktovat", R(REJECTED), OVER, 0, "Google Groups (Czech)"},
+	{"намагалися зв'язатися", R(REJECTED), OVER, 0, "Google Groups (Ukrainian)"},
+	{"намагалися зв’язатися", R(REJECTED), OVER, 0, "Google Groups (Ukrainian, typographic apostrophe)"},
+	{"التي حاولت الاتصال بها", R(REJECTED), OVER, 0, "Google Groups (Arabic)"},
+	{"گروهی که می\u200cخواهید با آن ارتباط برقرار کنید", R(REJECTED), OVER, 0, "Google Groups (Persian)"},
+	{"שהקבוצה שניסית ליצור עמה קשר", R(REJECTED), OVER, 0, "Google Groups (Hebrew)"},
+	{"आपने जिस समूह से संपर्क", R(REJECTED), OVER, 0, "Google Groups (Hindi)"},
+	{"群組可能不存在", R(REJECTED), OVER, 0, "Google Groups (Traditional Chinese)"},
 	{"recipient address rejected", R(USER_UNKNOWN), VAGUE, 0, "Postfix (prefix of recipient checks)"},
 	{"in reply to rcpt to command", R(USER_UNKNOWN), STAGE, 0, "Postfix (SMTP stage)"},
 	{"in reply to mail from command", R(REJECTED), STAGE, 0, "Postfix (SMTP stage)"},
@@ -880,6 +899,9 @@ const rb_phrase rb_phrase_table[] = {
 	/* ---- flags only ---- */
 	{"end of data", NONE, 0, DATA, "Postfix, Exim (\"in reply to end of DATA command\")"},
 	{"our final data", NONE, 0, DATA, "Courier (\"did not like our final DATA\")"},
+	{"rcpt to", NONE, 0, RCPT, "Postfix, Exim, Courier, DragonFly (\"in reply to RCPT TO command\", \"after RCPT TO:\", \"did not like our RCPT TO\")"},
+	{"[rcpt_to]", NONE, 0, RCPT, "Yahoo/AOL (SMTP stage tag)"},
+	{"does not like recipient", NONE, 0, RCPT, "qmail (\"does not like recipient\")"},
 	{"try again later", NONE, 0, TEMP, "generic"},
 	{"please try later", NONE, 0, TEMP, "generic"},
 	{"temporarily deferred", NONE, 0, TEMP, "generic"},
