@@ -355,8 +355,15 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	scan.flags |= command_flags(in->smtp_command,
 								in->smtp_command ? in->smtp_command_len : 0);
 
-	/* Unknown after DATA: the recipient passed RCPT, so a filter refused. */
-	if (reason == RB_REASON_USER_UNKNOWN && (scan.flags & RB_PF_DATA))
+	/*
+	 * Unknown after DATA: the recipient passed RCPT, so a filter refused --
+	 * unless a status X.1.1 says the address itself is bad, or the wording
+	 * is a provider's own statement that the account does not exist (both
+	 * are sent after DATA by MTAs that refuse pipelined recipients late).
+	 */
+	if (reason == RB_REASON_USER_UNKNOWN && (scan.flags & RB_PF_DATA) &&
+		!(status != 0 && RB_STATUS_SUBJECT(status) == 1 && RB_STATUS_DETAIL(status) == 1) &&
+		(scan.best == NULL || scan.best->rank < RB_RANK_PROVIDER))
 		reason = RB_REASON_FILTERED;
 
 	/*

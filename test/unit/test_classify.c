@@ -103,6 +103,8 @@ main(void)
 
 	/* Corrections */
 	check("550 Unknown user (in reply to end of DATA command)", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("550 5.1.1 <a@example.org>... User Unknown (in reply to end of DATA command)", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("554 delivery error: dd This user doesn't have a yahoo.com account (in reply to end of DATA command)", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
 	check("Host not found, try again", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
 	check("451 4.4.0 DNS: host not found", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
 	check("responded with code NXDOMAIN", RB_REASON_HOST_UNKNOWN, RB_SEVERITY_HARD, false);
@@ -128,6 +130,13 @@ main(void)
 	/* Google Groups in the group's language */
 	check("Hallo a@example.jp, Sie erhalten diese E-Mail, weil die Gruppe, die Sie kontaktieren möchten (x), möglicherweise nicht vorhanden ist", RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
 	check("Dear a, ... visit the Help Center at https://groups.google.com/support/.", RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
+
+	/* Providers' published code tables */
+	check("550 5.1.0 <a@example.com> sender rejected. AUP#In-1310", RB_REASON_TOO_MANY_CONN, RB_SEVERITY_SOFT, false);
+	check("554 AUP#In-1460 too much mail", RB_REASON_SPEEDING, RB_SEVERITY_SOFT, false);
+	check("554 Connection refused. This IP address is listed on the Spamhaus Block List (SBL). IB104", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
+	check("550 Mailbox is frozen. See http://mail.i.ua/err/3/", RB_REASON_SUSPEND, RB_SEVERITY_SOFT, false);
+	check("550 Not in list. See http://mail.i.ua/err/10/", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
 
 	/* The SMTP command given by the caller */
 	{
