@@ -1,0 +1,55 @@
+/*
+ * dsn_exim.c
+ *	  Exim: "This message was created automatically by mail delivery
+ *	  software." then the failed addresses indented by two spaces, each
+ *	  followed by the more indented SMTP error; X-Failed-Recipients lists
+ *	  them too.  A "Warning: message ... delayed" notice is a delay.
+ */
+#include "dsn_int.h"
+
+bool
+rb_dsn_exim(rb_dsn_ctx *ctx)
+{
+	rb_span		v,
+				addr;
+	bool		delayed;
+	int			n;
+
+	if (!(rb_header_get(ctx->headers, "x-failed-recipients", &v) ||
+		  rb_contains(ctx->text, "created automatically by mail delivery software") ||
+		  rb_contains(ctx->text, "could not be delivered to one or more of its")))
+		return false;
+	delayed = rb_span_istarts(ctx->subject, "warning: message") ||
+		rb_contains(ctx->text, "has not yet been delivered") ||
+		rb_contains(ctx->text, "message has been frozen");
+	{
+		/* the list follows "The following address(es) failed:" */
+		rb_span		list = rb_after(ctx->text, "failed:");
+
+		if (list.len == 0)
+			list = rb_after(ctx->text, "following address");
+		n = rb_scan_recipient_blocks(ctx, list.len ? list : ctx->text, false);
+	}
+	if (n == 0 && rb_header_get(ctx->headers, "x-failed-recipients", &v))
+	{
+		/* the addresses are only in the header: the text is the reason */
+		rb_span		rest = v;
+
+		while (rb_find_address(rest, &addr))
+		{
+			rb_dsn_recipient *r = rb_add_recipient(ctx, addr);
+
+			if (r == NULL)
+				break;
+			r->diagnostic = rb_squeeze(ctx, ctx->text);
+			rb_complete_recipient(r);
+			n++;
+			rest.len -= addr.ptr + addr.len - rest.ptr;
+			rest.ptr = addr.ptr + addr.len;
+		}
+	}
+	if (delayed)
+		for (size_t i = 0; i < ctx->out->nrcpt; i++)
+			ctx->out->rcpt[i].action = (rb_span) {"delayed", 7};
+	return n > 0;
+}
