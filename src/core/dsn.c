@@ -202,6 +202,16 @@ daemon_sender(rb_span from)
 		rb_contains(from, "mail administrator") || rb_contains(from, "mail.delivery");
 }
 
+/* No words at all ("", "255" from a local mailer): the text may say more. */
+static bool
+weak_diagnostic(rb_span d)
+{
+	for (size_t i = 0; i < d.len; i++)
+		if ((d.ptr[i] | 32) >= 'a' && (d.ptr[i] | 32) <= 'z')
+			return false;
+	return true;
+}
+
 /*
  * What a report leaves out, the rest of the message may say: the
  * diagnostic in the text part next to the recipient's address, the
@@ -227,11 +237,11 @@ complete_rows(rb_dsn_ctx *ctx)
 			else if (rb_original_recipient(ctx, &addr))
 				r->recipient = addr;
 		}
-		if (r->diagnostic.len == 0)
+		if (weak_diagnostic(r->diagnostic))
 			need_text = true;
 	}
 
-	if (need_text && ctx->text.len > 0)
+	if (ctx->text.len > 0 && (need_text || strcmp(out->format, "rfc3464") == 0))
 	{
 		/* read the text's own rows aside and lend their diagnostics */
 		rb_dsn_result aside = {0};
@@ -244,21 +254,37 @@ complete_rows(rb_dsn_ctx *ctx)
 		{
 			rb_dsn_recipient *r = &out->rcpt[i];
 
-			if (r->diagnostic.len > 0)
-				continue;
 			for (size_t k = 0; k < aside.nrcpt; k++)
 			{
 				rb_dsn_recipient *t = &aside.rcpt[k];
+				bool		same = t->recipient.len == r->recipient.len &&
+					strncasecmp(t->recipient.ptr, r->recipient.ptr, t->recipient.len) == 0;
 
-				if ((t->recipient.len == r->recipient.len &&
-					 strncasecmp(t->recipient.ptr, r->recipient.ptr, t->recipient.len) == 0) ||
-					(aside.nrcpt == 1 && out->nrcpt == 1))
+				if (!same && !(aside.nrcpt == 1 && out->nrcpt == 1 && r->diagnostic.len == 0))
+					continue;
+				/*
+				 * The text names the recipient and says more than the
+				 * report ("... (in reply to end of DATA command)"): take it.
+				 */
+				if (weak_diagnostic(r->diagnostic) ||
+					(t->diagnostic.len > r->diagnostic.len &&
+					 rb_memcasemem(t->diagnostic.ptr, t->diagnostic.len,
+								   r->diagnostic.ptr, r->diagnostic.len) != NULL))
 				{
 					r->diagnostic = t->diagnostic;
 					if (r->remote_mta.len == 0)
 						r->remote_mta = t->remote_mta;
-					break;
 				}
+				break;
+			}
+			/* nothing next to the address: the paragraph that says why */
+			if (weak_diagnostic(r->diagnostic))
+			{
+				rb_span		p = rb_telling_paragraph(ctx, ctx->text);
+
+				if (r->diagnostic.len == 0 ||
+					rb_memcasemem(p.ptr, p.len, r->diagnostic.ptr, r->diagnostic.len) != NULL)
+					r->diagnostic = p;
 			}
 		}
 	}
@@ -373,6 +399,13 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 		{
 			if (a->exhausted)
 				break;
+			/* before guessing: an auto-reply says what it is */
+			if (text_modules[i].parse == rb_dsn_generic && rb_dsn_autoreply(&ctx))
+			{
+				out->kind = RB_DSN_VACATION;
+				out->format = "autoreply";
+				break;
+			}
 			if (text_modules[i].parse(&ctx) && out->nrcpt > 0)
 			{
 				if (out->kind == RB_DSN_NONE)

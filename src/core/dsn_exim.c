@@ -11,7 +11,8 @@ bool
 rb_dsn_exim(rb_dsn_ctx *ctx)
 {
 	rb_span		v,
-				addr;
+				addr,
+				list;
 	bool		delayed;
 	int			n;
 
@@ -22,14 +23,13 @@ rb_dsn_exim(rb_dsn_ctx *ctx)
 	delayed = rb_span_istarts(ctx->subject, "warning: message") ||
 		rb_contains(ctx->text, "has not yet been delivered") ||
 		rb_contains(ctx->text, "message has been frozen");
-	{
-		/* the list follows "The following address(es) failed:" */
-		rb_span		list = rb_after(ctx->text, "failed:");
-
-		if (list.len == 0)
-			list = rb_after(ctx->text, "following address");
-		n = rb_scan_recipient_blocks(ctx, list.len ? list : ctx->text, false);
-	}
+	/* the list follows "The following address(es) failed:" */
+	list = rb_after(ctx->text, "failed:");
+	if (list.len == 0)
+		list = rb_after(ctx->text, "following address");
+	if (list.len == 0)
+		list = ctx->text;
+	n = rb_scan_recipient_blocks(ctx, list, false);
 	if (n == 0 && rb_header_get(ctx->headers, "x-failed-recipients", &v))
 	{
 		/* the addresses are only in the header: the text is the reason */
@@ -41,7 +41,7 @@ rb_dsn_exim(rb_dsn_ctx *ctx)
 
 			if (r == NULL)
 				break;
-			r->diagnostic = rb_squeeze(ctx, ctx->text);
+			r->diagnostic = rb_telling_paragraph(ctx, list);
 			rb_complete_recipient(r);
 			n++;
 			rest.len -= addr.ptr + addr.len - rest.ptr;

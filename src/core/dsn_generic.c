@@ -11,35 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* The paragraph with an SMTP reply or status code, else the whole text. */
-static rb_span
-telling_paragraph(rb_dsn_ctx *ctx)
-{
-	rb_span		rest = ctx->text,
-				line;
-	const char *start = NULL;
-
-	while (rb_next_line(&rest, &line))
-	{
-		if (rb_blank(line))
-		{
-			start = NULL;
-			continue;
-		}
-		if (start == NULL)
-			start = line.ptr;
-		if (rb_find_reply_code(line) || rb_find_status(line))
-		{
-			const char *stop = line.ptr + line.len;
-
-			while (rb_next_line(&rest, &line) && !rb_blank(line))
-				stop = line.ptr + line.len;
-			return rb_squeeze(ctx, (rb_span) {start, (size_t) (stop - start)});
-		}
-	}
-	return rb_squeeze(ctx, ctx->text);
-}
-
 /*
  * An address the text names that is not the bounce's own sender or
  * receiver ("There was an error delivering your mail to <a@b>.").
@@ -83,7 +54,7 @@ rb_dsn_generic(rb_dsn_ctx *ctx)
 		return false;
 	if ((r = rb_add_recipient(ctx, addr)) == NULL)
 		return false;
-	r->diagnostic = telling_paragraph(ctx);
+	r->diagnostic = rb_telling_paragraph(ctx, ctx->text);
 	rb_complete_recipient(r);
 	return true;
 }

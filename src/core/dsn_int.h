@@ -72,6 +72,15 @@ extern rb_span rb_cut_original(rb_span text, rb_span *rest);
 /* Lines joined with single spaces, trimmed (arena copy when needed). */
 extern rb_span rb_squeeze(rb_dsn_ctx *ctx, rb_span text);
 
+/*
+ * A multi-line SMTP reply as one sentence: squeezed, and the code that
+ * starts each continuation line ("550-5.7.1 ") kept only once.
+ */
+extern rb_span rb_join_reply(rb_dsn_ctx *ctx, rb_span text);
+
+/* The paragraph that carries an SMTP reply or status code, else all text. */
+extern rb_span rb_telling_paragraph(rb_dsn_ctx *ctx, rb_span text);
+
 /* ---- toolkit: things found in text ---- */
 
 /* The first address in s ("<a@b>" preferred, else a bare a@b.c). */

@@ -181,7 +181,16 @@ emit(rb_dsn_ctx *ctx, fields *f, int *seen)
 		}
 	}
 	if (f->diagnostic.len)
-		r->diagnostic = rb_squeeze(ctx, after_type(rb_unfold(ctx->a, f->diagnostic)));
+		r->diagnostic = rb_join_reply(ctx, after_type(rb_unfold(ctx->a, f->diagnostic)));
+	else
+	{
+		/* "Status: 4.4.7 (unable to deliver this message after 1 day)" */
+		const char *open = rb_memchr(f->status.ptr, '(', f->status.len);
+		const char *close = open ? rb_memchr(open, ')', f->status.ptr + f->status.len - open) : NULL;
+
+		if (close && close - open > 4)
+			r->diagnostic = rb_squeeze(ctx, (rb_span) {open + 1, (size_t) (close - open - 1)});
+	}
 	if (f->remote.len)
 	{
 		rb_span		h = after_type(f->remote);

@@ -180,6 +180,83 @@ copy:
 	return (rb_span) {out, n};
 }
 
+rb_span
+rb_join_reply(rb_dsn_ctx *ctx, rb_span text)
+{
+	rb_span		s = rb_squeeze(ctx, text);
+	char		prefix[16];
+	size_t		plen = 0;
+	char	   *out;
+	size_t		n = 0;
+
+	/* "550-5.7.1 " or "550 5.7.1 " or "550-" */
+	if (s.len < 8 || !(s.ptr[0] == '4' || s.ptr[0] == '5') ||
+		!(s.ptr[3] == '-' || s.ptr[3] == ' '))
+		return s;
+	for (int i = 1; i < 3; i++)
+		if (s.ptr[i] < '0' || s.ptr[i] > '9')
+			return s;
+	memcpy(prefix, s.ptr, 3);
+	plen = 3;
+	{
+		/* the enhanced code, if the first line has one */
+		size_t		k = 4;
+
+		while (k < s.len && k < 4 + 11 && s.ptr[k] != ' ')
+			k++;
+		if (k > 4 && rb_find_status((rb_span) {s.ptr + 4, k - 4}) != 0 && k - 4 < sizeof(prefix) - 5)
+		{
+			memcpy(prefix + 4, s.ptr + 4, k - 4);
+			plen = k;
+		}
+	}
+	out = rb_arena_alloc(ctx->a, s.len + 1);
+	if (out == NULL)
+		return s;
+	for (size_t i = 0; i < s.len;)
+	{
+		/* " 550-5.7.1 " or " 550 5.7.1 " after the first line: drop it */
+		if (i > 0 && s.ptr[i - 1] == ' ' && i + plen < s.len &&
+			memcmp(s.ptr + i, prefix, 3) == 0 && (s.ptr[i + 3] == '-' || s.ptr[i + 3] == ' ') &&
+			(plen == 3 || memcmp(s.ptr + i + 4, prefix + 4, plen - 4) == 0) &&
+			(s.ptr[i + plen] == ' ' || (plen == 3 && s.ptr[i + 3] == '-')))
+		{
+			i += plen + 1;
+			continue;
+		}
+		out[n++] = s.ptr[i++];
+	}
+	return (rb_span) {out, n};
+}
+
+rb_span
+rb_telling_paragraph(rb_dsn_ctx *ctx, rb_span text)
+{
+	rb_span		rest = text,
+				line;
+	const char *start = NULL;
+
+	while (rb_next_line(&rest, &line))
+	{
+		if (rb_blank(line))
+		{
+			start = NULL;
+			continue;
+		}
+		if (start == NULL)
+			start = line.ptr;
+		if (rb_find_reply_code(line) || rb_find_status(line))
+		{
+			const char *stop = line.ptr + line.len;
+
+			while (rb_next_line(&rest, &line) && !rb_blank(line))
+				stop = line.ptr + line.len;
+			return rb_join_reply(ctx, (rb_span) {start, (size_t) (stop - start)});
+		}
+	}
+	return rb_squeeze(ctx, text);
+}
+
 /* ---------------------------------------------------------------------------
  * Addresses
  */
@@ -602,7 +679,7 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 #define FINISH() \
 	do { \
 		if (cur && dstart && dend > dstart && cur->diagnostic.len == 0) \
-			cur->diagnostic = rb_squeeze(ctx, (rb_span) {dstart, (size_t) (dend - dstart)}); \
+			cur->diagnostic = rb_join_reply(ctx, (rb_span) {dstart, (size_t) (dend - dstart)}); \
 		if (cur && cur_own && cur->diagnostic.len == 0 && \
 			cur == &ctx->out->rcpt[ctx->out->nrcpt - 1]) \
 		{ \

@@ -664,6 +664,21 @@ icu_to_utf8(rb_arena *a, UConverter *cnv, const char *p, size_t len,
 	return true;
 }
 
+/* Is there at least one valid multi-byte UTF-8 sequence in p? */
+static bool
+has_utf8_sequence(const char *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++)
+	{
+		unsigned char c = (unsigned char) p[i];
+		size_t		k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
+
+		if (k && i + k <= len && rb_utf8_valid(p + i, k))
+			return true;
+	}
+	return false;
+}
+
 bool
 rb_charset_to_utf8(rb_arena *a, rb_span charset, const char *p, size_t len,
 				   rb_span *out)
@@ -702,8 +717,12 @@ as_utf8:
 		out->len = len;
 		return true;
 	}
-	/* a lying or missing label on 8-bit text: Windows-1252 is the best bet */
-	if (charset.len == 0 || !(rb_span_ieq(charset, "utf-8") || rb_span_ieq(charset, "utf8")))
+	/*
+	 * A lying or missing label on 8-bit text: Windows-1252 is the best bet,
+	 * also under a UTF-8 label when not one UTF-8 sequence is in the text.
+	 */
+	if (charset.len == 0 || !(rb_span_ieq(charset, "utf-8") || rb_span_ieq(charset, "utf8")) ||
+		!has_utf8_sequence(p, len))
 	{
 		cnv = get_converter("windows-1252");
 		if (cnv != NULL && icu_to_utf8(a, cnv, p, len, out))

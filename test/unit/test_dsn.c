@@ -210,8 +210,10 @@ test_encodings(void)
 		   "wrong label: 8-bit text read as Windows-1252");
 	is_str(charset("x-no-such-charset", "caf\xC3\xA9", 5), "caf\xC3\xA9",
 		   "wrong label: UTF-8 text kept");
-	is_str(charset("utf-8", "caf\xE9", 4), "caf\xEF\xBF\xBD",
-		   "UTF-8 label on Latin-1 bytes: replacement character");
+	is_str(charset("utf-8", "caf\xE9", 4), "caf\xC3\xA9",
+		   "UTF-8 label on Latin-1 bytes: read as Windows-1252");
+	is_str(charset("utf-8", "\xC3\xA9t\xE9", 4), "\xC3\xA9t\xEF\xBF\xBD",
+		   "UTF-8 label on mixed bytes: replacement character");
 	ok(rb_utf8_valid("caf\xC3\xA9", 5) && !rb_utf8_valid("\xC0\xAF", 2) &&
 	   !rb_utf8_valid("\xED\xA0\x80", 3), "UTF-8 validation refuses overlongs and surrogates");
 }
