@@ -222,8 +222,7 @@ complete_rows(rb_dsn_ctx *ctx)
 {
 	rb_dsn_result *out = ctx->out;
 	bool		need_text = false;
-	rb_span		v,
-				addr;
+	rb_span		addr;
 
 	for (size_t i = 0; i < out->nrcpt; i++)
 	{
@@ -231,8 +230,7 @@ complete_rows(rb_dsn_ctx *ctx)
 
 		if (r->recipient.len == 0 || rb_memchr(r->recipient.ptr, '@', r->recipient.len) == NULL)
 		{
-			if (rb_header_get(ctx->headers, "x-failed-recipients", &v) &&
-				rb_find_address(v, &addr))
+			if (rb_find_address(ctx->failed_recipients, &addr))
 				r->recipient = addr;
 			else if (rb_original_recipient(ctx, &addr))
 				r->recipient = addr;
@@ -328,6 +326,66 @@ finish_strings(rb_dsn_ctx *ctx)
 	}
 }
 
+/* The fields of the message's own header the readers use, in one pass. */
+static void
+read_top_fields(rb_dsn_ctx *ctx)
+{
+	rb_header_iter it;
+	rb_span		name,
+				v;
+
+	rb_header_iter_init(&it, ctx->headers);
+	while (rb_header_next(&it, &name, &v))
+	{
+		switch (name.len)
+		{
+			case 2:
+				if (ctx->sender.len == 0 && rb_span_ieq(name, "to"))
+					rb_find_address(v, &ctx->sender);
+				break;
+			case 4:
+				if (ctx->from.len == 0 && rb_span_ieq(name, "from"))
+					ctx->from = v;
+				break;
+			case 7:
+				if (ctx->subject.len == 0 && rb_span_ieq(name, "subject"))
+					ctx->subject = rb_decode_words(ctx->a, v);
+				break;
+			case 8:
+				if (!ctx->bounce_received && rb_span_ieq(name, "received"))
+					ctx->bounce_received = rb_span_istarts(v, "(qmail") &&
+						rb_contains(v, "invoked for bounce");
+				break;
+			case 10:
+				if (rb_span_ieq(name, "precedence"))
+					ctx->precedence = v;
+				break;
+			case 11:
+				if (rb_span_ieq(name, "return-path"))
+					ctx->return_path = v;
+				else if (rb_span_ieq(name, "x-autoreply"))
+					ctx->autoreply_header = true;
+				break;
+			case 13:
+				if (rb_span_ieq(name, "x-autorespond"))
+					ctx->autoreply_header = true;
+				break;
+			case 14:
+				if (rb_span_ieq(name, "auto-submitted"))
+					ctx->auto_submitted = v;
+				break;
+			case 15:
+				if (rb_span_ieq(name, "x-autoresponder"))
+					ctx->autoreply_header = true;
+				break;
+			case 19:
+				if (rb_span_ieq(name, "x-failed-recipients"))
+					ctx->failed_recipients = v;
+				break;
+		}
+	}
+}
+
 rb_dsn_error
 rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 			 const rb_dsn_options *opt, rb_dsn_result *out)
@@ -335,7 +393,6 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 	static const rb_dsn_options defaults = {false};
 	rb_dsn_ctx	ctx;
 	rb_span		body,
-				v,
 				rest;
 
 	memset(out, 0, sizeof(*out));
@@ -344,7 +401,8 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 	ctx.opt = opt ? opt : &defaults;
 	ctx.out = out;
 	ctx.headers = ctx.subject = ctx.from = ctx.text = ctx.orig_headers =
-		ctx.sender = RB_SPAN_EMPTY;
+		ctx.sender = ctx.failed_recipients = ctx.return_path =
+		ctx.auto_submitted = ctx.precedence = RB_SPAN_EMPTY;
 
 	rb_split_entity((rb_span) {msg, len}, &ctx.headers, &body);
 	if (ctx.headers.len == 0)
@@ -352,12 +410,7 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 	if (!rb_mime_parse(a, msg, len, &ctx.msg))
 		return RB_DSN_TOO_COMPLEX;
 
-	if (rb_header_get(ctx.headers, "subject", &v))
-		ctx.subject = rb_decode_words(a, v);
-	if (rb_header_get(ctx.headers, "from", &v))
-		ctx.from = v;
-	if (rb_header_get(ctx.headers, "to", &v))
-		rb_find_address(v, &ctx.sender);
+	read_top_fields(&ctx);
 	ctx.from_daemon = daemon_sender(ctx.from);
 	if (!collect_text(&ctx))
 		return RB_DSN_TOO_COMPLEX;

@@ -18,17 +18,8 @@ auto_reply_marked(rb_dsn_ctx *ctx)
 		"absence", "abwesenheit", "automatische antwort", "risposta automatica",
 		"respuesta automática", "自動応答", "不在",
 	};
-	rb_span		v;
-
-	if (rb_header_get(ctx->headers, "auto-submitted", &v) &&
-		rb_span_istarts(rb_span_trim(v), "auto-replied"))
-		return true;
-	if (rb_header_get(ctx->headers, "x-autoreply", &v) ||
-		rb_header_get(ctx->headers, "x-autorespond", &v) ||
-		rb_header_get(ctx->headers, "x-autoresponder", &v))
-		return true;
-	if (rb_header_get(ctx->headers, "precedence", &v) &&
-		rb_span_istarts(rb_span_trim(v), "auto_reply"))
+	if (rb_span_istarts(ctx->auto_submitted, "auto-replied") || ctx->autoreply_header ||
+		rb_span_istarts(ctx->precedence, "auto_reply"))
 		return true;
 	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
 		if (rb_contains(ctx->subject, subjects[i]))

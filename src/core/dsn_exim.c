@@ -10,13 +10,12 @@
 bool
 rb_dsn_exim(rb_dsn_ctx *ctx)
 {
-	rb_span		v,
-				addr,
+	rb_span		addr,
 				list;
 	bool		delayed;
 	int			n;
 
-	if (!(rb_header_get(ctx->headers, "x-failed-recipients", &v) ||
+	if (!(ctx->failed_recipients.len ||
 		  rb_contains(ctx->text, "created automatically by mail delivery software") ||
 		  rb_contains(ctx->text, "could not be delivered to one or more of its")))
 		return false;
@@ -30,10 +29,10 @@ rb_dsn_exim(rb_dsn_ctx *ctx)
 	if (list.len == 0)
 		list = ctx->text;
 	n = rb_scan_recipient_blocks(ctx, list, false);
-	if (n == 0 && rb_header_get(ctx->headers, "x-failed-recipients", &v))
+	if (n == 0 && ctx->failed_recipients.len)
 	{
 		/* the addresses are only in the header: the text is the reason */
-		rb_span		rest = v;
+		rb_span		rest = ctx->failed_recipients;
 
 		while (rb_find_address(rest, &addr))
 		{

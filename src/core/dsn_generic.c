@@ -38,15 +38,14 @@ address_in_text(rb_dsn_ctx *ctx, rb_span *addr)
 bool
 rb_dsn_generic(rb_dsn_ctx *ctx)
 {
-	rb_span		v,
-				addr;
+	rb_span		addr;
 	rb_dsn_recipient *r;
 
 	if (!rb_looks_like_bounce(ctx))
 		return false;
 	if (rb_scan_recipient_blocks(ctx, ctx->text, true) > 0)
 		return true;
-	if (rb_header_get(ctx->headers, "x-failed-recipients", &v) && rb_find_address(v, &addr))
+	if (rb_find_address(ctx->failed_recipients, &addr))
 		;
 	else if (address_in_text(ctx, &addr))
 		;

@@ -26,6 +26,13 @@ typedef struct rb_dsn_ctx
 	rb_span		text;			/* the human-readable report, UTF-8 */
 	rb_span		orig_headers;	/* headers of the returned message */
 	rb_span		sender;			/* the bounce's To: who sent the original */
+	/* fields of the message's header read in one pass (empty if absent) */
+	rb_span		failed_recipients;	/* X-Failed-Recipients (Exim) */
+	rb_span		return_path;
+	rb_span		auto_submitted;
+	rb_span		precedence;
+	bool		autoreply_header;	/* X-Autoreply, X-Autorespond ... */
+	bool		bounce_received;	/* a Received: "(qmail ... invoked for bounce)" */
 	bool		from_daemon;	/* From is a mailer daemon or postmaster */
 } rb_dsn_ctx;
 

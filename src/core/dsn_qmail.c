@@ -9,12 +9,9 @@
 bool
 rb_dsn_qmail(rb_dsn_ctx *ctx)
 {
-	rb_span		v;
-
 	if (!(rb_contains(ctx->text, "qmail-send program") ||
 		  rb_contains(ctx->text, "this is the qmail") ||
-		  (rb_header_get(ctx->headers, "received", &v) &&
-		   rb_contains(v, "invoked for bounce"))))
+		  ctx->bounce_received))
 		return false;
 	return rb_scan_recipient_blocks(ctx, ctx->text, false) > 0;
 }

@@ -751,6 +751,9 @@ rb_json_string(rb_span text, const char *key, rb_span *value)
 	const char *p = text.ptr,
 			   *end = text.ptr + text.len;
 
+	/* no object, no key: most mails are no JSON */
+	if (rb_memchr(text.ptr, '{', text.len) == NULL)
+		return false;
 	while (p < end)
 	{
 		const char *k = rb_memcasemem(p, end - p, key, klen);
@@ -823,20 +826,15 @@ rb_looks_like_bounce(rb_dsn_ctx *ctx)
 		"warning: could not send", "delayed mail", "delivery delayed",
 		"unable to deliver", "undeliverable",
 	};
-	rb_span		v;
-
 	if (ctx->from_daemon)
 		return true;
-	if (rb_header_get(ctx->headers, "x-failed-recipients", &v))
+	if (ctx->failed_recipients.len)
 		return true;
 	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++)
 		if (rb_contains(ctx->subject, subjects[i]))
 			return true;
-	if (rb_header_get(ctx->headers, "return-path", &v))
-	{
-		v = rb_span_trim(v);
-		if (v.len == 2 && v.ptr[0] == '<' && v.ptr[1] == '>')
-			return true;
-	}
+	if (ctx->return_path.len == 2 && ctx->return_path.ptr[0] == '<' &&
+		ctx->return_path.ptr[1] == '>')
+		return true;
 	return false;
 }

@@ -1040,7 +1040,9 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 		pending		e = stack[--sp];
 		int			idx;
 		rb_part    *part;
-		rb_span		v;
+		rb_span		v,
+					ctype_v,
+					cte_v;
 
 		if (out->nparts >= RB_MIME_MAX_PARTS)
 		{
@@ -1053,8 +1055,25 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 		part->depth = e.depth;
 		part->parent = e.parent;
 		rb_split_entity(e.entity, &part->headers, &part->body);
-		if (rb_header_get(part->headers, "content-type", &v))
+		ctype_v = cte_v = RB_SPAN_EMPTY;
 		{
+			/* one pass over the fields for both */
+			rb_header_iter it;
+			rb_span		name;
+
+			rb_header_iter_init(&it, part->headers);
+			while (rb_header_next(&it, &name, &v))
+			{
+				if (name.len == 12 && ctype_v.len == 0 && rb_span_ieq(name, "content-type"))
+					ctype_v = v.len ? v : (rb_span) {" ", 1};
+				else if (name.len == 25 && cte_v.len == 0 &&
+						 rb_span_ieq(name, "content-transfer-encoding"))
+					cte_v = v;
+			}
+		}
+		if (ctype_v.len)
+		{
+			v = ctype_v;
 			part->ctype = classify_type(v, &part->typed);
 			rb_mime_param(v, "charset", &part->charset);
 			if (part->ctype == RB_CT_MULTIPART)
@@ -1065,8 +1084,8 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 		}
 		else
 			part->ctype = RB_CT_TEXT_PLAIN;
-		if (rb_header_get(part->headers, "content-transfer-encoding", &v))
-			part->cte = classify_cte(v);
+		if (cte_v.len)
+			part->cte = classify_cte(cte_v);
 
 		if (part->ctype == RB_CT_MULTIPART)
 		{
