@@ -321,6 +321,18 @@ CREATE FUNCTION @extschema@.classify(diagnostic pg_catalog.text)
 COMMENT ON FUNCTION @extschema@.classify(pg_catalog.text) IS
 	'classify a bounce diagnostic: reply code, enhanced status, reason, severity, infrastructure (user rules first, then the built-in tables)';
 
+CREATE FUNCTION @extschema@.phrases(
+	OUT phrase pg_catalog.text,
+	OUT reason @extschema@.reason,
+	OUT rank pg_catalog.int4,
+	OUT flags pg_catalog.text[],
+	OUT origin pg_catalog.text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'rebound_phrases'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 500;
+COMMENT ON FUNCTION @extschema@.phrases() IS
+	'the built-in phrase table of classify(): each phrase, the reason it signals (NULL: flags only), its rank, flags and origin';
+
 -- ===========================================================================
 -- Bounce mails: raw messages to classified rows
 -- ===========================================================================

@@ -110,3 +110,17 @@ CREATE TEMP TABLE bounce AS
 SELECT d AS diagnostic, (classify(d)).*
 FROM (VALUES ('550 5.1.1 user unknown'), ('452 4.2.2 over quota')) v(d);
 SELECT * FROM bounce ORDER BY diagnostic;
+
+-- the built-in phrase table is readable
+SELECT count(*) > 300 AS many_phrases, count(DISTINCT reason) AS reasons,
+	count(*) FILTER (WHERE origin ~* 'french') > 20 AS french
+FROM phrases();
+SELECT phrase, reason, rank, flags, origin FROM phrases()
+WHERE phrase IN ('user unknown', 'host not found, try again', 'nxdomain', 'end of data')
+ORDER BY phrase;
+-- every reason that has phrases is exercised by the samples above
+SELECT DISTINCT p.reason AS reason_without_sample
+FROM phrases() p
+WHERE p.reason IS NOT NULL
+  AND p.reason NOT IN (SELECT (classify(diagnostic)).reason FROM sample)
+ORDER BY 1;

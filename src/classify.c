@@ -12,6 +12,7 @@
  */
 #include "rebound.h"
 #include "classify.h"
+#include "core/phrase.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -24,6 +25,7 @@
 #include "mb/pg_wchar.h"
 #include "parser/parse_func.h"
 #include "regex/regex.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -511,4 +513,47 @@ rebound_rule_changed(PG_FUNCTION_ARGS)
 				 errmsg("rule_changed() must be fired as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * rebound.phrases(): the built-in phrase table, for users to read and for
+ * the tests to check that every reason with phrases is exercised.
+ */
+PG_FUNCTION_INFO_V1(rebound_phrases);
+Datum
+rebound_phrases(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	size_t		i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < rb_phrase_count; i++)
+	{
+		const rb_phrase *p = &rb_phrase_table[i];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		Datum		flags[5];
+		int			nflags = 0;
+
+		values[0] = CStringGetTextDatum(p->text);
+		if (p->reason == RB_PHRASE_NO_REASON)
+			nulls[1] = true;
+		else
+			values[1] = rb_reason_datum((rb_reason) p->reason);
+		values[2] = Int32GetDatum(p->rank);
+		if (p->flags & RB_PF_INFRA)
+			flags[nflags++] = CStringGetTextDatum("infrastructure");
+		if (p->flags & RB_PF_TEMP)
+			flags[nflags++] = CStringGetTextDatum("temporary");
+		if (p->flags & RB_PF_PERM)
+			flags[nflags++] = CStringGetTextDatum("permanent");
+		if (p->flags & RB_PF_DATA)
+			flags[nflags++] = CStringGetTextDatum("after_data");
+		if (p->flags & RB_PF_DNS)
+			flags[nflags++] = CStringGetTextDatum("dns");
+		values[3] = PointerGetDatum(construct_array(flags, nflags, TEXTOID, -1, false, TYPALIGN_INT));
+		values[4] = CStringGetTextDatum(p->origin);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -294,10 +294,26 @@ complete_rows(rb_dsn_ctx *ctx)
 static void
 clean_string(rb_dsn_ctx *ctx, rb_span *s)
 {
+	const char *esc;
+
 	if (s->len == 0)
 	{
 		*s = (rb_span) {"", 0};
 		return;
+	}
+
+	/*
+	 * ISO-2022-JP names itself with its escape sequences: a field written
+	 * in it without a declared charset (Lotus Domino's Diagnostic-Code)
+	 * can still be read.
+	 */
+	esc = rb_memchr(s->ptr, '\x1b', s->len);
+	if (esc && esc + 2 < s->ptr + s->len && (esc[1] == '$' || esc[1] == '('))
+	{
+		rb_span		conv;
+
+		if (rb_charset_to_utf8(ctx->a, (rb_span) {"iso-2022-jp", 11}, s->ptr, s->len, &conv))
+			*s = conv;
 	}
 	if (!rb_utf8_valid(s->ptr, s->len) || rb_memchr(s->ptr, '\0', s->len) != NULL)
 	{

@@ -483,6 +483,27 @@ host_token(const char *p, const char *end, rb_span *host)
 	}
 	if (colons >= 2)
 		dot = true;				/* an IPv6 address */
+	else
+	{
+		/* a name has a letter; else it must be a dotted quad, not "550-5.7.1" */
+		bool		letter = false;
+		int			dots = 0;
+
+		for (const char *c = s; c < e; c++)
+		{
+			if ((*c | 32) >= 'a' && (*c | 32) <= 'z')
+				letter = true;
+			else if (*c == '.')
+				dots++;
+			else if (!(*c >= '0' && *c <= '9'))
+			{
+				if (!letter && *c != '-')
+					return false;
+			}
+		}
+		if (!letter && dots != 3)
+			return false;
+	}
 	while (e > s && (e[-1] == '.' || e[-1] == ':'))
 		e--;
 	if (e - s < 3 || !dot)
