@@ -199,7 +199,8 @@ daemon_sender(rb_span from)
 	return rb_contains(from, "mailer-daemon") || rb_contains(from, "mailer_daemon") ||
 		rb_contains(from, "mail-daemon") || rb_contains(from, "postmaster@") ||
 		rb_contains(from, "mail delivery") || rb_contains(from, "mailerdaemon") ||
-		rb_contains(from, "mail administrator") || rb_contains(from, "mail.delivery");
+		rb_contains(from, "mail administrator") || rb_contains(from, "mail.delivery") ||
+		rb_contains(from, "post_master@");
 }
 
 /* No words at all ("", "255" from a local mailer): the text may say more. */

@@ -50,6 +50,36 @@ from_transcript(rb_dsn_ctx *ctx, rb_span transcript, rb_dsn_recipient *r)
 		r->diagnostic = rb_squeeze(ctx, mine);
 }
 
+/* V5: "554 <user@example.jp>... 550 Host unknown" names the recipient. */
+static int
+coded_lines(rb_dsn_ctx *ctx, rb_span transcript)
+{
+	rb_span		rest = transcript,
+				line,
+				addr,
+				tail;
+	int			n = 0;
+
+	while (rb_next_line(&rest, &line))
+	{
+		rb_span		t = rb_span_trim(line);
+		rb_dsn_recipient *r;
+
+		if (t.len < 8 || !(t.ptr[0] == '4' || t.ptr[0] == '5') || t.ptr[3] != ' ' ||
+			rb_find_reply_code(t) == 0)
+			continue;
+		t.ptr += 4;
+		t.len -= 4;
+		if (!rb_is_address_line(t, &addr, &tail) || !rb_span_istarts(rb_span_trim(tail), "..."))
+			continue;
+		if (rb_find_recipient(ctx, addr) || (r = rb_add_recipient(ctx, addr)) == NULL)
+			continue;
+		r->diagnostic = rb_squeeze(ctx, (rb_span) {line.ptr, line.len});
+		n++;
+	}
+	return n;
+}
+
 bool
 rb_dsn_sendmail(rb_dsn_ctx *ctx)
 {
@@ -82,6 +112,8 @@ rb_dsn_sendmail(rb_dsn_ctx *ctx)
 	n = rb_scan_recipient_blocks(ctx, list.len ? list : ctx->text, false);
 	if (n == 0 && transcript.len)
 		n = rb_scan_recipient_blocks(ctx, transcript, false);
+	if (n == 0 && transcript.len)
+		n = coded_lines(ctx, transcript);
 	if (n == 0 && transcript.len)
 	{
 		/* V5 names nobody: the recipient is the returned message's */

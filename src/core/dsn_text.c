@@ -107,8 +107,23 @@ original_marker(rb_span line)
 		"original message headers follow",
 		"the headers of the original message follow",
 	};
-	rb_span		t = rb_span_trim(line);
+	rb_span		t;
 
+	/* most lines start with none of the characters a marker starts with */
+	{
+		size_t		k = 0;
+		int			c;
+
+		while (k < line.len && (line.ptr[k] == ' ' || line.ptr[k] == '\t'))
+			k++;
+		if (k >= line.len)
+			return false;
+		c = line.ptr[k] | 32;
+		if (!(c == '-' || c == '=' || c == '*' || c == '_' || c == 'b' || c == 'o' ||
+			  c == 't' || c == 'h' || c == 'm'))
+			return false;
+	}
+	t = rb_span_trim(line);
 	if (t.len < 6)
 		return false;
 	if ((t.ptr[0] == '-' && t.ptr[1] == '-') || (t.ptr[0] == '=' && t.ptr[1] == '=') ||
@@ -845,7 +860,15 @@ rb_looks_like_bounce(rb_dsn_ctx *ctx)
 		"rejected", "bounce", "returned to sender", "mail system error",
 		"delivery report", "error sending", "message not delivered",
 		"warning: could not send", "delayed mail", "delivery delayed",
-		"unable to deliver", "undeliverable",
+		"unable to deliver", "undeliverable", "non recapitabile",
+		"no se puede entregar", "onbestelbaar", "nicht zugestellt",
+		"エラー通知", "配送エラー", "未達",
+	};
+	static const char *const sentences[] = {
+		"could not be delivered to", "was not delivered to",
+		"delivery to the following recipient", "permanent fatal errors",
+		"unable to deliver your message", "your message could not be delivered",
+		"undeliverable", "delivery has failed",
 	};
 	if (ctx->from_daemon)
 		return true;
@@ -857,5 +880,9 @@ rb_looks_like_bounce(rb_dsn_ctx *ctx)
 	if (ctx->return_path.len == 2 && ctx->return_path.ptr[0] == '<' &&
 		ctx->return_path.ptr[1] == '>')
 		return true;
+	/* and the sentences only a bounce writes */
+	for (size_t i = 0; i < sizeof(sentences) / sizeof(sentences[0]); i++)
+		if (rb_contains(ctx->text, sentences[i]))
+			return true;
 	return false;
 }

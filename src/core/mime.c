@@ -685,8 +685,10 @@ rb_charset_to_utf8(rb_arena *a, rb_span charset, const char *p, size_t len,
 {
 	char		name[40];
 	UConverter *cnv;
+	bool		ascii;
 
-	if (all_ascii(p, len))
+	ascii = all_ascii(p, len);
+	if (ascii)
 	{
 		/* ISO-2022-* and UTF-7 are 7-bit: only those need converting here */
 		if (!(rb_span_istarts(charset, "iso-2022") || rb_span_istarts(charset, "utf-7") ||
@@ -701,6 +703,19 @@ rb_charset_to_utf8(rb_arena *a, rb_span charset, const char *p, size_t len,
 	if (charset.len == 0 || charset.len >= sizeof(name) ||
 		rb_span_ieq(charset, "utf-8") || rb_span_ieq(charset, "utf8"))
 		goto as_utf8;
+
+	/*
+	 * A 7-bit charset on 8-bit bytes is a label that lies (gateways that
+	 * re-encode the text and keep the header): read it as unlabelled.
+	 */
+	if (!ascii &&
+		(rb_span_istarts(charset, "iso-2022") || rb_span_istarts(charset, "utf-7") ||
+		 rb_span_istarts(charset, "hz") || rb_span_istarts(charset, "us-ascii") ||
+		 rb_span_ieq(charset, "ascii") || rb_span_istarts(charset, "ansi_x3.4")))
+	{
+		charset = RB_SPAN_EMPTY;
+		goto as_utf8;
+	}
 	for (size_t i = 0; i < charset.len; i++)
 		name[i] = (char) lc((unsigned char) charset.ptr[i]);
 	name[charset.len] = '\0';

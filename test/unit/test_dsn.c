@@ -212,6 +212,10 @@ test_encodings(void)
 		   "wrong label: UTF-8 text kept");
 	is_str(charset("utf-8", "caf\xE9", 4), "caf\xC3\xA9",
 		   "UTF-8 label on Latin-1 bytes: read as Windows-1252");
+	is_str(charset("iso-2022-jp", "\xE3\x83\x86", 3), "\xE3\x83\x86",
+		   "7-bit label on UTF-8 bytes: read as UTF-8");
+	is_str(charset("us-ascii", "caf\xE9", 4), "caf\xC3\xA9",
+		   "7-bit label on Latin-1 bytes: read as Windows-1252");
 	is_str(charset("utf-8", "\xC3\xA9t\xE9", 4), "\xC3\xA9t\xEF\xBF\xBD",
 		   "UTF-8 label on mixed bytes: replacement character");
 	ok(rb_utf8_valid("caf\xC3\xA9", 5) && !rb_utf8_valid("\xC0\xAF", 2) &&
@@ -403,6 +407,12 @@ test_samples(void)
 		   "mx.user.example.or.jp", "User unknown");
 	sample("lhost-v5sendmail-01.eml", "sendmail", 1, "kijitora@example.com", "", 421, "",
 		   "Connection timed out");
+	sample("lhost-v5sendmail-04.eml", "sendmail", 2, "kijitora@example.ed.jp", "", 554, "",
+		   "Host unknown");
+	sample("lhost-domino-02.eml", "rfc3464", 1, "kijitora@example.co.jp", "5.0.0", 0, "",
+		   "Domino \xE3\x83\x87\xE3\x82\xA3\xE3\x83\xAC\xE3\x82\xAF\xE3\x83\x88\xE3\x83\xAA");
+	sample("lhost-verizon-02.eml", "generic", 1, "may-be-straycat-nyaaaaaan@vtext.com", "", 550, "",
+		   "no such user here");
 	sample("lhost-exchange2003-03.eml", "exchange", 1, "kijitora@example.jp", "", 0, "",
 		   "The recipient name is not recognized");
 	sample("lhost-office365-02.eml", "exchange", 1, "kijitora@example.onmicrosoft.com", "5.1.1", 550,
