@@ -382,6 +382,8 @@ read_top_fields(rb_dsn_ctx *ctx)
 					ctx->return_path = v;
 				else if (rb_span_ieq(name, "x-autoreply"))
 					ctx->autoreply_header = true;
+				else if (rb_span_ieq(name, "in-reply-to"))
+					ctx->is_reply = true;
 				break;
 			case 13:
 				if (rb_span_ieq(name, "x-autorespond"))

@@ -32,6 +32,7 @@ typedef struct rb_dsn_ctx
 	rb_span		auto_submitted;
 	rb_span		precedence;
 	bool		autoreply_header;	/* X-Autoreply, X-Autorespond ... */
+	bool		is_reply;		/* In-Reply-To: a person answering */
 	bool		bounce_received;	/* a Received: "(qmail ... invoked for bounce)" */
 	bool		from_daemon;	/* From is a mailer daemon or postmaster */
 } rb_dsn_ctx;

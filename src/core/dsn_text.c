@@ -880,7 +880,12 @@ rb_looks_like_bounce(rb_dsn_ctx *ctx)
 	if (ctx->return_path.len == 2 && ctx->return_path.ptr[0] == '<' &&
 		ctx->return_path.ptr[1] == '>')
 		return true;
-	/* and the sentences only a bounce writes */
+	/*
+	 * And the sentences only a bounce writes, unless a person writes them
+	 * in a reply ("your message could not be delivered to ...").
+	 */
+	if (ctx->is_reply)
+		return false;
 	for (size_t i = 0; i < sizeof(sentences) / sizeof(sentences[0]); i++)
 		if (rb_contains(ctx->text, sentences[i]))
 			return true;

@@ -296,6 +296,13 @@ test_malformed(void)
 		is_int(r.kind, RB_DSN_NONE, "an ordinary mail is no report");
 		is_int(r.nrcpt, 0, "an ordinary mail has no rows");
 	}
+	{
+		const char *m = "From: Ann <ann@example.org>\nTo: desk@example.com\nSubject: Re: invoice\n"
+			"In-Reply-To: <1@example.com>\n\nMy mail could not be delivered to bob@example.net, can you check?\n";
+
+		is_int(parse(m, strlen(m), &r), RB_DSN_OK, "a person's reply about a failure parses");
+		is_int(r.nrcpt, 0, "a person's reply about a failure is no bounce");
+	}
 
 	/* 200 nested multiparts: bounded depth, no recursion */
 	big = malloc(200 * 80 + 100);
