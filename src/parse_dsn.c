@@ -137,7 +137,12 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 	rb_dsn_options opt = {raw_is_utf8};
 	rb_dsn_error err;
 
-	InitMaterializedSRF(fcinfo, 0);
+	/*
+	 * The executor knows the row type when the call is in FROM: building it
+	 * again from pg_proc for every mail would cost more than reading a mail.
+	 */
+	InitMaterializedSRF(fcinfo, rsinfo && IsA(rsinfo, ReturnSetInfo) && rsinfo->expectedDesc ?
+						MAT_SRF_USE_EXPECTED_DESC : 0);
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "rebound parse_dsn",
 								 ALLOCSET_DEFAULT_SIZES);

@@ -214,7 +214,9 @@ rb_header_next(rb_header_iter *it, rb_span *name, rb_span *value)
 		const char *q;
 
 		it->p = line_end(start, it->end);
-		if (!field_line(start, it->end, &colon))
+		/* blocks come validated from rb_split_entity: find the colon only */
+		colon = memchr(start, ':', it->p - start);
+		if (colon == NULL || colon == start || is_wsp((unsigned char) *start))
 			continue;			/* a stray continuation or junk line */
 		/* take the continuation lines */
 		while (it->p < it->end && is_wsp((unsigned char) *it->p))
@@ -411,7 +413,20 @@ qp_decode(const char *p, size_t len, char *out, bool in_header)
 
 	for (size_t i = 0; i < len; i++)
 	{
-		char		c = p[i];
+		char		c;
+
+		/* in a body, copy up to the next '=' at once */
+		if (!in_header && p[i] != '=')
+		{
+			const char *eq = memchr(p + i, '=', len - i);
+			size_t		run = (eq ? (size_t) (eq - p) : len) - i;
+
+			memcpy(out + n, p + i, run);
+			n += run;
+			i += run - 1;
+			continue;
+		}
+		c = p[i];
 
 		if (c == '=' && i + 1 < len)
 		{
@@ -483,7 +498,17 @@ rb_utf8_valid(const char *s, size_t len)
 
 		if (c < 0x80)
 		{
+			/* skip the ASCII run (NULs are valid UTF-8 here) */
 			p++;
+			while (end - p >= 8)
+			{
+				uint64_t	w;
+
+				memcpy(&w, p, 8);
+				if (w & UINT64_C(0x8080808080808080))
+					break;
+				p += 8;
+			}
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf)
@@ -519,13 +544,32 @@ rb_utf8_valid(const char *s, size_t len)
 	return true;
 }
 
+/* How many bytes from p on are ASCII without NUL, eight at a time. */
+static size_t
+ascii_prefix(const char *p, size_t len)
+{
+	size_t		i = 0;
+
+	for (; i + 8 <= len; i += 8)
+	{
+		uint64_t	w;
+
+		memcpy(&w, p + i, 8);
+		/* a high bit, or a zero byte (the classic has-zero test) */
+		if ((w & UINT64_C(0x8080808080808080)) ||
+			((w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080)))
+			break;
+	}
+	for (; i < len; i++)
+		if ((unsigned char) p[i] >= 0x80 || p[i] == '\0')
+			break;
+	return i;
+}
+
 static bool
 all_ascii(const char *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char) p[i] >= 0x80 || p[i] == '\0')
-			return false;
-	return true;
+	return ascii_prefix(p, len) == len;
 }
 
 /*
@@ -1034,6 +1078,7 @@ typedef struct pending
 	rb_span		entity;
 	int			depth;
 	int			parent;
+	bool		flat;			/* read its header only, not its parts */
 } pending;
 
 bool
@@ -1041,6 +1086,7 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 {
 	pending    *stack;
 	int			sp = 0;
+	bool		seen_report = false;
 
 	out->parts = rb_arena_alloc(a, sizeof(rb_part) * RB_MIME_MAX_PARTS);
 	stack = rb_arena_alloc(a, sizeof(pending) * RB_MIME_MAX_PARTS);
@@ -1048,7 +1094,7 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 	out->clipped = false;
 	if (out->parts == NULL || stack == NULL)
 		return false;
-	stack[sp++] = (pending) {{msg, len}, 0, -1};
+	stack[sp++] = (pending) {{msg, len}, 0, -1, false};
 
 	while (sp > 0)
 	{
@@ -1102,6 +1148,12 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 		if (cte_v.len)
 			part->cte = classify_cte(cte_v);
 
+		if (part->ctype == RB_CT_DELIVERY_STATUS ||
+			part->ctype == RB_CT_GLOBAL_DELIVERY_STATUS ||
+			part->ctype == RB_CT_FEEDBACK_REPORT)
+			seen_report = true;
+		if (e.flat && (part->ctype == RB_CT_MULTIPART || part->ctype == RB_CT_MESSAGE))
+			continue;
 		if (part->ctype == RB_CT_MULTIPART)
 		{
 			rb_span		b = part->boundary;
@@ -1152,7 +1204,7 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 			}
 			/* pushed in reverse, so that they are read in document order */
 			for (int k = nkids - 1; k >= 0; k--)
-				stack[sp++] = (pending) {kids[k], e.depth + 1, idx};
+				stack[sp++] = (pending) {kids[k], e.depth + 1, idx, false};
 		}
 		else if (part->ctype == RB_CT_MESSAGE)
 		{
@@ -1165,7 +1217,13 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 			}
 			if (!rb_mime_decode_transfer(a, part, &inner))
 				return false;
-			stack[sp++] = (pending) {inner, e.depth + 1, idx};
+
+			/*
+			 * The message a report returns: its header says who it was for,
+			 * its parts say nothing the report needs.  (A message returned
+			 * before any report, as in a forwarded bounce, is read whole.)
+			 */
+			stack[sp++] = (pending) {inner, e.depth + 1, idx, seen_report};
 		}
 	}
 	return !a->exhausted;
