@@ -37,6 +37,11 @@ else
 SHLIB_LINK += $(CORE_LIBS)
 endif
 
+# PGXS tracks no header dependencies (unless the server was configured with
+# --enable-depend): a changed struct in a header must rebuild every object,
+# or objects disagree on its layout.
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 # Vectorscan: the classifier's phrase matcher (src/core/phrase.c).
 SHLIB_LINK += -lhs
 CORE_EXTRA_LIBS += -lhs
