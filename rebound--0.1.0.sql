@@ -289,6 +289,10 @@ COMMENT ON COLUMN @extschema@.rule.severity IS
 COMMENT ON COLUMN @extschema@.rule.priority IS
 	'rules are tried from the highest priority down (then by id); the first that matches decides';
 
+-- classify() reads the rules with the caller's rights: whoever may
+-- classify may read them (changing them stays with the owner).
+GRANT SELECT ON @extschema@.rule TO PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule_id_seq', '');
 

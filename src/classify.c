@@ -171,7 +171,6 @@ static bool rules_valid = false;
 static MemoryContext rules_cxt = NULL;
 static user_rule *rules = NULL;
 static int	nrules = 0;
-static bool any_regex = false;
 static bool any_provider = false;
 static Oid	rule_relid = InvalidOid;
 static FmgrInfo host_provider_fn;
@@ -197,12 +196,38 @@ fold(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
-/* Compile a rule's regex the way it is matched: advanced, case-insensitive. */
+/*
+ * Texts reach the rules as rb_text_to_utf8() gives them: UTF-8, or raw
+ * bytes in a SQL_ASCII database.  Patterns are brought to the same form,
+ * and both are decoded to pg_wchar in that encoding.
+ */
 static int
-compile_regex(const char *pattern, int len, regex_t *re)
+match_encoding(void)
 {
-	pg_wchar   *wpat = palloc((len + 1) * sizeof(pg_wchar));
-	int			wlen = pg_mb2wchar_with_len(pattern, wpat, len);
+	return GetDatabaseEncoding() == PG_SQL_ASCII ? PG_SQL_ASCII : PG_UTF8;
+}
+
+static pg_wchar *
+to_wchar(const char *s, size_t len, int *wlen)
+{
+	pg_wchar   *w = palloc((len + 1) * sizeof(pg_wchar));
+
+	*wlen = pg_encoding_mb2wchar_with_len(match_encoding(), s, w, (int) len);
+	return w;
+}
+
+/*
+ * Compile a rule's regex the way it is matched: advanced syntax,
+ * case-insensitive.  PostgreSQL 15's regex library allocates with malloc:
+ * a compiled regex must be given back with pg_regfree().
+ */
+static int
+compile_regex(text *pattern, regex_t *re)
+{
+	size_t		len;
+	char	   *bytes = rb_text_to_utf8(pattern, &len);
+	int			wlen;
+	pg_wchar   *wpat = to_wchar(bytes, len, &wlen);
 	int			rc;
 
 	rc = pg_regcomp(re, wpat, wlen, REG_ADVANCED | REG_ICASE, C_COLLATION_OID);
@@ -234,7 +259,7 @@ load_rules(void)
 	}
 	rules = NULL;
 	nrules = 0;
-	any_regex = any_provider = false;
+	any_provider = false;
 
 	if (!OidIsValid(rule_relid))
 	{
@@ -262,35 +287,18 @@ load_rules(void)
 		bool		is_regex = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 		Datum		d;
 		char	   *s;
-		int			k;
+		int			reason;
 
-		if (is_regex)
-		{
-			r->re = palloc(sizeof(regex_t));
-			if (compile_regex(VARDATA_ANY(pat), VARSIZE_ANY_EXHDR(pat), r->re) != REG_OKAY)
-			{
-				/* rejected at insert; skip it if it slipped in (pg_restore) */
-				r->re = NULL;
-				continue;
-			}
-			any_regex = true;
-		}
-		else
-		{
-			r->needle_len = VARSIZE_ANY_EXHDR(pat);
-			r->needle = palloc(r->needle_len + 1);
-			for (k = 0; k < r->needle_len; k++)
-				r->needle[k] = fold(((unsigned char *) VARDATA_ANY(pat))[k]);
-			r->needle[r->needle_len] = '\0';
-		}
+		s = SPI_getvalue(tup, desc, 5);
+		reason = rb_reason_lookup(s, strlen(s));
+		if (reason < 0)
+			continue;			/* a label this module does not know */
+		memset(r, 0, sizeof(*r));
+		r->reason = (rb_reason) reason;
 		d = SPI_getbinval(tup, desc, 3, &isnull);
 		r->status = isnull ? 0 : DatumGetUInt32(d);
 		s = SPI_getvalue(tup, desc, 4);
 		r->provider = s ? pstrdup(s) : NULL;
-		if (s)
-			any_provider = true;
-		s = SPI_getvalue(tup, desc, 5);
-		r->reason = (rb_reason) rb_reason_lookup(s, strlen(s));
 		s = SPI_getvalue(tup, desc, 6);
 		if (s == NULL)
 			r->severity = -1;
@@ -298,8 +306,31 @@ load_rules(void)
 			r->severity = strcmp(s, "hard") == 0 ? RB_SEVERITY_HARD :
 				strcmp(s, "soft") == 0 ? RB_SEVERITY_SOFT : RB_SEVERITY_UNDETERMINED;
 		r->infrastructure = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		if ((int) r->reason < 0)
-			continue;
+
+		if (is_regex)
+		{
+			regex_t    *re = palloc(sizeof(regex_t));
+
+			/* refused at insert; skipped if one slipped in (pg_restore) */
+			if (compile_regex(pat, re) != REG_OKAY)
+				continue;
+			r->re = re;
+		}
+		else
+		{
+			size_t		len;
+			char	   *bytes = rb_text_to_utf8(pat, &len);
+			size_t		k;
+
+			r->needle = palloc(len + 1);
+			for (k = 0; k < len; k++)
+				r->needle[k] = fold((unsigned char) bytes[k]);
+			r->needle[len] = '\0';
+			r->needle_len = (int) len;
+		}
+		if (r->provider)
+			any_provider = true;
+		/* counted at once, so that a later error cannot leak the regex */
 		nrules++;
 	}
 	MemoryContextSwitchTo(old);
@@ -402,10 +433,7 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 		if (r->re != NULL)
 		{
 			if (wtext == NULL)
-			{
-				wtext = palloc((in->len + 1) * sizeof(pg_wchar));
-				wlen = pg_mb2wchar_with_len(in->text ? in->text : "", wtext, (int) in->len);
-			}
+				wtext = to_wchar(in->text ? in->text : "", in->text ? in->len : 0, &wlen);
 			hit = pg_regexec(r->re, wtext, wlen, 0, NULL, 0, NULL, 0) == REG_OKAY;
 		}
 		else
@@ -480,7 +508,7 @@ rebound_rule_check(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(tuple);
 	pat = DatumGetTextPP(d);
-	rc = compile_regex(VARDATA_ANY(pat), VARSIZE_ANY_EXHDR(pat), &re);
+	rc = compile_regex(pat, &re);
 	if (rc != REG_OKAY)
 	{
 		char		msg[256];

@@ -166,7 +166,7 @@ status_reason(rb_status st, bool *specific)
 		case 7028:				/* mail flood detected */
 			*specific = true;
 			return RB_REASON_SPAM_DETECTED;
-		case 7030:				/* RFC 9367?: STARTTLS required */
+		case 7030:				/* STARTTLS failed (Sisimai's mapping) */
 			*specific = true;
 			return RB_REASON_FAILED_STARTTLS;
 		default:
@@ -283,7 +283,7 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	klass = code != 0 ? code / 100 : (status != 0 ? RB_STATUS_CLASS(status) : 0);
 
 	if (in->text != NULL && in->len > 0)
-		rb_phrase_scan(in->text, in->len, on_hit, &scan);
+		rb_phrase_scan(in->text, in->len, reply.npaired >= 2, on_hit, &scan);
 
 	sreason = status_reason(status, &specific);
 	creason = code_reason(code, &code_specific);
