@@ -19,6 +19,8 @@ rb_dsn_gmail(rb_dsn_ctx *ctx)
 		return false;
 	n = rb_scan_recipient_blocks(ctx, ctx->text, true);
 	tech = rb_after(ctx->text, "technical details of");
+	if (tech.len)
+		tech = rb_squeeze(ctx, tech);
 	for (size_t i = 0; i < ctx->out->nrcpt; i++)
 	{
 		rb_dsn_recipient *r = &ctx->out->rcpt[i];
@@ -26,7 +28,7 @@ rb_dsn_gmail(rb_dsn_ctx *ctx)
 		/* one report, one set of technical details: lend them to all */
 		if (tech.len)
 		{
-			r->diagnostic = rb_squeeze(ctx, tech);
+			r->diagnostic = tech;
 			r->reply_code = 0;
 			r->status = 0;
 			r->remote_mta = RB_SPAN_EMPTY;

@@ -704,7 +704,6 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 	rb_dsn_recipient *cur = NULL;
 	const char *dstart = NULL,
 			   *dend = NULL;
-	bool		waiting = false;	/* address alone: take the next paragraph */
 	bool		cur_own = false;
 	int			found = 0;
 
@@ -724,16 +723,15 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 		} \
 		else if (cur) \
 			rb_complete_recipient(cur); \
-		cur = NULL; dstart = dend = NULL; waiting = false; cur_own = false; \
+		cur = NULL; dstart = dend = NULL; cur_own = false; \
 	} while (0)
 
 	while (rb_next_line(&rest, &line))
 	{
 		if (rb_blank(line))
 		{
-			if (cur && dstart == NULL && also_next_paragraph && !cur_own)
-				waiting = true;
-			else if (cur)
+			/* an address alone may take the next paragraph as its reason */
+			if (cur && !(dstart == NULL && also_next_paragraph && !cur_own))
 				FINISH();
 			continue;
 		}
@@ -772,7 +770,6 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 			if (dstart == NULL)
 				dstart = line.ptr;
 			dend = line.ptr + line.len;
-			(void) waiting;
 		}
 	}
 	FINISH();
