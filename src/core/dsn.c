@@ -223,7 +223,10 @@ complete_rows(rb_dsn_ctx *ctx)
 {
 	rb_dsn_result *out = ctx->out;
 	bool		need_text = false;
-	rb_span		addr;
+	bool		have_fallback = false;
+	rb_span		fallback = RB_SPAN_EMPTY;
+	rb_span		paragraph = RB_SPAN_EMPTY;
+	bool		have_paragraph = false;
 
 	for (size_t i = 0; i < out->nrcpt; i++)
 	{
@@ -231,10 +234,15 @@ complete_rows(rb_dsn_ctx *ctx)
 
 		if (r->recipient.len == 0 || rb_memchr(r->recipient.ptr, '@', r->recipient.len) == NULL)
 		{
-			if (rb_find_address(ctx->failed_recipients, &addr))
-				r->recipient = addr;
-			else if (rb_original_recipient(ctx, &addr))
-				r->recipient = addr;
+			if (!have_fallback)
+			{
+				if (!rb_find_address(ctx->failed_recipients, &fallback) &&
+					!rb_original_recipient(ctx, &fallback))
+					fallback = RB_SPAN_EMPTY;
+				have_fallback = true;
+			}
+			if (fallback.len)
+				r->recipient = fallback;
 		}
 		if (weak_diagnostic(r->diagnostic))
 			need_text = true;
@@ -252,44 +260,66 @@ complete_rows(rb_dsn_ctx *ctx)
 		for (size_t i = 0; i < out->nrcpt; i++)
 		{
 			rb_dsn_recipient *r = &out->rcpt[i];
+			rb_dsn_recipient *t = rb_result_find(&aside, r->recipient);
 
-			for (size_t k = 0; k < aside.nrcpt; k++)
+			if (t == NULL && aside.nrcpt == 1 && out->nrcpt == 1 && r->diagnostic.len == 0)
+				t = &aside.rcpt[0];
+
+			/*
+			 * The text names the recipient and says more than the report
+			 * ("... (in reply to end of DATA command)"): take it.
+			 */
+			if (t != NULL &&
+				(weak_diagnostic(r->diagnostic) ||
+				 (t->diagnostic.len > r->diagnostic.len &&
+				  rb_memcasemem(t->diagnostic.ptr, t->diagnostic.len,
+								r->diagnostic.ptr, r->diagnostic.len) != NULL)))
 			{
-				rb_dsn_recipient *t = &aside.rcpt[k];
-				bool		same = t->recipient.len == r->recipient.len &&
-					strncasecmp(t->recipient.ptr, r->recipient.ptr, t->recipient.len) == 0;
-
-				if (!same && !(aside.nrcpt == 1 && out->nrcpt == 1 && r->diagnostic.len == 0))
-					continue;
-				/*
-				 * The text names the recipient and says more than the
-				 * report ("... (in reply to end of DATA command)"): take it.
-				 */
-				if (weak_diagnostic(r->diagnostic) ||
-					(t->diagnostic.len > r->diagnostic.len &&
-					 rb_memcasemem(t->diagnostic.ptr, t->diagnostic.len,
-								   r->diagnostic.ptr, r->diagnostic.len) != NULL))
-				{
-					r->diagnostic = t->diagnostic;
-					if (r->remote_mta.len == 0)
-						r->remote_mta = t->remote_mta;
-				}
-				break;
+				r->diagnostic = t->diagnostic;
+				if (r->remote_mta.len == 0)
+					r->remote_mta = t->remote_mta;
 			}
-			/* nothing next to the address: the paragraph that says why */
-			if (weak_diagnostic(r->diagnostic))
-			{
-				rb_span		p = rb_telling_paragraph(ctx, ctx->text);
 
+			/*
+			 * Nothing next to the address: the paragraph that says why.  A
+			 * small report only: the paragraph is the whole mail's, and a
+			 * report of thousands must not read it thousands of times.
+			 */
+			if (weak_diagnostic(r->diagnostic) && out->nrcpt <= 64)
+			{
+				if (!have_paragraph)
+				{
+					paragraph = rb_telling_paragraph(ctx, ctx->text);
+					have_paragraph = true;
+				}
 				if (r->diagnostic.len == 0 ||
-					rb_memcasemem(p.ptr, p.len, r->diagnostic.ptr, r->diagnostic.len) != NULL)
-					r->diagnostic = p;
+					rb_memcasemem(paragraph.ptr, paragraph.len,
+								  r->diagnostic.ptr, r->diagnostic.len) != NULL)
+					r->diagnostic = paragraph;
 			}
 		}
 	}
 
 	for (size_t i = 0; i < out->nrcpt; i++)
-		rb_complete_recipient(&out->rcpt[i]);
+	{
+		rb_dsn_recipient *r = &out->rcpt[i];
+
+		/* rows that share a diagnostic share what is found in it */
+		if (i > 0 && r->diagnostic.ptr == out->rcpt[i - 1].diagnostic.ptr &&
+			r->diagnostic.len == out->rcpt[i - 1].diagnostic.len)
+		{
+			const rb_dsn_recipient *p = &out->rcpt[i - 1];
+
+			if (r->reply_code == 0)
+				r->reply_code = p->reply_code;
+			if (r->status == 0)
+				r->status = p->status;
+			if (r->remote_mta.len == 0)
+				r->remote_mta = p->remote_mta;
+			continue;
+		}
+		rb_complete_recipient(r);
+	}
 }
 
 static void

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 #include "mime.h"
@@ -44,6 +45,9 @@ typedef struct rb_dsn_result
 	rb_dsn_recipient *rcpt;
 	size_t		nrcpt;
 	size_t		cap;
+	/* private: a hash of the addresses, so that no mail costs n² look-ups */
+	uint32_t   *slots;			/* row index + 1, 0 = empty */
+	size_t		nslots;			/* a power of two, or 0 */
 } rb_dsn_result;
 
 typedef enum rb_dsn_error

@@ -33,18 +33,24 @@ rb_dsn_exim(rb_dsn_ctx *ctx)
 	{
 		/* the addresses are only in the header: the text is the reason */
 		rb_span		rest = ctx->failed_recipients;
+		rb_span		reason = rb_telling_paragraph(ctx, list);
+		rb_dsn_recipient first = {0};
 
-		while (rb_find_address(rest, &addr))
+		first.diagnostic = reason;
+		first.remote_mta = RB_SPAN_EMPTY;
+		rb_complete_recipient(&first);
+
+		while (rb_next_address(&rest, &addr))
 		{
 			rb_dsn_recipient *r = rb_add_recipient(ctx, addr);
 
 			if (r == NULL)
 				break;
-			r->diagnostic = rb_telling_paragraph(ctx, list);
-			rb_complete_recipient(r);
+			r->diagnostic = reason;
+			r->reply_code = first.reply_code;
+			r->status = first.status;
+			r->remote_mta = first.remote_mta;
 			n++;
-			rest.len -= addr.ptr + addr.len - rest.ptr;
-			rest.ptr = addr.ptr + addr.len;
 		}
 	}
 	if (delayed)

@@ -22,15 +22,13 @@ address_in_text(rb_dsn_ctx *ctx, rb_span *addr)
 				from = RB_SPAN_EMPTY;
 
 	rb_find_address(ctx->from, &from);
-	while (rest.len > 0 && rb_find_address(rest, addr))
+	while (rb_next_address(&rest, addr))
 	{
 		bool		same_from = from.len == addr->len &&
 			strncasecmp(from.ptr, addr->ptr, from.len) == 0;
 
 		if (!same_from && !rb_own_address(ctx, *addr))
 			return true;
-		rest.len -= addr->ptr + addr->len - rest.ptr;
-		rest.ptr = addr->ptr + addr->len;
 	}
 	return false;
 }

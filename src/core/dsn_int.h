@@ -94,6 +94,9 @@ extern rb_span rb_telling_paragraph(rb_dsn_ctx *ctx, rb_span text);
 /* The first address in s ("<a@b>" preferred, else a bare a@b.c). */
 extern bool rb_find_address(rb_span s, rb_span *addr);
 
+/* The next address in *rest, in order; *rest moves past it. */
+extern bool rb_next_address(rb_span *rest, rb_span *addr);
+
 /* s (trimmed) is an address and nothing else but ":" or "<>". */
 extern bool rb_is_address_line(rb_span line, rb_span *addr, rb_span *rest);
 
@@ -116,6 +119,9 @@ extern bool rb_own_address(rb_dsn_ctx *ctx, rb_span addr);
 
 /* The row of an address already added, or NULL. */
 extern rb_dsn_recipient *rb_find_recipient(rb_dsn_ctx *ctx, rb_span addr);
+
+/* The same in any result (case-insensitive, constant time). */
+extern rb_dsn_recipient *rb_result_find(rb_dsn_result *res, rb_span addr);
 
 /* Fill reply code, status, remote host from the diagnostic where unset. */
 extern void rb_complete_recipient(rb_dsn_recipient *r);

@@ -8,16 +8,21 @@
 
 #include <string.h>
 
+/* Recipient objects are small: look no further than this for their braces. */
+#define OBJECT_REACH 4096
+
 static rb_span
 object_around(rb_span text, const char *at)
 {
 	const char *s = at,
 			   *e = at;
 	const char *end = text.ptr + text.len;
+	const char *lo = at - text.ptr > OBJECT_REACH ? at - OBJECT_REACH : text.ptr;
+	const char *hi = end - at > OBJECT_REACH ? at + OBJECT_REACH : end;
 
-	while (s > text.ptr && *s != '{')
+	while (s > lo && *s != '{')
 		s--;
-	while (e < end && *e != '}')
+	while (e < hi && *e != '}')
 		e++;
 	return (rb_span) {s, (size_t) (e - s)};
 }

@@ -133,7 +133,9 @@ rb_dsn_sendmail(rb_dsn_ctx *ctx)
 	{
 		rb_dsn_recipient *r = &ctx->out->rcpt[i];
 
-		if (transcript.len && rb_find_reply_code(r->diagnostic) == 0)
+		/* one pass over the transcript per recipient: small reports only */
+		if (transcript.len && rb_find_reply_code(r->diagnostic) == 0 &&
+			ctx->out->nrcpt <= 64)
 			from_transcript(ctx, transcript, r);
 		if (r->remote_mta.len == 0)
 			r->remote_mta = host;

@@ -290,6 +290,13 @@ domain_char(int c)
 		c >= 0x80 || c == '.' || c == '-';
 }
 
+/*
+ * No address is longer than this on either side of its '@': every search
+ * around an '@' or a '<' looks no further, so that no text makes the
+ * look-ups quadratic.
+ */
+#define ADDRESS_REACH 320
+
 /* The address around the '@' at at, within [lo, hi). */
 static bool
 address_at(const char *lo, const char *hi, const char *at, bool need_dot,
@@ -299,6 +306,11 @@ address_at(const char *lo, const char *hi, const char *at, bool need_dot,
 			   *e = at + 1;
 	bool		dot = false;
 
+	/* RFC 5321: a local part is at most 64 octets, a domain 255 */
+	if (at - lo > ADDRESS_REACH)
+		lo = at - ADDRESS_REACH;
+	if (hi - at > ADDRESS_REACH)
+		hi = at + ADDRESS_REACH;
 	while (s > lo && local_char((unsigned char) s[-1]))
 		s--;
 	/* "'addr'" or "=addr" prefixes are not part of it */
@@ -330,6 +342,46 @@ address_at(const char *lo, const char *hi, const char *at, bool need_dot,
 }
 
 bool
+rb_next_address(rb_span *rest, rb_span *addr)
+{
+	const char *p = rest->ptr,
+			   *end = rest->ptr + rest->len;
+
+	while (p < end)
+	{
+		const char *at = rb_memchr(p, '@', end - p);
+		const char *lt,
+				   *gt;
+		bool		found;
+
+		if (at == NULL)
+			break;
+		/* "<local@domain>": the brackets say where it ends */
+		lt = at;
+		while (lt > p && at - lt < ADDRESS_REACH && *lt != '<' && *lt != '>' &&
+			   *lt != '\n')
+			lt--;
+		gt = (*lt == '<') ? rb_memchr(at, '>', (end - at) < ADDRESS_REACH ? end - at : ADDRESS_REACH) : NULL;
+		if (gt != NULL)
+			found = address_at(lt + 1, gt, at, false, addr);
+		else
+			found = address_at(p, end, at, true, addr);
+		if (found)
+		{
+			const char *after = addr->ptr + addr->len;
+
+			rest->len = end - after;
+			rest->ptr = after;
+			return true;
+		}
+		p = at + 1;
+	}
+	rest->ptr = end;
+	rest->len = 0;
+	return false;
+}
+
+bool
 rb_find_address(rb_span s, rb_span *addr)
 {
 	const char *p = s.ptr,
@@ -339,24 +391,22 @@ rb_find_address(rb_span s, rb_span *addr)
 	for (const char *lt = rb_memchr(p, '<', s.len); lt != NULL;
 		 lt = rb_memchr(lt + 1, '<', end - lt - 1))
 	{
-		const char *gt = rb_memchr(lt, '>', end - lt);
+		size_t		reach = (size_t) (end - lt) < 2 * ADDRESS_REACH ?
+			(size_t) (end - lt) : 2 * ADDRESS_REACH;
+		const char *gt = rb_memchr(lt, '>', reach);
 		const char *at;
 
 		if (gt == NULL)
-			break;
+			continue;
 		at = rb_memchr(lt, '@', gt - lt);
 		if (at && address_at(lt + 1, gt, at, false, addr))
 			return true;
 	}
-	for (const char *at = rb_memchr(p, '@', s.len); at != NULL;
-		 at = rb_memchr(at + 1, '@', end - at - 1))
 	{
-		if (address_at(p, end, at, true, addr))
-			return true;
-		if (at + 1 >= end)
-			break;
+		rb_span		rest = s;
+
+		return rb_next_address(&rest, addr);
 	}
-	return false;
 }
 
 bool
@@ -603,6 +653,81 @@ clean_address(rb_span a)
 	return rb_span_trim(a);
 }
 
+static uint32_t
+address_hash(rb_span a)
+{
+	uint32_t	h = 2166136261u;
+
+	for (size_t i = 0; i < a.len; i++)
+		h = (h ^ (uint32_t) lc((unsigned char) a.ptr[i])) * 16777619u;
+	return h;
+}
+
+static bool
+same_address(rb_span a, rb_span b)
+{
+	return a.len == b.len && (a.len == 0 || strncasecmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* Put row i in the hash; grows it past half full.  False: no memory. */
+static bool
+index_row(rb_arena *arena, rb_dsn_result *res, size_t i)
+{
+	size_t		mask;
+	uint32_t	h;
+
+	if (i >= UINT32_MAX - 1)
+		return false;
+	if (res->nslots == 0 || (res->nrcpt + 1) * 2 > res->nslots)
+	{
+		size_t		n = res->nslots ? res->nslots * 2 : 64;
+		uint32_t   *slots = rb_arena_alloc(arena, n * sizeof(uint32_t));
+
+		if (slots == NULL)
+			return false;
+		memset(slots, 0, n * sizeof(uint32_t));
+		res->slots = slots;
+		res->nslots = n;
+		/* rehash every row but i (it is added below) */
+		for (size_t k = 0; k < res->nrcpt; k++)
+			if (k != i && !index_row(arena, res, k))
+				return false;
+	}
+	mask = res->nslots - 1;
+	h = address_hash(res->rcpt[i].recipient);
+	for (size_t p = h & mask;; p = (p + 1) & mask)
+	{
+		uint32_t	s = res->slots[p];
+
+		/* empty, or a row since taken back (see rb_scan_recipient_blocks) */
+		if (s == 0 || s - 1 >= res->nrcpt || s - 1 == i)
+		{
+			res->slots[p] = (uint32_t) (i + 1);
+			return true;
+		}
+	}
+}
+
+rb_dsn_recipient *
+rb_result_find(rb_dsn_result *res, rb_span addr)
+{
+	rb_span		a = clean_address(addr);
+	size_t		mask;
+
+	if (res->nslots == 0)
+		return NULL;
+	mask = res->nslots - 1;
+	for (size_t p = address_hash(a) & mask;; p = (p + 1) & mask)
+	{
+		uint32_t	s = res->slots[p];
+
+		if (s == 0)
+			return NULL;
+		if (s - 1 < res->nrcpt && same_address(res->rcpt[s - 1].recipient, a))
+			return &res->rcpt[s - 1];
+	}
+}
+
 rb_dsn_recipient *
 rb_add_recipient(rb_dsn_ctx *ctx, rb_span addr)
 {
@@ -621,10 +746,13 @@ rb_add_recipient(rb_dsn_ctx *ctx, rb_span addr)
 		out->rcpt = n;
 		out->cap = ncap;
 	}
-	r = &out->rcpt[out->nrcpt++];
+	r = &out->rcpt[out->nrcpt];
 	memset(r, 0, sizeof(*r));
 	r->recipient = clean_address(addr);
 	r->action = r->diagnostic = r->remote_mta = r->last_attempt = RB_SPAN_EMPTY;
+	if (!index_row(ctx->a, out, out->nrcpt))
+		return NULL;
+	out->nrcpt++;
 	return r;
 }
 
@@ -638,28 +766,10 @@ rb_own_address(rb_dsn_ctx *ctx, rb_span addr)
 	return rb_span_istarts(addr, "mailer-daemon@") || rb_span_istarts(addr, "postmaster@");
 }
 
-/*
- * Text reports name each recipient once or twice; reports with thousands of
- * recipients are DSNs, which are not deduplicated, so a linear look-up over
- * the first rows is enough.
- */
-#define DEDUP_SCAN 4096
-
 rb_dsn_recipient *
 rb_find_recipient(rb_dsn_ctx *ctx, rb_span addr)
 {
-	rb_span		a = clean_address(addr);
-	size_t		n = ctx->out->nrcpt < DEDUP_SCAN ? ctx->out->nrcpt : DEDUP_SCAN;
-
-	for (size_t i = 0; i < n; i++)
-	{
-		rb_dsn_recipient *r = &ctx->out->rcpt[i];
-
-		if (r->recipient.len == a.len &&
-			strncasecmp(r->recipient.ptr, a.ptr, a.len) == 0)
-			return r;
-	}
-	return NULL;
+	return rb_result_find(ctx->out, addr);
 }
 
 void

@@ -371,6 +371,38 @@ test_malformed(void)
 		free(plain);
 	}
 
+	/*
+	 * Text that could make look-ups quadratic: 100,000 address lines, a
+	 * header of 100,000 addresses, a megabyte of '<' and of '@'.
+	 */
+	{
+		size_t		cap = 100000 * 40 + 4096;
+
+		big = malloc(cap);
+		len = sprintf(big, "From: MAILER-DAEMON@example.net\nSubject: failure notice\n\n"
+					  "Hi. This is the qmail-send program at example.net.\n\n");
+		for (int i = 0; i < 100000; i++)
+			len += sprintf(big + len, "<u%d@example.com>:\n550 no such user\n\n", i);
+		is_int(parse(big, len, &r), RB_DSN_OK, "100,000 recipients in text parse");
+		is_int(r.nrcpt, 100000, "100,000 recipients in text: 100,000 rows");
+
+		len = sprintf(big, "From: Mail Delivery System <Mailer-Daemon@example.net>\nX-Failed-Recipients: ");
+		for (int i = 0; i < 100000; i++)
+			len += sprintf(big + len, "u%d@example.com, ", i);
+		len += sprintf(big + len, "\nSubject: Mail delivery failed\n\n"
+					   "This message was created automatically by mail delivery software.\n");
+		is_int(parse(big, len, &r), RB_DSN_OK, "100,000 addresses in X-Failed-Recipients parse");
+		is_int(r.nrcpt, 100000, "100,000 addresses in X-Failed-Recipients: 100,000 rows");
+
+		len = sprintf(big, "From: MAILER-DAEMON@example.net\nSubject: failure notice\n\n");
+		memset(big + len, '<', 1000000);
+		len += 1000000;
+		memset(big + len, '@', 1000000);
+		len += 1000000;
+		is_int(parse(big, len, &r), RB_DSN_OK, "a megabyte of '<' and of '@' parses");
+		free(big);
+	}
+
 	/* an arena too small is refused cleanly */
 	{
 		char		msg[4096];
