@@ -87,6 +87,8 @@ INSERT INTO sample (origin, diagnostic) VALUES
 	('RFC 5321', '503 Improper sequence of commands'),
 	-- suppressed
 	('Amazon SES', 'Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.'),
+	-- on_hold: the sending account is held by its own gateway
+	('Mimecast', '451 Account outbounds disabled'),
 	-- codes, no phrase
 	('5xx alone', '550 unrecognizable wording'),
 	('4xx alone', '451 unrecognizable wording'),

@@ -14,6 +14,8 @@
 #include "classify.h"
 #include "core/phrase.h"
 
+#include <hs/hs.h>
+
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
@@ -167,6 +169,14 @@ typedef struct user_rule
 	bool		infrastructure;
 } user_rule;
 
+/*
+ * The substring rules are also compiled into one Vectorscan literal
+ * database, so that a text is read once for all of them whatever their
+ * number; contains() is the fallback if that database cannot be built.
+ */
+static hs_database_t *needle_db = NULL;
+static hs_scratch_t *needle_scratch = NULL;
+
 static bool rules_valid = false;
 static MemoryContext rules_cxt = NULL;
 static user_rule *rules = NULL;
@@ -235,6 +245,55 @@ compile_regex(text *pattern, regex_t *re)
 	return rc;
 }
 
+/* One literal database of every substring rule; id = the rule's index. */
+static void
+build_needle_db(void)
+{
+	const char **pats;
+	unsigned   *flags,
+			   *ids;
+	size_t	   *lens;
+	unsigned	n = 0;
+	int			i;
+	hs_compile_error_t *err = NULL;
+
+	for (i = 0; i < nrules; i++)
+		if (rules[i].needle != NULL)
+			n++;
+	if (n == 0)
+		return;
+	pats = palloc(n * sizeof(char *));
+	flags = palloc(n * sizeof(unsigned));
+	ids = palloc(n * sizeof(unsigned));
+	lens = palloc(n * sizeof(size_t));
+	n = 0;
+	for (i = 0; i < nrules; i++)
+	{
+		if (rules[i].needle == NULL)
+			continue;
+		pats[n] = rules[i].needle;
+		lens[n] = rules[i].needle_len;
+		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[n] = (unsigned) i;
+		n++;
+	}
+	if (hs_compile_lit_multi(pats, flags, ids, lens, n, HS_MODE_BLOCK, NULL,
+							 &needle_db, &err) != HS_SUCCESS)
+	{
+		hs_free_compile_error(err);
+		needle_db = NULL;
+	}
+	else if (hs_alloc_scratch(needle_db, &needle_scratch) != HS_SUCCESS)
+	{
+		hs_free_database(needle_db);
+		needle_db = NULL;
+	}
+	pfree(pats);
+	pfree(flags);
+	pfree(ids);
+	pfree(lens);
+}
+
 static void
 load_rules(void)
 {
@@ -257,6 +316,9 @@ load_rules(void)
 				pg_regfree(rules[i].re);
 		MemoryContextReset(rules_cxt);
 	}
+	if (needle_db)
+		hs_free_database(needle_db);
+	needle_db = NULL;
 	rules = NULL;
 	nrules = 0;
 	any_provider = false;
@@ -335,6 +397,7 @@ load_rules(void)
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	build_needle_db();
 
 	/* Provider rules need rebound.host_provider(text), when it exists. */
 	have_host_provider = false;
@@ -379,6 +442,14 @@ contains(const char *hay, size_t len, const char *needle, int nlen)
 	return false;
 }
 
+static int
+on_needle(unsigned int id, unsigned long long from, unsigned long long to,
+		  unsigned int flags, void *ctx)
+{
+	((bool *) ctx)[id] = true;
+	return 0;
+}
+
 /* The provider of the remote host, or NULL. */
 static char *
 rhost_provider(const rb_classify_input *in)
@@ -404,6 +475,7 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	int			wlen = 0;
 	char	   *provider = NULL;
 	bool		provider_known = false;
+	bool	   *found = NULL;
 	int			i;
 
 	/* The built-in verdict gives the codes the rules' conditions test. */
@@ -412,6 +484,15 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	load_rules();
 	if (nrules == 0)
 		return;
+
+	/* Every substring rule in one pass. */
+	if (needle_db != NULL)
+	{
+		found = palloc0(nrules * sizeof(bool));
+		if (in->text != NULL && in->len > 0)
+			hs_scan(needle_db, in->text, (unsigned int) in->len, 0,
+					needle_scratch, on_needle, found);
+	}
 
 	for (i = 0; i < nrules; i++)
 	{
@@ -436,6 +517,8 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 				wtext = to_wchar(in->text ? in->text : "", in->text ? in->len : 0, &wlen);
 			hit = pg_regexec(r->re, wtext, wlen, 0, NULL, 0, NULL, 0) == REG_OKAY;
 		}
+		else if (found != NULL)
+			hit = found[i];
 		else
 			hit = contains(in->text ? in->text : "", in->len, r->needle, r->needle_len);
 		if (!hit)
@@ -451,6 +534,8 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	}
 	if (wtext)
 		pfree(wtext);
+	if (found)
+		pfree(found);
 	if (provider)
 		pfree(provider);
 }
