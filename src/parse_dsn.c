@@ -178,6 +178,8 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 		in.status = r->status;
 		in.rhost = r->remote_mta.len ? r->remote_mta.ptr : NULL;
 		in.rhost_len = r->remote_mta.len;
+		in.smtp_command = r->command;
+		in.smtp_command_len = r->command ? strlen(r->command) : 0;
 		rb_classify_with_rules(&in, &v);
 
 		/* a complaint or an auto-reply is recognized, whatever it says */

@@ -316,10 +316,19 @@ complete_rows(rb_dsn_ctx *ctx)
 				r->status = p->status;
 			if (r->remote_mta.len == 0)
 				r->remote_mta = p->remote_mta;
+			if (r->command == NULL)
+				r->command = p->command;
 			continue;
 		}
 		rb_complete_recipient(r);
 	}
+
+	/*
+	 * A report of one recipient whose diagnostic does not say the stage:
+	 * the text may (a transcript, "in reply to end of DATA command").
+	 */
+	if (out->nrcpt == 1 && out->rcpt[0].command == NULL)
+		out->rcpt[0].command = rb_find_command(ctx->text);
 }
 
 static void

@@ -36,6 +36,8 @@ typedef struct rb_dsn_recipient
 	rb_span		diagnostic;		/* what the remote side or the MTA said */
 	rb_span		remote_mta;		/* host name or address */
 	rb_span		last_attempt;	/* Last-Attempt-Date as written */
+	const char *command;		/* SMTP command the reply answered ("RCPT",
+								 * "DATA", "MAIL", "HELO") or NULL */
 } rb_dsn_recipient;
 
 typedef struct rb_dsn_result

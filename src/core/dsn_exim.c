@@ -50,6 +50,7 @@ rb_dsn_exim(rb_dsn_ctx *ctx)
 			r->reply_code = first.reply_code;
 			r->status = first.status;
 			r->remote_mta = first.remote_mta;
+			r->command = first.command;
 			n++;
 		}
 	}

@@ -56,6 +56,7 @@ rb_dsn_gmail(rb_dsn_ctx *ctx)
 		r->reply_code = details.reply_code;
 		r->status = details.status;
 		r->remote_mta = details.remote_mta;
+		r->command = details.command;
 	}
 	return n > 0;
 }

@@ -106,6 +106,9 @@ extern int	rb_find_reply_code(rb_span s);
 /* The first enhanced status code in s ("5.1.1", "#5.1.1"); 0 if none. */
 extern rb_status rb_find_status(rb_span s);
 
+/* The SMTP command a reply answered, as the text says it, or NULL. */
+extern const char *rb_find_command(rb_span s);
+
 /* A host name or address the text says it talked to; empty if none. */
 extern bool rb_find_remote_host(rb_span s, rb_span *host);
 

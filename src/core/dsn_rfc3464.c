@@ -28,7 +28,10 @@ typedef struct fields
 static rb_span
 after_type(rb_span v)
 {
-	const char *semi = rb_memchr(v.ptr, ';', v.len);
+	const char *semi;
+
+	v = rb_span_trim(v);
+	semi = rb_memchr(v.ptr, ';', v.len);
 
 	if (semi != NULL)
 	{
@@ -257,6 +260,9 @@ read_report(rb_dsn_ctx *ctx, rb_span report, int *seen)
 			continue;
 		name = rb_span_trim((rb_span) {line.ptr, (size_t) (colon - line.ptr)});
 		value = rb_span_trim((rb_span) {colon + 1, (size_t) (line.ptr + line.len - colon - 1)});
+		/* an empty value stays in the buffer: a folded line may extend it */
+		if (value.len == 0)
+			value = (rb_span) {colon + 1, 0};
 		last = NULL;
 		if (rb_span_ieq(name, "final-recipient"))
 		{

@@ -578,6 +578,65 @@ host_token(const char *p, const char *end, rb_span *host)
 	return true;
 }
 
+const char *
+rb_find_command(rb_span s)
+{
+	/* how MTAs say at which stage a reply came (Postfix, Exim, qmail, DMA) */
+	static const struct
+	{
+		const char *says;
+		const char *command;
+	}			phrases[] = {
+		{"in reply to rcpt to", "RCPT"}, {"in reply to end of data", "DATA"},
+		{"in reply to data", "DATA"}, {"in reply to mail from", "MAIL"},
+		{"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"},
+		{"after rcpt to", "RCPT"}, {"after end of data", "DATA"},
+		{"after data", "DATA"}, {"after mail from", "MAIL"},
+		{"rcpt to response", "RCPT"}, {"does not like recipient", "RCPT"},
+		{"did not like our rcpt to", "RCPT"}, {"did not like our final data", "DATA"},
+		{"did not like our data", "DATA"}, {"did not like our mail from", "MAIL"},
+		{"failed after i sent the message", "DATA"},
+	};
+	const char *lt;
+
+	if (s.len < 8)
+		return NULL;
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (rb_contains(s, phrases[i].says))
+			return phrases[i].command;
+
+	/* a transcript: the last ">>> COMMAND" before the first "<<< 4xx/5xx" */
+	for (rb_span rest = s; (lt = rb_memcasemem(rest.ptr, rest.len, "<<< ", 4)) != NULL;)
+	{
+		rest.len -= lt + 4 - rest.ptr;
+		rest.ptr = lt + 4;
+		if (rest.len > 0 && (rest.ptr[0] == '4' || rest.ptr[0] == '5'))
+		{
+			rb_span		before = {s.ptr, (size_t) (lt - s.ptr)};
+			const char *cmd = NULL;
+			const char *gt;
+
+			while ((gt = rb_memcasemem(before.ptr, before.len, ">>> ", 4)) != NULL)
+			{
+				rb_span		c = {gt + 4, (size_t) (before.ptr + before.len - gt - 4)};
+
+				if (rb_span_istarts(c, "rcpt"))
+					cmd = "RCPT";
+				else if (rb_span_istarts(c, "data") || rb_span_istarts(c, "."))
+					cmd = "DATA";
+				else if (rb_span_istarts(c, "mail"))
+					cmd = "MAIL";
+				else if (rb_span_istarts(c, "helo") || rb_span_istarts(c, "ehlo"))
+					cmd = "HELO";
+				before.len -= gt + 4 - before.ptr;
+				before.ptr = gt + 4;
+			}
+			return cmd;
+		}
+	}
+	return NULL;
+}
+
 bool
 rb_find_remote_host(rb_span s, rb_span *host)
 {
@@ -781,6 +840,8 @@ rb_complete_recipient(rb_dsn_recipient *r)
 		r->status = rb_find_status(r->diagnostic);
 	if (r->remote_mta.len == 0)
 		rb_find_remote_host(r->diagnostic, &r->remote_mta);
+	if (r->command == NULL)
+		r->command = rb_find_command(r->diagnostic);
 }
 
 /* ---------------------------------------------------------------------------

@@ -403,6 +403,16 @@ test_malformed(void)
 		free(big);
 	}
 
+	/* a report field left empty, then folded (found by the fuzzer) */
+	{
+		const char *m = "From: x@example.org\nContent-Type: message/delivery-status\n\n"
+			"Final-Recipient:\n rfc822; a@example.com\nAction: failed\nStatus: 5.1.1\n";
+
+		is_int(parse(m, strlen(m), &r), RB_DSN_OK, "an empty folded report field parses");
+		ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "a@example.com") == 0,
+		   "an empty folded report field: its continuation is its value");
+	}
+
 	/* an arena too small is refused cleanly */
 	{
 		char		msg[4096];
