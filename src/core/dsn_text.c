@@ -581,29 +581,47 @@ host_token(const char *p, const char *end, rb_span *host)
 const char *
 rb_find_command(rb_span s)
 {
-	/* how MTAs say at which stage a reply came (Postfix, Exim, qmail, DMA) */
+	/*
+	 * How MTAs say at which stage a reply came: Postfix "in reply to end of
+	 * DATA command", Exim "after RCPT TO:", DragonFly "did not like our
+	 * final DATA", qmail "most progress was RCPT TO response".  Each anchor
+	 * is looked for once; the words after it name the command.
+	 */
 	static const struct
 	{
-		const char *says;
-		const char *command;
-	}			phrases[] = {
-		{"in reply to rcpt to", "RCPT"}, {"in reply to end of data", "DATA"},
-		{"in reply to data", "DATA"}, {"in reply to mail from", "MAIL"},
-		{"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"},
-		{"after rcpt to", "RCPT"}, {"after end of data", "DATA"},
-		{"after data", "DATA"}, {"after mail from", "MAIL"},
-		{"rcpt to response", "RCPT"}, {"does not like recipient", "RCPT"},
-		{"did not like our rcpt to", "RCPT"}, {"did not like our final data", "DATA"},
-		{"did not like our data", "DATA"}, {"did not like our mail from", "MAIL"},
-		{"failed after i sent the message", "DATA"},
+		const char *anchor;
+		const char *const words[5];
+		const char *const commands[5];
+	}			anchors[] = {
+		{"in reply to ", {"rcpt", "end of data", "data", "mail", "helo"},
+		{"RCPT", "DATA", "DATA", "MAIL", "HELO"}},
+		{"after ", {"rcpt to", "end of data", "data", "mail from", "i sent the message"},
+		{"RCPT", "DATA", "DATA", "MAIL", "DATA"}},
+		{"like our ", {"rcpt", "final data", "data", "mail", "helo"},
+		{"RCPT", "DATA", "DATA", "MAIL", "HELO"}},
+		{"rcpt to response", {""}, {"RCPT"}},
+		{"does not like recipient", {""}, {"RCPT"}},
 	};
 	const char *lt;
 
 	if (s.len < 8)
 		return NULL;
-	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (rb_contains(s, phrases[i].says))
-			return phrases[i].command;
+	for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++)
+	{
+		size_t		alen = strlen(anchors[i].anchor);
+		rb_span		rest = s;
+		const char *at;
+
+		while ((at = rb_memcasemem(rest.ptr, rest.len, anchors[i].anchor, alen)) != NULL)
+		{
+			rb_span		next = {at + alen, (size_t) (s.ptr + s.len - at - alen)};
+
+			for (int k = 0; k < 5 && anchors[i].words[k]; k++)
+				if (rb_span_istarts(next, anchors[i].words[k]))
+					return anchors[i].commands[k];
+			rest = next;
+		}
+	}
 
 	/* a transcript: the last ">>> COMMAND" before the first "<<< 4xx/5xx" */
 	for (rb_span rest = s; (lt = rb_memcasemem(rest.ptr, rest.len, "<<< ", 4)) != NULL;)
