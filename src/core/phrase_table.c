@@ -932,6 +932,18 @@ const rb_phrase rb_phrase_table[] = {
 	{"i.ua/err/9/", R(BLOCKED), PROV, 0, "i.ua error 9: sender IP blacklisted"},
 	{"i.ua/err/10/", R(FILTERED), PROV, 0, "i.ua error 10: not in the recipient's address list"},
 
+	/* ---- Cloudflare Email Routing, Zoho Mail: their published texts ---- */
+	{"found on one or more dnsbls", R(BLOCKED), PROV, 0, "Cloudflare Email Routing"},
+	{"upstream error", R(SYSTEM_ERROR), PROV, 0, "Cloudflare Email Routing"},
+	{"email rejected per dmarc policy", R(AUTH_FAILURE), PROV, 0, "Zoho Mail"},
+	{"greylisted, try again after some time", R(BLOCKED), PROV, 0, "Zoho Mail"},
+	{"email cannot be delivered. reason: email flagged as spam", R(REJECTED), PROV, 0, "Zoho Mail"},
+	{"mail rejected by destination domain", R(REJECTED), PROV, 0, "Zoho Mail"},
+	{"email policy violation detected", R(POLICY_VIOLATION), PROV, 0, "Zoho Mail"},
+	{"mailbox delivery restricted by policy error", R(POLICY_VIOLATION), PROV, 0, "Zoho Mail"},
+	{"temporary system error", R(SYSTEM_ERROR), PROV, 0, "Zoho Mail"},
+	{"detected by zoho mail", R(VIRUS_DETECTED), PROV, 0, "Zoho Mail"},
+
 	/* ---- Mimecast: its published SMTP error texts ---- */
 	{"spf sender invalid - envelope rejected", R(AUTH_FAILURE), PROV, 0, "Mimecast"},
 	{"dkim sender invalid - envelope rejected", R(AUTH_FAILURE), PROV, 0, "Mimecast"},
