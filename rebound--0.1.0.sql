@@ -338,6 +338,35 @@ COMMENT ON FUNCTION @extschema@.phrases() IS
 	'the built-in phrase table of classify(): each phrase, the reason it signals (NULL: flags only), its rank, flags and origin';
 
 -- ===========================================================================
+-- Bounce mails: raw messages to classified rows
+-- ===========================================================================
+
+-- STABLE, like classify(): each row is classified with the user's rules of
+-- rebound.rule.  PARALLEL SAFE: nothing is written, the caches are per
+-- backend.  ROWS 1: most bounces name one recipient.
+CREATE FUNCTION @extschema@.parse_dsn(message pg_catalog.text)
+	RETURNS TABLE (recipient pg_catalog.text, action pg_catalog.text,
+				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
+				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
+				   reason @extschema@.reason, severity @extschema@.severity,
+				   infrastructure pg_catalog.bool)
+	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_text'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.text) IS
+	'one classified row per failed recipient of a raw bounce mail (RFC 3464 reports, common MTA and ESP formats); complaints and auto-replies give one row with reason feedback or vacation';
+
+CREATE FUNCTION @extschema@.parse_dsn(message pg_catalog.bytea)
+	RETURNS TABLE (recipient pg_catalog.text, action pg_catalog.text,
+				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
+				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
+				   reason @extschema@.reason, severity @extschema@.severity,
+				   infrastructure pg_catalog.bool)
+	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_bytea'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.bytea) IS
+	'parse_dsn over the raw bytes of a mail, whose parts declare their own charsets';
+
+-- ===========================================================================
 -- Providers: the catalogue, host and address matching, the observed history
 -- of each domain's MX and NS hosts, and which providers a domain depended on
 -- at a given moment

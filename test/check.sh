@@ -62,6 +62,10 @@ run_fuzzer() {
 	name=$(basename "$bin")
 	corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
 	[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
+	# the bounce reader also starts from the shared corpus of real bounces
+	if [ "$name" = fuzz_dsn ] && [ -d "$REBOUND_ROOT/../shared/corpus/sisimai/eml" ]; then
+		cp "$REBOUND_ROOT/../shared/corpus/sisimai/eml/"*.eml "$corpus/"
+	fi
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
 		echo "$name: ${FUZZ_SECONDS}s, $(sed -n 's/^stat::number_of_executed_units: *//p' "$corpus.log") runs, peak RSS $(sed -n 's/^stat::peak_rss_mb: *//p' "$corpus.log") MB"
