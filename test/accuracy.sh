@@ -10,19 +10,13 @@
 # departures from Sisimai's labels (README, "Design notes") as agreements.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
 cd "$REBOUND_ROOT"
-CORPUS=$REBOUND_ROOT/../shared/corpus/sisimai/diagnostics.tsv
 setup_all >/dev/null
 fresh_database rebound_accuracy rebound
 
+load_corpus_labels rebound_accuracy sample
 psql -XAq -v ON_ERROR_STOP=1 -d rebound_accuracy <<SQL
-CREATE TABLE sample (
-	sample_id text, eml_file text, recipient_index int, expected_reason text,
-	expected_hardbounce int, non_pseudo_status text, expected_replycode text,
-	smtp_command text, rhost text, diagnostic_code text,
-	raw_diagnostic_code_field text, sisimai_p5_reason text,
-	sisimai_p5_hardbounce text);
-\copy sample FROM '$CORPUS' WITH (FORMAT csv, DELIMITER E'\t', HEADER true)
 CREATE TABLE verdict AS
 SELECT s.sample_id, s.expected_reason, s.expected_hardbounce = 1 AS expected_hard,
 	s.diagnostic_code, replace(c.reason::text, '_', '') AS got_reason,

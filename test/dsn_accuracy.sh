@@ -17,8 +17,9 @@
 # Complaints and auto-replies count: parse_dsn says feedback/vacation.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
 cd "$REBOUND_ROOT"
-CORPUS=$REBOUND_ROOT/../shared/corpus/sisimai
+CORPUS=$REBOUND_CORPUS
 setup_all >/dev/null
 fresh_database rebound_dsn_accuracy rebound
 
@@ -32,16 +33,10 @@ for f in "$CORPUS"/eml/*.eml; do
 done >"$MAILS"
 chmod a+r "$MAILS"
 
+load_corpus_labels rebound_dsn_accuracy label
 psql -XAq -v ON_ERROR_STOP=1 -d rebound_dsn_accuracy <<SQL
 CREATE TABLE mail (eml_file text PRIMARY KEY, raw bytea);
 \copy mail FROM '$MAILS'
-CREATE TABLE label (
-	sample_id text, eml_file text, recipient_index int, expected_reason text,
-	expected_hardbounce int, non_pseudo_status text, expected_replycode text,
-	smtp_command text, rhost text, diagnostic_code text,
-	raw_diagnostic_code_field text, sisimai_p5_reason text,
-	sisimai_p5_hardbounce text);
-\copy label FROM '$CORPUS/diagnostics.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER true)
 CREATE TABLE reason_name (reason text, bounce_class text, description text,
 	codes text, in_p5 text, name_since_560 text);
 \copy reason_name FROM '$CORPUS/reasons.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER true)

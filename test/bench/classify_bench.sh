@@ -13,20 +13,14 @@
 # memory, leaving out the shared buffers it touches).
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/corpus.sh"
 cd "$REBOUND_ROOT"
 ROWS=${1:-1000000}
-CORPUS=$REBOUND_ROOT/../shared/corpus/sisimai/diagnostics.tsv
 setup_all >/dev/null
 fresh_database rebound_bench rebound
 
+load_corpus_labels rebound_bench sample
 psql -XAq -v ON_ERROR_STOP=1 -d rebound_bench <<SQL
-CREATE TABLE sample (
-	sample_id text, eml_file text, recipient_index int, expected_reason text,
-	expected_hardbounce int, non_pseudo_status text, expected_replycode text,
-	smtp_command text, rhost text, diagnostic_code text,
-	raw_diagnostic_code_field text, sisimai_p5_reason text,
-	sisimai_p5_hardbounce text);
-\copy sample FROM '$CORPUS' WITH (FORMAT csv, DELIMITER E'\t', HEADER true)
 CREATE TABLE diag AS
 SELECT d.diagnostic
 FROM generate_series(1, $ROWS) i
