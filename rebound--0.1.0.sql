@@ -1500,13 +1500,15 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- provider, through one of the layers, at the moment of the bounce.
 --
 -- Cost follows the window, not the ledger: the window's hard bounces come
--- from bounce_hard_window_idx; each of their distinct domains has a few
--- moments inside the window where its infrastructure changed (the bounds
--- of its domain_host rows and of its hosts' host_address rows).
--- domain_providers() is asked once per domain and moment, never once per
--- bounce, and each bounce takes the answer of the span it falls in.  When
--- several layers match, the most direct one is reported: domain, mx,
--- mx_ip, ns, ns_ip.
+-- from bounce_hard_window_idx; for their distinct domains, the spans of
+-- the window during which each depended on the provider, and through which
+-- layer, are computed once, set-based, with the matchers and the tables
+-- that domain_providers() uses (a rule on the domain itself; an MX or NS
+-- host matched by name; such a host's address matched by network, for
+-- the part of the window both rows held); each bounce then takes the span
+-- it falls in.  test/pgtap/05_heal.sql checks the result against
+-- domain_providers() called for every bounce.  When several layers match,
+-- the most direct one is reported: domain, mx, mx_ip, ns, ns_ip.
 CREATE FUNCTION @extschema@.incident_bounces(
 	provider pg_catalog.text,
 	during pg_catalog.tstzrange,
@@ -1523,44 +1525,37 @@ CREATE FUNCTION @extschema@.incident_bounces(
 		  AND b.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.lower(incident_bounces.during)
 		  AND b.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.upper(incident_bounces.during)
 		  AND b.occurred_at OPERATOR(pg_catalog.<@) incident_bounces.during
-	), doms AS (
+	), doms AS MATERIALIZED (
 		SELECT DISTINCT c.domain FROM cand c
-	), moments AS (
-		SELECT d.domain, pg_catalog.lower(incident_bounces.during) AS t FROM doms d
-		UNION
-		SELECT h.domain, x.t
+	), spans AS MATERIALIZED (
+		SELECT d.domain, 'domain'::pg_catalog.text AS layer, incident_bounces.during AS held
+		FROM doms d
+		WHERE (incident_bounces.layers IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
+		  AND @extschema@.domain_provider(d.domain) OPERATOR(pg_catalog.=) incident_bounces.provider
+		UNION ALL
+		SELECT h.domain, h.role, h.observed OPERATOR(pg_catalog.*) incident_bounces.during
 		FROM doms d
 		JOIN @extschema@.domain_host h ON h.domain OPERATOR(pg_catalog.=) d.domain
-		CROSS JOIN LATERAL (VALUES (pg_catalog.lower(h.observed)), (pg_catalog.upper(h.observed))) x(t)
-		WHERE x.t OPERATOR(pg_catalog.<@) incident_bounces.during
-		UNION
-		SELECT h.domain, x.t
+		WHERE h.observed OPERATOR(pg_catalog.&&) incident_bounces.during
+		  AND (incident_bounces.layers IS NULL OR h.role OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
+		  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) incident_bounces.provider
+		UNION ALL
+		SELECT h.domain, h.role OPERATOR(pg_catalog.||) '_ip',
+			   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) incident_bounces.during
 		FROM doms d
 		JOIN @extschema@.domain_host h ON h.domain OPERATOR(pg_catalog.=) d.domain
 		JOIN @extschema@.host_address a ON a.host OPERATOR(pg_catalog.=) h.host
-		CROSS JOIN LATERAL (VALUES (pg_catalog.lower(a.observed)), (pg_catalog.upper(a.observed))) x(t)
-		WHERE x.t OPERATOR(pg_catalog.<@) incident_bounces.during
-	), spans AS (
-		SELECT m.domain, m.t AS since,
-			   pg_catalog.lead(m.t) OVER (PARTITION BY m.domain ORDER BY m.t) AS until
-		FROM moments m
-	), deps AS MATERIALIZED (
-		-- materialized: once per domain and moment, never per bounce
-		SELECT s.domain, s.since, s.until, dp.layer
-		FROM spans s
-		CROSS JOIN LATERAL (
-			SELECT p.layer
-			FROM @extschema@.domain_providers(s.domain, s.since) p
-			WHERE p.provider OPERATOR(pg_catalog.=) incident_bounces.provider
-			  AND (incident_bounces.layers IS NULL OR p.layer OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
-			ORDER BY pg_catalog.array_position('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], p.layer)
-			LIMIT 1) dp
+		WHERE h.observed OPERATOR(pg_catalog.&&) incident_bounces.during
+		  AND a.observed OPERATOR(pg_catalog.&&) incident_bounces.during
+		  AND (incident_bounces.layers IS NULL
+			   OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
+		  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) incident_bounces.provider
 	)
-	SELECT c.id, c.domain, c.address, c.source, c.occurred_at, c.reason, d.layer
+	SELECT DISTINCT ON (c.id) c.id, c.domain, c.address, c.source, c.occurred_at, c.reason, s.layer
 	FROM cand c
-	JOIN deps d ON d.domain OPERATOR(pg_catalog.=) c.domain
-			   AND c.occurred_at OPERATOR(pg_catalog.>=) d.since
-			   AND (d.until IS NULL OR c.occurred_at OPERATOR(pg_catalog.<) d.until)
+	JOIN spans s ON s.domain OPERATOR(pg_catalog.=) c.domain
+				AND s.held OPERATOR(pg_catalog.@>) c.occurred_at
+	ORDER BY c.id, pg_catalog.array_position('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], s.layer)
 $$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';

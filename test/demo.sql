@@ -26,11 +26,16 @@ SELECT source AS flow, count(*) AS bounces, count(*) FILTER (WHERE hard) AS hard
 FROM rebound.bounce GROUP BY source ORDER BY bounces DESC;
 
 \echo
-\echo '== Each ledger row agrees with what its sender recorded (the generator kept it)'
-SELECT count(*) AS bounces,
-	   count(*) FILTER (WHERE b.hard = (e.verdict = 'hard')) AS same_hardness
+\echo '== A bounce is hard when its sender or its classification says so'
+\echo '   (the transactional flow records no verdict: its MTA text alone decides)'
+SELECT e.flow, count(*) AS bounces,
+	   CASE WHEN e.flow <> 'transactional'
+			THEN count(*) FILTER (WHERE e.verdict = 'hard') END AS sender_says_hard,
+	   count(*) FILTER (WHERE b.severity = 'hard') AS classified_hard,
+	   count(*) FILTER (WHERE b.hard) AS hard_in_ledger
 FROM crm.event e
-JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at;
+JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
+GROUP BY e.flow ORDER BY bounces DESC;
 
 \echo
 \echo '== The morning, hour by hour: hard bounces at domains that depended on OVH'
@@ -53,6 +58,25 @@ FROM (SELECT DISTINCT ON (profile) profile, domain FROM crm.company
 	  WHERE profile IN ('ovh_dns', 'ovh_mx_ip', 'ovh_ns_ip') ORDER BY profile, domain) c,
 	 rebound.domain_providers(c.domain, '2017-11-09 08:00') p
 ORDER BY c.profile, p.layer, p.host;
+
+\echo
+\echo '== The bounces healing will match, against domain_providers() asked for every bounce'
+WITH one_by_one AS (
+	SELECT b.id, m.layer
+	FROM rebound.bounce b
+	CROSS JOIN LATERAL (
+		SELECT p.layer FROM rebound.domain_providers(b.domain, b.occurred_at) p
+		WHERE p.provider = 'ovh'
+		ORDER BY array_position('{domain,mx,mx_ip,ns,ns_ip}', p.layer) LIMIT 1) m
+	WHERE b.hard AND b.occurred_at >= '2017-11-09 07:00' AND b.occurred_at < '2017-11-09 10:55'
+), set_based AS (
+	SELECT bounce_id AS id, layer FROM rebound.incident_bounces('ovh',
+		tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))
+)
+SELECT (SELECT count(*) FROM one_by_one) AS per_bounce,
+	   (SELECT count(*) FROM set_based) AS incident_bounces,
+	   (SELECT count(*) FROM (SELECT * FROM one_by_one EXCEPT SELECT * FROM set_based) x)
+	   + (SELECT count(*) FROM (SELECT * FROM set_based EXCEPT SELECT * FROM one_by_one) y) AS differences;
 
 \echo
 \echo '== Declare the incident: all of OVH, 07:00-10:55 Paris time'
@@ -119,13 +143,15 @@ WHERE NOT h.reinstated ORDER BY h.address LIMIT 5;
 
 \echo
 \echo '== Apply it to the CRM: one UPDATE, unsubscribes and complaints untouched'
+SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_hard_before FROM crm.contact;
 UPDATE crm.contact c SET hard_bounced = false
 FROM (SELECT DISTINCT address FROM crm.healed WHERE reinstated) h
 WHERE lower(c.email) = h.address
   AND c.hard_bounced AND NOT c.unsubscribed AND NOT c.complained;
-SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_still_hard,
-	   count(*) FILTER (WHERE NOT hard_bounced AND (unsubscribed OR complained)
-						AND lower(email) IN (SELECT address FROM crm.healed)) AS healed_but_unsubscribed_or_complained
+SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_hard_after,
+	   count(*) FILTER (WHERE hard_bounced AND (unsubscribed OR complained)
+						AND lower(email) IN (SELECT address FROM crm.healed WHERE reinstated))
+		   AS reinstated_but_left_alone_unsubscribed_or_complained
 FROM crm.contact;
 SELECT count(*) AS suppressed_after FROM rebound.suppressed;
 

@@ -36,7 +36,7 @@ SELECT clock_timestamp() AS t0 \gset
 INSERT INTO copy_result SELECT 'capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 TRUNCATE rebound.bounce;
 SELECT clock_timestamp() AS t0 \gset
-\copy crm_both FROM '/tmp/rebound-bench-copy.tsv'
+\copy crm_both (email, bounced_at, diagnostic, bounce_class) FROM '/tmp/rebound-bench-copy.tsv'
 INSERT INTO copy_result SELECT 'classify_bounce + capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 \! rm -f /tmp/rebound-bench-copy.tsv
 

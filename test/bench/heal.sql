@@ -22,21 +22,31 @@ CREATE TEMP TABLE dom AS
 SELECT 'd' || g || '.example' AS domain,
 	   CASE WHEN g % 3 = 0 THEN 'mx' WHEN g % 10 = 1 THEN 'ns' WHEN g % 20 = 2 THEN 'mx_ip' ELSE 'none' END AS dep
 FROM generate_series(1, 100000) g;
-SELECT count(*) AS observed FROM (
-	SELECT rebound.observe_domain(domain, 'mx',
-		CASE dep WHEN 'mx' THEN ARRAY['mx1.mail.ovh.net', 'mx2.mail.ovh.net']
-				 WHEN 'mx_ip' THEN ARRAY['mail.' || domain]
-				 ELSE ARRAY['spool.mail.gandi.net'] END, '2016-01-01')
-	FROM dom
-	UNION ALL
-	SELECT rebound.observe_domain(domain, 'ns',
-		CASE dep WHEN 'ns' THEN ARRAY['dns12.ovh.net', 'ns12.ovh.net'] ELSE ARRAY['ns-6-a.gandi.net'] END,
-		'2016-01-01')
-	FROM dom
-	UNION ALL
-	SELECT rebound.observe_host('mail.' || domain, ARRAY['91.121.' || (g % 250) || '.' || (1 + g % 250)]::inet[], '2016-01-01')
-	FROM (SELECT domain, row_number() OVER () AS g FROM dom WHERE dep = 'mx_ip') m
-) s;
+-- in batches: each observation takes a transaction-level lock on its domain
+DO $$
+DECLARE
+	d record;
+	n int := 0;
+BEGIN
+	FOR d IN SELECT dom.*, row_number() OVER () AS g FROM dom LOOP
+		PERFORM rebound.observe_domain(d.domain, 'mx',
+			CASE d.dep WHEN 'mx' THEN ARRAY['mx1.mail.ovh.net', 'mx2.mail.ovh.net']
+					   WHEN 'mx_ip' THEN ARRAY['mail.' || d.domain]
+					   ELSE ARRAY['spool.mail.gandi.net'] END, '2016-01-01');
+		PERFORM rebound.observe_domain(d.domain, 'ns',
+			CASE d.dep WHEN 'ns' THEN ARRAY['dns12.ovh.net', 'ns12.ovh.net'] ELSE ARRAY['ns-6-a.gandi.net'] END,
+			'2016-01-01');
+		IF d.dep = 'mx_ip' THEN
+			PERFORM rebound.observe_host('mail.' || d.domain,
+				ARRAY['91.121.' || (d.g % 250) || '.' || (1 + d.g % 250)]::inet[], '2016-01-01');
+		END IF;
+		n := n + 1;
+		IF n % 1000 = 0 THEN
+			COMMIT;
+		END IF;
+	END LOOP;
+END
+$$;
 ANALYZE rebound.domain_host;
 ANALYZE rebound.host_address;
 
@@ -57,10 +67,10 @@ RETURNS void LANGUAGE sql AS $$
 $$;
 
 -- the window: 2017-11-09 07:00-10:55, 50,000 bounces in all
-SELECT pg_temp.fill(:window_rows - 500, '2017-11-09 07:00', '2017-11-09 10:55', true);
-SELECT pg_temp.fill(500, '2017-11-09 07:00', '2017-11-09 10:55', false);
+SELECT pg_temp.fill(:window_rows - 500, '2017-11-09 07:00', '2017-11-09 10:55', true) IS NULL AS filled \gset
+SELECT pg_temp.fill(500, '2017-11-09 07:00', '2017-11-09 10:55', false) IS NULL AS filled \gset
 -- ordinary traffic elsewhere in time, up to :small rows
-SELECT pg_temp.fill(:small - :window_rows, '2016-01-01', '2017-11-09 06:00', false);
+SELECT pg_temp.fill(:small - :window_rows, '2016-01-01', '2017-11-09 06:00', false) IS NULL AS filled \gset
 VACUUM ANALYZE rebound.bounce;
 
 -- The hand-written reference: the same bounces, through the same indexes
@@ -111,7 +121,7 @@ SELECT (SELECT count(*) FROM rebound.bounce), pg_temp.healing(), pg_temp.referen
 	   pg_temp.median_ms('healing', :reps), pg_temp.median_ms('reference', :reps);
 
 -- grow the ledger to :large rows, the window unchanged
-SELECT pg_temp.fill(:large - :small, '2016-01-01', '2017-11-09 06:00', false);
+SELECT pg_temp.fill(:large - :small, '2016-01-01', '2017-11-09 06:00', false) IS NULL AS filled \gset
 VACUUM ANALYZE rebound.bounce;
 INSERT INTO result
 SELECT (SELECT count(*) FROM rebound.bounce), pg_temp.healing(), pg_temp.reference(),

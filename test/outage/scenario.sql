@@ -416,12 +416,33 @@ FROM rebound.suppressed s WHERE s.address = lower(ct.email);
 -- What a resolver saw over 2017, fed to rebound's provider map
 -- ---------------------------------------------------------------------------
 
-SELECT count(*) AS observations FROM (
-	SELECT rebound.observe_domain(h.domain, h.role, h.hosts, h.since)
-	FROM crm.hosting h ORDER BY h.since, h.domain, h.role
-) s \gset
-SELECT count(*) AS host_observations FROM (
-	SELECT rebound.observe_host(i.host, i.addrs, '2017-01-01') FROM crm.host_ip i
-) s \gset
+-- in batches: each observation takes a transaction-level lock on its domain
+CREATE TEMP TABLE observed (observations int, host_observations int);
+INSERT INTO observed VALUES (0, 0);
+DO $$
+DECLARE
+	h record;
+	n int := 0;
+BEGIN
+	FOR h IN SELECT * FROM crm.hosting ORDER BY since, domain, role LOOP
+		PERFORM rebound.observe_domain(h.domain, h.role, h.hosts, h.since);
+		n := n + 1;
+		IF n % 1000 = 0 THEN
+			COMMIT;
+		END IF;
+	END LOOP;
+	UPDATE observed SET observations = n;
+	n := 0;
+	FOR h IN SELECT * FROM crm.host_ip ORDER BY host LOOP
+		PERFORM rebound.observe_host(h.host, h.addrs, '2017-01-01');
+		n := n + 1;
+		IF n % 1000 = 0 THEN
+			COMMIT;
+		END IF;
+	END LOOP;
+	UPDATE observed SET host_observations = n;
+END
+$$;
+SELECT observations, host_observations FROM observed \gset
 
 RESET client_min_messages;

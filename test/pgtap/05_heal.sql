@@ -2,7 +2,7 @@
 -- window), what it reports (layer, reinstated), dry runs, idempotence,
 -- undo, and the errors of declare_incident().
 BEGIN;
-SELECT plan(46);
+SELECT plan(50);
 
 SET LOCAL timezone = 'Europe/Paris';
 SET LOCAL rebound.soft_bounce_limit = 3;
@@ -45,6 +45,9 @@ SELECT is(count(*), 3::bigint, 'and the addresses of some hosts') FROM (VALUES
 	('ns1.gandi.net', '{173.246.98.1}')) v(host, addrs),
 	rebound.observe_host(host, addrs, '2017-01-01');
 
+-- A mail domain of OVH's own, known by name (the 'domain' layer)
+INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'domain', 'ovh-mail.example');
+
 -- A morning of bounces: the outage is 07:00-10:55 Paris time.
 CREATE TEMP TABLE b (tag text PRIMARY KEY, id bigint);
 INSERT INTO b SELECT tag, rebound.record_bounce(addr, at::timestamptz, diag, src, sev::rebound.severity) FROM (VALUES
@@ -60,6 +63,7 @@ INSERT INTO b SELECT tag, rebound.record_bounce(addr, at::timestamptz, diag, src
 	('too-early', 'j@mx-ovh.fr',    '2017-11-09 06:59', NULL, 'campaigns', 'hard'),
 	('too-late',  'k@mx-ovh.fr',    '2017-11-09 10:55', NULL, 'campaigns', 'hard'),
 	('soft',      'l@mx-ovh.fr',    '2017-11-09 08:00', NULL, 'campaigns', 'soft'),
+	('consumer',  'o@ovh-mail.example', '2017-11-09 08:10', NULL, 'transactional', 'hard'),
 	-- an address that already hard-bounced in 2016
 	('old',       'm@mx-ovh.fr',    '2016-03-01 12:00', NULL, 'campaigns', 'hard'),
 	('again',     'M@MX-OVH.FR',    '2017-11-09 09:30', NULL, 'campaigns', 'hard'),
@@ -74,6 +78,26 @@ SELECT ok(NOT rebound.is_suppressed('l@mx-ovh.fr'), 'one soft bounce does not');
 SELECT ok(rebound.is_suppressed('n@mx-ovh.fr'), 'three soft bounces in seven days do');
 SELECT is((SELECT cause FROM rebound.suppressed WHERE address = 'n@mx-ovh.fr'), 'hard_bounce',
 	'the view names the hard bounce first');
+
+-- incident_bounces() is domain_providers() at the time of each bounce
+CREATE FUNCTION pg_temp.per_bounce(layers text[]) RETURNS TABLE (id bigint, layer text) LANGUAGE sql AS $$
+	SELECT b.id, m.layer
+	FROM rebound.bounce b
+	CROSS JOIN LATERAL (
+		SELECT p.layer FROM rebound.domain_providers(b.domain, b.occurred_at) p
+		WHERE p.provider = 'ovh' AND (layers IS NULL OR p.layer = ANY (layers))
+		ORDER BY array_position('{domain,mx,mx_ip,ns,ns_ip}', p.layer) LIMIT 1) m
+	WHERE b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at <@ tstzrange('2017-11-09 07:00', '2017-11-09 10:55')
+$$;
+SELECT set_eq(
+	$$SELECT bounce_id, layer FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))$$,
+	$$SELECT * FROM pg_temp.per_bounce(NULL)$$,
+	'incident_bounces() agrees with domain_providers() asked at the time of every bounce');
+SELECT set_eq(
+	$$SELECT bounce_id, layer FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'), '{ns,ns_ip}')$$,
+	$$SELECT * FROM pg_temp.per_bounce('{ns,ns_ip}')$$,
+	'and so it does for some layers only');
 
 -- declare_incident() refuses what cannot be healed
 SELECT throws_ok($$SELECT rebound.declare_incident('nosuch', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))$$,
@@ -94,7 +118,7 @@ SELECT set_eq(
 	$$SELECT b.tag, u.layer FROM rebound.unharden('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'), true) u
 	  JOIN b ON b.id = u.bounce_id$$,
 	$$VALUES ('mx', 'mx'), ('mx-ip', 'mx_ip'), ('ns', 'ns'), ('ns-ip', 'ns_ip'), ('after-move', 'mx'),
-	         ('again', 'mx'), ('run', 'mx')$$,
+	         ('again', 'mx'), ('run', 'mx'), ('consumer', 'domain')$$,
 	'the dry run finds every layer, and only the domains at OVH at the time of the bounce');
 SELECT is((SELECT count(*) FROM rebound.bounce WHERE forgiven_by IS NOT NULL), 0::bigint,
 	'a dry run forgives nothing');
@@ -117,7 +141,7 @@ SELECT u.*, b.tag FROM rebound.unharden('ovh', tstzrange('2017-11-09 07:00', '20
 JOIN b ON b.id = u.bounce_id;
 SELECT set_eq($$SELECT tag, layer, reinstated FROM healed$$,
 	$$VALUES ('mx', 'mx', true), ('mx-ip', 'mx_ip', true), ('after-move', 'mx', true),
-	         ('again', 'mx', false), ('run', 'mx', false)$$,
+	         ('again', 'mx', false), ('run', 'mx', false), ('consumer', 'domain', true)$$,
 	'the second incident forgives the rest, not what the first forgave');
 SELECT is((SELECT source FROM healed WHERE tag = 'mx-ip'), 'automation', 'each flow is healed');
 SELECT ok(rebound.is_suppressed('m@mx-ovh.fr'), 'the 2016 hard bounce still suppresses its address');
@@ -133,7 +157,7 @@ SELECT ok(rebound.is_suppressed('j@mx-ovh.fr') AND rebound.is_suppressed('k@mx-o
 SELECT ok(rebound.is_suppressed('e@elsewhere.fr') AND rebound.is_suppressed('f@left.fr')
           AND rebound.is_suppressed('g@joined.fr') AND rebound.is_suppressed('h@midway.fr'),
 	'domains not at OVH at the time stay hard: elsewhere, left before, joined after, moved later that morning');
-SELECT is((SELECT count(*) FROM rebound.audit WHERE action = 'forgive'), 7::bigint,
+SELECT is((SELECT count(*) FROM rebound.audit WHERE action = 'forgive'), 8::bigint,
 	'one audit row per forgiven bounce');
 SELECT is((SELECT count(DISTINCT forgiven_by) FROM rebound.bounce WHERE forgiven_by IS NOT NULL), 2::bigint,
 	'each bounce names the incident that forgave it');
@@ -143,7 +167,7 @@ SELECT is_empty($$SELECT * FROM rebound.unharden((SELECT max(id) FROM rebound.in
 	'healing again forgives nothing');
 SELECT is_empty($$SELECT * FROM rebound.unharden((SELECT max(id) FROM rebound.incident), true)$$,
 	'and a dry run then finds nothing left');
-SELECT is((SELECT count(*) FROM rebound.audit), 7::bigint, 'and writes no audit row');
+SELECT is((SELECT count(*) FROM rebound.audit), 8::bigint, 'and writes no audit row');
 
 -- A bounce recorded late (an export imported after the incident) is healed
 -- by the next run: what a pg_cron job relies on.
@@ -158,13 +182,14 @@ SELECT set_eq(
 	$$SELECT b.tag, r.layer, r.reinstated FROM rebound.reharden((SELECT max(id) FROM rebound.incident)) r
 	  JOIN b ON b.id = r.bounce_id$$,
 	$$VALUES ('mx', 'mx', false), ('mx-ip', 'mx_ip', false), ('after-move', 'mx', false),
-	         ('again', 'mx', false), ('run', 'mx', false), ('late', 'mx', false)$$,
+	         ('again', 'mx', false), ('run', 'mx', false), ('late', 'mx', false),
+	         ('consumer', 'domain', false)$$,
 	'reharden returns exactly what the incident forgave');
 SELECT ok(rebound.is_suppressed('a@mx-ovh.fr'), 'the address is suppressed again');
 SELECT ok(NOT rebound.is_suppressed('c@ns-ovh.fr'), 'what the other incident forgave stays forgiven');
 SELECT is_empty($$SELECT * FROM rebound.reharden((SELECT max(id) FROM rebound.incident))$$,
 	'rehardening twice changes nothing');
-SELECT is((SELECT count(*) FROM rebound.audit WHERE action = 'reharden'), 6::bigint,
+SELECT is((SELECT count(*) FROM rebound.audit WHERE action = 'reharden'), 7::bigint,
 	'one audit row per bounce hardened again');
 SELECT ok((SELECT withdrawn_at IS NOT NULL FROM rebound.incident WHERE id = (SELECT max(id) FROM rebound.incident)),
 	'the incident is withdrawn');
@@ -177,7 +202,17 @@ SELECT throws_ok($$SELECT * FROM rebound.reharden(NULL)$$,
 
 -- A new incident heals them again
 SELECT is((SELECT count(*) FROM rebound.unharden('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))),
-	6::bigint, 'a new incident heals the same bounces again');
+	7::bigint, 'a new incident heals the same bounces again');
+
+-- A domain rebound learns about only later: its first observation stands
+-- for the time before it
+SELECT is(count(*), 1::bigint, 'learned.fr is first observed in 2018, at OVH')
+FROM rebound.observe_domain('learned.fr', 'mx', '{mx1.mail.ovh.net}', '2018-03-01');
+INSERT INTO b VALUES ('learned', rebound.record_bounce('p@learned.fr', '2017-11-09 08:00', NULL, 'dmp', 'hard'));
+SELECT results_eq(
+	$$SELECT bounce_id, layer FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))$$,
+	$$SELECT id, 'mx' FROM b WHERE tag = 'learned'$$,
+	'a domain first observed after the incident is judged by that first observation');
 
 -- The unsorted, duplicated layers of a declaration
 SELECT lives_ok($$SELECT rebound.declare_incident('ovh',
