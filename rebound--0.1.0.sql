@@ -1266,9 +1266,10 @@ COMMENT ON TABLE @extschema@.bounce IS
 	'the bounce ledger: one row per bounce of any flow, classified at insert; forgiven_by names the incident that forgave it';
 
 -- Healing scans the hard bounces of a window; suppression looks up one
--- address.  forgiven_by is in no index, so that forgiving stays a HOT update.
+-- address (always with its domain: one shard under Citus).  forgiven_by is
+-- in no index, so that forgiving stays a HOT update.
 CREATE INDEX bounce_hard_window_idx ON @extschema@.bounce (occurred_at) WHERE hard;
-CREATE INDEX bounce_address_idx ON @extschema@.bounce (address, occurred_at);
+CREATE INDEX bounce_address_idx ON @extschema@.bounce (domain, address, occurred_at);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bounce', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bounce_id_seq', '');
 
@@ -1500,15 +1501,18 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- provider, through one of the layers, at the moment of the bounce.
 --
 -- Cost follows the window, not the ledger: the window's hard bounces come
--- from bounce_hard_window_idx; for their distinct domains, the spans of
--- the window during which each depended on the provider, and through which
--- layer, are computed once, set-based, with the matchers and the tables
--- that domain_providers() uses (a rule on the domain itself; an MX or NS
--- host matched by name; such a host's address matched by network, for
--- the part of the window both rows held); each bounce then takes the span
--- it falls in.  test/pgtap/05_heal.sql checks the result against
+-- from bounce_hard_window_idx; their distinct domains' hosts from
+-- domain_host; each distinct host is matched once (by name, and by its
+-- addresses), with the matchers domain_providers() uses; a domain's
+-- dependency then holds for the part of the window its rows held, and each
+-- bounce takes the span it falls in.  A domain rule matches by name, as
+-- domain_provider() does (patterns are stored normalized, one rule per
+-- name).  test/pgtap/05_heal.sql checks the result against
 -- domain_providers() called for every bounce.  When several layers match,
 -- the most direct one is reported: domain, mx, mx_ip, ns, ns_ip.
+--
+-- One SELECT, STABLE: the planner inlines it into the caller, which then
+-- plans with the incident's actual interval.
 CREATE FUNCTION @extschema@.incident_bounces(
 	provider pg_catalog.text,
 	during pg_catalog.tstzrange,
@@ -1521,40 +1525,54 @@ CREATE FUNCTION @extschema@.incident_bounces(
 	WITH cand AS MATERIALIZED (
 		SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason
 		FROM @extschema@.bounce b
+		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
+		-- for the index and for the planner's estimate
 		WHERE b.hard AND b.forgiven_by IS NULL
-		  AND b.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.lower(incident_bounces.during)
-		  AND b.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.upper(incident_bounces.during)
-		  AND b.occurred_at OPERATOR(pg_catalog.<@) incident_bounces.during
+		  AND b.occurred_at OPERATOR(pg_catalog.>=) (pg_catalog.lower($2) OPERATOR(pg_catalog.+)
+				CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
+					 ELSE '1 microsecond'::pg_catalog.interval END)
+		  AND b.occurred_at OPERATOR(pg_catalog.<) (pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+				CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
+					 ELSE '0'::pg_catalog.interval END)
 	), doms AS MATERIALIZED (
 		SELECT DISTINCT c.domain FROM cand c
-	), spans AS MATERIALIZED (
-		SELECT d.domain, 'domain'::pg_catalog.text AS layer, incident_bounces.during AS held
-		FROM doms d
-		WHERE (incident_bounces.layers IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
-		  AND @extschema@.domain_provider(d.domain) OPERATOR(pg_catalog.=) incident_bounces.provider
-		UNION ALL
-		SELECT h.domain, h.role, h.observed OPERATOR(pg_catalog.*) incident_bounces.during
+	), hosts AS MATERIALIZED (
+		SELECT h.domain, h.role, h.host, h.observed
 		FROM doms d
 		JOIN @extschema@.domain_host h ON h.domain OPERATOR(pg_catalog.=) d.domain
-		WHERE h.observed OPERATOR(pg_catalog.&&) incident_bounces.during
-		  AND (incident_bounces.layers IS NULL OR h.role OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
-		  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) incident_bounces.provider
+		WHERE h.observed OPERATOR(pg_catalog.&&) $2
+	), distinct_hosts AS MATERIALIZED (
+		SELECT DISTINCT x.host FROM hosts x
+	), matched AS MATERIALIZED (
+		-- by name: the whole time the domain used the host
+		SELECT x.host, false AS by_addr, '(,)'::pg_catalog.tstzrange AS held
+		FROM distinct_hosts x
+		WHERE @extschema@.host_provider(x.host) OPERATOR(pg_catalog.=) $1
 		UNION ALL
-		SELECT h.domain, h.role OPERATOR(pg_catalog.||) '_ip',
-			   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) incident_bounces.during
+		-- by address: while the host had that address
+		SELECT a.host, true, a.observed
+		FROM distinct_hosts x
+		JOIN @extschema@.host_address a ON a.host OPERATOR(pg_catalog.=) x.host
+		WHERE a.observed OPERATOR(pg_catalog.&&) $2
+		  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
+	), spans AS (
+		SELECT d.domain, 'domain'::pg_catalog.text AS layer, $2 AS held
 		FROM doms d
-		JOIN @extschema@.domain_host h ON h.domain OPERATOR(pg_catalog.=) d.domain
-		JOIN @extschema@.host_address a ON a.host OPERATOR(pg_catalog.=) h.host
-		WHERE h.observed OPERATOR(pg_catalog.&&) incident_bounces.during
-		  AND a.observed OPERATOR(pg_catalog.&&) incident_bounces.during
-		  AND (incident_bounces.layers IS NULL
-			   OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY (incident_bounces.layers))
-		  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) incident_bounces.provider
+		JOIN @extschema@.provider_rule r
+		  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) d.domain
+		WHERE r.provider OPERATOR(pg_catalog.=) $1
+		UNION ALL
+		SELECT x.domain,
+			   CASE WHEN m.by_addr THEN x.role OPERATOR(pg_catalog.||) '_ip' ELSE x.role END,
+			   x.observed OPERATOR(pg_catalog.*) m.held OPERATOR(pg_catalog.*) $2
+		FROM hosts x
+		JOIN matched m ON m.host OPERATOR(pg_catalog.=) x.host
 	)
 	SELECT DISTINCT ON (c.id) c.id, c.domain, c.address, c.source, c.occurred_at, c.reason, s.layer
 	FROM cand c
 	JOIN spans s ON s.domain OPERATOR(pg_catalog.=) c.domain
 				AND s.held OPERATOR(pg_catalog.@>) c.occurred_at
+	WHERE $3 IS NULL OR s.layer OPERATOR(pg_catalog.=) ANY ($3)
 	ORDER BY c.id, pg_catalog.array_position('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], s.layer)
 $$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
@@ -1573,26 +1591,30 @@ CREATE FUNCTION @extschema@.heal_bounces(
 	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
 				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
-	LANGUAGE sql VOLATILE PARALLEL UNSAFE
-	AS $$
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $fn$
+BEGIN
+	-- EXECUTE ... USING: planned with the incident's actual interval,
+	-- every time (a cached generic plan would guess its size)
+	RETURN QUERY EXECUTE $q$
 	WITH m AS MATERIALIZED (
-		SELECT * FROM @extschema@.incident_bounces(heal_bounces.provider, heal_bounces.during,
-												   heal_bounces.layers)
+		SELECT * FROM @extschema@.incident_bounces($2, $3,
+												   $4)
 	), f AS (
-		UPDATE @extschema@.bounce b SET forgiven_by = heal_bounces.incident
+		UPDATE @extschema@.bounce b SET forgiven_by = $1
 		FROM m
-		WHERE NOT heal_bounces.dry_run
+		WHERE NOT $5
 		  AND b.domain OPERATOR(pg_catalog.=) m.domain AND b.id OPERATOR(pg_catalog.=) m.bounce_id
 		  AND b.forgiven_by IS NULL
 		RETURNING m.*
 	), chosen AS MATERIALIZED (
-		SELECT * FROM m WHERE heal_bounces.dry_run
+		SELECT * FROM m WHERE $5
 		UNION ALL
 		SELECT * FROM f
 	), logged AS (
 		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer)
-		SELECT heal_bounces.incident, c.bounce_id, c.domain, c.address, 'forgive', c.layer
-		FROM chosen c WHERE NOT heal_bounces.dry_run
+		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer
+		FROM chosen c WHERE NOT $5
 		RETURNING 1
 	), per_address AS (
 		SELECT c.domain, c.address, pg_catalog.count(*) AS n FROM chosen c GROUP BY c.domain, c.address
@@ -1624,7 +1646,10 @@ CREATE FUNCTION @extschema@.heal_bounces(
 	FROM chosen c
 	JOIN clear cl ON cl.domain OPERATOR(pg_catalog.=) c.domain AND cl.address OPERATOR(pg_catalog.=) c.address
 	ORDER BY c.occurred_at, c.bounce_id
-$$;
+	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
+			  heal_bounces.layers, heal_bounces.dry_run;
+END
+$fn$;
 COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
 	'the work of unharden(): forgive the bounces an incident matches (or list them, for a dry run) and say which addresses are reinstated';
 

@@ -2,7 +2,7 @@
 -- window), what it reports (layer, reinstated), dry runs, idempotence,
 -- undo, and the errors of declare_incident().
 BEGIN;
-SELECT plan(50);
+SELECT plan(52);
 
 SET LOCAL timezone = 'Europe/Paris';
 SET LOCAL rebound.soft_bounce_limit = 3;
@@ -98,6 +98,16 @@ SELECT set_eq(
 	$$SELECT bounce_id, layer FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'), '{ns,ns_ip}')$$,
 	$$SELECT * FROM pg_temp.per_bounce('{ns,ns_ip}')$$,
 	'and so it does for some layers only');
+
+-- Interval ends, open or closed, to the microsecond
+SELECT set_eq($$SELECT b.tag FROM rebound.incident_bounces('ovh', '(2017-11-09 07:30, 2017-11-09 08:10]') i
+				JOIN b ON b.id = i.bounce_id$$,
+	ARRAY['mx-ip', 'consumer'],
+	'an open lower end leaves out the bounce at that instant, a closed upper end takes it');
+SELECT set_eq($$SELECT b.tag FROM rebound.incident_bounces('ovh', '[2017-11-09 07:30, 2017-11-09 08:10)') i
+				JOIN b ON b.id = i.bounce_id$$,
+	ARRAY['mx', 'mx-ip'],
+	'and the other way round');
 
 -- declare_incident() refuses what cannot be healed
 SELECT throws_ok($$SELECT rebound.declare_incident('nosuch', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))$$,
