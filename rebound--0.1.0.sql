@@ -1261,13 +1261,15 @@ CREATE TABLE @extschema@.bounce (
 	forgiven_by pg_catalog.int8 REFERENCES @extschema@.incident (id),
 	recorded_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	PRIMARY KEY (domain, id)
-);
+)
+-- room on each page for the new version of a forgiven row: forgiven_by is
+-- in no index, so forgiving is then a HOT update that touches no index
+WITH (fillfactor = 90);
 COMMENT ON TABLE @extschema@.bounce IS
 	'the bounce ledger: one row per bounce of any flow, classified at insert; forgiven_by names the incident that forgave it';
 
 -- Healing scans the hard bounces of a window; suppression looks up one
--- address (always with its domain: one shard under Citus).  forgiven_by is
--- in no index, so that forgiving stays a HOT update.
+-- address (always with its domain: one shard under Citus).
 CREATE INDEX bounce_hard_window_idx ON @extschema@.bounce (occurred_at) WHERE hard;
 CREATE INDEX bounce_address_idx ON @extschema@.bounce (domain, address, occurred_at);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.bounce', '');
@@ -1616,35 +1618,32 @@ BEGIN
 		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer
 		FROM chosen c WHERE NOT $5
 		RETURNING 1
-	), per_address AS (
-		SELECT c.domain, c.address, pg_catalog.count(*) AS n FROM chosen c GROUP BY c.domain, c.address
-	), clear AS (
-		-- one look at each address: its hard bounces left unforgiven (this
-		-- statement still sees the ones it forgives), and its recent soft ones
-		SELECT p.domain, p.address,
-			   x.hard_left OPERATOR(pg_catalog.=) p.n
-			   AND NOT (x.soft_limit OPERATOR(pg_catalog.>) 0
-						AND x.soft_recent OPERATOR(pg_catalog.>=) x.soft_limit) AS reinstated
-		FROM per_address p
-		CROSS JOIN LATERAL (
-			SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
-				   pg_catalog.count(*) FILTER (
-					   WHERE NOT o.hard
-						 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
-							  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
-						 AND o.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.now()
-						 AND o.occurred_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-)
-							 pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))
-				   ) AS soft_recent,
-				   COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5) AS soft_limit
-			FROM @extschema@.bounce o
-			WHERE o.domain OPERATOR(pg_catalog.=) p.domain
-			  AND o.address OPERATOR(pg_catalog.=) p.address
-			  AND o.forgiven_by IS NULL) x
 	)
-	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer, cl.reinstated
+	-- one look at the ledger per bounce returned, no join (the planner
+	-- cannot know how many rows the UPDATE returns): the address's hard
+	-- bounces left unforgiven, which this statement still sees among them
+	-- the ones it forgives, and its recent soft bounces
+	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
+		   x.hard_left OPERATOR(pg_catalog.=)
+			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
+		   AND NOT (x.soft_limit OPERATOR(pg_catalog.>) 0
+					AND x.soft_recent OPERATOR(pg_catalog.>=) x.soft_limit)
 	FROM chosen c
-	JOIN clear cl ON cl.domain OPERATOR(pg_catalog.=) c.domain AND cl.address OPERATOR(pg_catalog.=) c.address
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
+			   pg_catalog.count(*) FILTER (
+				   WHERE NOT o.hard
+					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
+						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
+					 AND o.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.now()
+					 AND o.occurred_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-)
+						 pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))
+			   ) AS soft_recent,
+			   COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5) AS soft_limit
+		FROM @extschema@.bounce o
+		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
+		  AND o.address OPERATOR(pg_catalog.=) c.address
+		  AND o.forgiven_by IS NULL) x
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
 			  heal_bounces.layers, heal_bounces.dry_run;
