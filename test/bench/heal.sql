@@ -58,7 +58,7 @@ RETURNS void LANGUAGE sql AS $$
 		source_severity, reason, severity, infrastructure)
 	SELECT 'u' || (g % 50) || '@' || d.domain, d.domain,
 		   (ARRAY['campaigns', 'automation', 'transactional', 'dmp'])[1 + g % 4],
-		   lo + (hi - lo) * ((g * 7919) % n)::float8 / n,
+		   lo + (hi - lo) * (((g * 7919) % n)::float8 / n),
 		   NULL, CASE WHEN outage OR g % 2 = 0 THEN 'hard' ELSE 'soft' END::rebound.severity,
 		   CASE WHEN outage THEN 'network_error' ELSE 'user_unknown' END::rebound.reason,
 		   CASE WHEN outage THEN 'soft' ELSE 'hard' END::rebound.severity, outage
