@@ -37,6 +37,10 @@ else
 SHLIB_LINK += $(CORE_LIBS)
 endif
 
+# Vectorscan: the classifier's phrase matcher (src/core/phrase.c).
+SHLIB_LINK += -lhs
+CORE_EXTRA_LIBS += -lhs
+
 # ---------------------------------------------------------------------------
 # Core unit tests and fuzzers: src/core/ alone, no PostgreSQL.
 

@@ -356,6 +356,10 @@ COMMENT ON TABLE @extschema@.provider_rule IS
 	'how to recognise a provider: a consumer mail domain, a host-name suffix (MX, NS), or a network prefix';
 CREATE INDEX provider_rule_provider_idx ON @extschema@.provider_rule (provider, kind);
 
+-- A user rule of the classifier may name a provider: it must exist.
+ALTER TABLE @extschema@.rule
+	ADD FOREIGN KEY (provider) REFERENCES @extschema@.provider (name) ON UPDATE CASCADE;
+
 -- What the user deleted from the catalogue: kind 'provider' (pattern is the
 -- provider's name) or a rule kind.  No unique key on purpose: a restore may
 -- write a tombstone that a trigger already wrote, and must not fail on it.
