@@ -1507,15 +1507,14 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- provider, through one of the layers, at the moment of the bounce.
 --
 -- Cost follows the window, not the ledger: the window's hard bounces come
--- from bounce_hard_window_idx; their distinct domains' hosts from
--- domain_host; each distinct host is matched once (by name, and by its
--- addresses), with the matchers domain_providers() uses; a domain's
--- dependency then holds for the part of the window its rows held, and each
--- bounce takes the span it falls in.  A domain rule matches by name, as
--- domain_provider() does (patterns are stored normalized, one rule per
--- name).  test/pgtap/05_heal.sql checks the result against
--- domain_providers() called for every bounce.  When several layers match,
--- the most direct one is reported: domain, mx, mx_ip, ns, ns_ip.
+-- from bounce_hard_window_idx, and each looks once at its domain's rows of
+-- domain_host valid at that moment (and, for a host whose name does not
+-- match, at the host's addresses then), with the matchers and the rules
+-- domain_providers() uses; test/pgtap/05_heal.sql and the demo check the
+-- result against domain_providers() called for every bounce.  The most
+-- direct layer that matched is reported: domain, mx, mx_ip, ns, ns_ip.
+-- (Grouping bounces by domain first and matching each distinct host once
+-- was measured too: the extra passes cost more than the lookups saved.)
 --
 -- One SELECT, STABLE: the planner inlines it into the caller, which then
 -- plans with the incident's actual interval.
@@ -1528,58 +1527,42 @@ CREATE FUNCTION @extschema@.incident_bounces(
 				   reason @extschema@.reason, layer pg_catalog.text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	WITH cand AS MATERIALIZED (
-		SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason
-		FROM @extschema@.bounce b
-		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
-		-- for the index and for the planner's estimate
-		WHERE b.hard AND b.forgiven_by IS NULL
-		  AND b.occurred_at OPERATOR(pg_catalog.>=) (pg_catalog.lower($2) OPERATOR(pg_catalog.+)
-				CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
-					 ELSE '1 microsecond'::pg_catalog.interval END)
-		  AND b.occurred_at OPERATOR(pg_catalog.<) (pg_catalog.upper($2) OPERATOR(pg_catalog.+)
-				CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
-					 ELSE '0'::pg_catalog.interval END)
-	), doms AS MATERIALIZED (
-		SELECT DISTINCT c.domain FROM cand c
-	), hosts AS MATERIALIZED (
-		SELECT h.domain, h.role, h.host, h.observed
-		FROM doms d
-		JOIN @extschema@.domain_host h ON h.domain OPERATOR(pg_catalog.=) d.domain
-		WHERE h.observed OPERATOR(pg_catalog.&&) $2
-	), distinct_hosts AS MATERIALIZED (
-		SELECT DISTINCT x.host FROM hosts x
-	), matched AS MATERIALIZED (
-		-- by name: the whole time the domain used the host
-		SELECT x.host, false AS by_addr, '(,)'::pg_catalog.tstzrange AS held
-		FROM distinct_hosts x
-		WHERE @extschema@.host_provider(x.host) OPERATOR(pg_catalog.=) $1
-		UNION ALL
-		-- by address: while the host had that address
-		SELECT a.host, true, a.observed
-		FROM distinct_hosts x
-		JOIN @extschema@.host_address a ON a.host OPERATOR(pg_catalog.=) x.host
-		WHERE a.observed OPERATOR(pg_catalog.&&) $2
-		  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
-	), spans AS (
-		SELECT d.domain, 'domain'::pg_catalog.text AS layer, $2 AS held
-		FROM doms d
-		JOIN @extschema@.provider_rule r
-		  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) d.domain
-		WHERE r.provider OPERATOR(pg_catalog.=) $1
-		UNION ALL
-		SELECT x.domain,
-			   CASE WHEN m.by_addr THEN x.role OPERATOR(pg_catalog.||) '_ip' ELSE x.role END,
-			   x.observed OPERATOR(pg_catalog.*) m.held OPERATOR(pg_catalog.*) $2
-		FROM hosts x
-		JOIN matched m ON m.host OPERATOR(pg_catalog.=) x.host
-	)
-	SELECT DISTINCT ON (c.id) c.id, c.domain, c.address, c.source, c.occurred_at, c.reason, s.layer
-	FROM cand c
-	JOIN spans s ON s.domain OPERATOR(pg_catalog.=) c.domain
-				AND s.held OPERATOR(pg_catalog.@>) c.occurred_at
-	WHERE $3 IS NULL OR s.layer OPERATOR(pg_catalog.=) ANY ($3)
-	ORDER BY c.id, pg_catalog.array_position('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], s.layer)
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
+		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
+	FROM @extschema@.bounce b
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.min(x.rank) AS best
+		FROM (
+			SELECT 1 AS rank
+			WHERE ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+			  AND @extschema@.domain_provider(b.domain) OPERATOR(pg_catalog.=) $1
+			UNION ALL
+			SELECT CASE
+				WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+					 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+					THEN CASE h.role WHEN 'mx' THEN 2 ELSE 4 END
+				WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+					 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+								 WHERE a.host OPERATOR(pg_catalog.=) h.host
+								   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+								   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
+					THEN CASE h.role WHEN 'mx' THEN 3 ELSE 5 END
+				END
+			FROM @extschema@.domain_host h
+			WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+			  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		) x
+	) m
+	-- timestamptz counts microseconds: any bounded interval is [lo, hi)
+	-- for the index and for the planner's estimate
+	WHERE b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) (pg_catalog.lower($2) OPERATOR(pg_catalog.+)
+			CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
+				 ELSE '1 microsecond'::pg_catalog.interval END)
+	  AND b.occurred_at OPERATOR(pg_catalog.<) (pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+			CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
+				 ELSE '0'::pg_catalog.interval END)
+	  AND m.best IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
@@ -1599,6 +1582,10 @@ CREATE FUNCTION @extschema@.heal_bounces(
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	AS $fn$
+DECLARE
+	-- the soft-bounce policy, read once
+	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
+	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
 BEGIN
 	-- EXECUTE ... USING: planned with the incident's actual interval,
 	-- every time (a cached generic plan would guess its size)
@@ -1630,8 +1617,7 @@ BEGIN
 	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
 		   x.hard_left OPERATOR(pg_catalog.=)
 			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
-		   AND NOT (x.soft_limit OPERATOR(pg_catalog.>) 0
-					AND x.soft_recent OPERATOR(pg_catalog.>=) x.soft_limit)
+		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $6)
 	FROM chosen c
 	CROSS JOIN LATERAL (
 		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
@@ -1639,18 +1625,17 @@ BEGIN
 				   WHERE NOT o.hard
 					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
 						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
-					 AND o.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.now()
-					 AND o.occurred_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-)
-						 pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))
-			   ) AS soft_recent,
-			   COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5) AS soft_limit
+					 AND o.occurred_at OPERATOR(pg_catalog.>) $7
+					 AND o.occurred_at OPERATOR(pg_catalog.<=) $8) AS soft_recent
 		FROM @extschema@.bounce o
 		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
 		  AND o.address OPERATOR(pg_catalog.=) c.address
 		  AND o.forgiven_by IS NULL) x
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
-			  heal_bounces.layers, heal_bounces.dry_run;
+			  heal_bounces.layers, heal_bounces.dry_run,
+			  soft_limit, pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
+			  pg_catalog.now();
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
