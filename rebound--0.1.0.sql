@@ -289,6 +289,10 @@ COMMENT ON COLUMN @extschema@.rule.severity IS
 COMMENT ON COLUMN @extschema@.rule.priority IS
 	'rules are tried from the highest priority down (then by id); the first that matches decides';
 
+-- classify() reads the rules with the caller's rights: whoever may
+-- classify may read them (changing them stays with the owner).
+GRANT SELECT ON @extschema@.rule TO PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule_id_seq', '');
 
@@ -320,6 +324,18 @@ CREATE FUNCTION @extschema@.classify(diagnostic pg_catalog.text)
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.classify(pg_catalog.text) IS
 	'classify a bounce diagnostic: reply code, enhanced status, reason, severity, infrastructure (user rules first, then the built-in tables)';
+
+CREATE FUNCTION @extschema@.phrases(
+	OUT phrase pg_catalog.text,
+	OUT reason @extschema@.reason,
+	OUT rank pg_catalog.int4,
+	OUT flags pg_catalog.text[],
+	OUT origin pg_catalog.text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'rebound_phrases'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 500;
+COMMENT ON FUNCTION @extschema@.phrases() IS
+	'the built-in phrase table of classify(): each phrase, the reason it signals (NULL: flags only), its rank, flags and origin';
 
 -- ===========================================================================
 -- Providers: the catalogue, host and address matching, the observed history
