@@ -1523,14 +1523,16 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- provider, through one of the layers, at the moment of the bounce.
 --
 -- Cost follows the window, not the ledger: the window's hard bounces come
--- from bounce_hard_window_idx, and each looks once at its domain's rows of
--- domain_host valid at that moment (and, for a host whose name does not
--- match, at the host's addresses then), with the matchers and the rules
--- domain_providers() uses; test/pgtap/05_heal.sql and the demo check the
--- result against domain_providers() called for every bounce.  The most
--- direct layer that matched is reported: domain, mx, mx_ip, ns, ns_ip.
--- (Grouping bounces by domain first and matching each distinct host once
--- was measured too: the extra passes cost more than the lookups saved.)
+-- from bounce_hard_window_idx; which of them depended on the provider is a
+-- semi-join with the domain_host rows valid at the moment of each bounce
+-- (and, for a host whose name does not match, the host's addresses then),
+-- with the matchers and rules domain_providers() uses, which the planner
+-- runs as index lookups or as one hash of the map, whichever is cheaper;
+-- only the bounces that matched then look again for the most direct layer
+-- (domain, mx, mx_ip, ns, ns_ip).  test/pgtap/05_heal.sql and the demo
+-- check the result against domain_providers() called for every bounce.
+-- A domain rule matches by name, as domain_provider() does (patterns are
+-- stored normalized, one rule per name).
 --
 -- One SELECT, STABLE: the planner inlines it into the caller, which then
 -- plans with the incident's actual interval.
@@ -1543,42 +1545,63 @@ CREATE FUNCTION @extschema@.incident_bounces(
 				   reason @extschema@.reason, layer pg_catalog.text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
+	WITH w AS (
+		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
+		-- for the index and for the planner's estimate
+		SELECT pg_catalog.lower($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
+						ELSE '1 microsecond'::pg_catalog.interval END AS lo,
+			   pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
+						ELSE '0'::pg_catalog.interval END AS hi
+	)
+	-- the provider's own mail domains
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, 'domain'::pg_catalog.text
+	FROM w, @extschema@.bounce b
+	JOIN @extschema@.provider_rule r
+	  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) b.domain
+	WHERE r.provider OPERATOR(pg_catalog.=) $1
+	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+	  AND b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	UNION ALL
+	-- domains whose MX or NS hosts were the provider's, by name or network
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
 		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
-	FROM @extschema@.bounce b
+	FROM w, @extschema@.bounce b
 	CROSS JOIN LATERAL (
-		SELECT pg_catalog.min(x.rank) AS best
-		FROM (
-			SELECT 1 AS rank
-			WHERE ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
-			  AND @extschema@.domain_provider(b.domain) OPERATOR(pg_catalog.=) $1
-			UNION ALL
-			SELECT CASE
-				WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
-					 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
-					THEN CASE h.role WHEN 'mx' THEN 2 ELSE 4 END
-				WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
-					 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
-								 WHERE a.host OPERATOR(pg_catalog.=) h.host
-								   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
-								   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
-					THEN CASE h.role WHEN 'mx' THEN 3 ELSE 5 END
-				END
-			FROM @extschema@.domain_host h
-			WHERE h.domain OPERATOR(pg_catalog.=) b.domain
-			  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
-		) x
-	) m
-	-- timestamptz counts microseconds: any bounded interval is [lo, hi)
-	-- for the index and for the planner's estimate
+		SELECT pg_catalog.min(CASE
+			WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+				THEN CASE h.role WHEN 'mx' THEN 2 ELSE 4 END
+			WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+							 WHERE a.host OPERATOR(pg_catalog.=) h.host
+							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
+				THEN CASE h.role WHEN 'mx' THEN 3 ELSE 5 END
+			END) AS best
+		FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at) m
 	WHERE b.hard AND b.forgiven_by IS NULL
-	  AND b.occurred_at OPERATOR(pg_catalog.>=) (pg_catalog.lower($2) OPERATOR(pg_catalog.+)
-			CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
-				 ELSE '1 microsecond'::pg_catalog.interval END)
-	  AND b.occurred_at OPERATOR(pg_catalog.<) (pg_catalog.upper($2) OPERATOR(pg_catalog.+)
-			CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
-				 ELSE '0'::pg_catalog.interval END)
-	  AND m.best IS NOT NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	  AND NOT EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+					  WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+						AND r.pattern OPERATOR(pg_catalog.=) b.domain
+						AND r.provider OPERATOR(pg_catalog.=) $1
+						AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3)))
+	  AND EXISTS (
+		SELECT 1 FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		  AND ((($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
+			   OR (($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+							   WHERE a.host OPERATOR(pg_catalog.=) h.host
+								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+								 AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1))))
 $$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
