@@ -1545,7 +1545,8 @@ CREATE FUNCTION @extschema@.incident_bounces(
 				   reason @extschema@.reason, layer pg_catalog.text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	WITH w AS (
+	-- NOT MATERIALIZED: the bounds fold into constants in both branches
+	WITH w AS NOT MATERIALIZED (
 		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
 		-- for the index and for the planner's estimate
 		SELECT pg_catalog.lower($2) OPERATOR(pg_catalog.+)
