@@ -23,13 +23,20 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 PG_CPPFLAGS = -I$(srcdir)/src
 # -Wextra's unused-parameter and missing-field-initializers fire inside
 # PostgreSQL's own headers and macros.
-PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror \
+# -MMD -MP: objects depend on the headers they include, so that changing a
+# struct rebuilds every file that uses it.
+PG_CFLAGS = -std=gnu99 -MMD -MP -Wall -Wextra -Werror \
 	-Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Libraries the core needs, outside PostgreSQL.
 CORE_LIBS = -licui18n -licuuc -licudata
 
 include $(PGXS)
+
+-include $(OBJS:.o=.d)
+
+# The DNS client (src/dns.c) uses c-ares.
+SHLIB_LINK += -lcares
 
 ifeq ($(with_icu),yes)
 SHLIB_LINK += $(ICU_LIBS)
@@ -63,4 +70,4 @@ test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 fuzzers: $(FUZZERS)
 
 .PHONY: unit fuzzers
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check test/isolation/output
+EXTRA_CLEAN = $(OBJS:.o=.d) test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check test/isolation/output

@@ -338,6 +338,35 @@ COMMENT ON FUNCTION @extschema@.phrases() IS
 	'the built-in phrase table of classify(): each phrase, the reason it signals (NULL: flags only), its rank, flags and origin';
 
 -- ===========================================================================
+-- Bounce mails: raw messages to classified rows
+-- ===========================================================================
+
+-- STABLE, like classify(): each row is classified with the user's rules of
+-- rebound.rule.  PARALLEL SAFE: nothing is written, the caches are per
+-- backend.  ROWS 1: most bounces name one recipient.
+CREATE FUNCTION @extschema@.parse_dsn(message pg_catalog.text)
+	RETURNS TABLE (recipient pg_catalog.text, action pg_catalog.text,
+				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
+				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
+				   reason @extschema@.reason, severity @extschema@.severity,
+				   infrastructure pg_catalog.bool)
+	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_text'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.text) IS
+	'one classified row per failed recipient of a raw bounce mail (RFC 3464 reports, common MTA and ESP formats); complaints and auto-replies give one row with reason feedback or vacation';
+
+CREATE FUNCTION @extschema@.parse_dsn(message pg_catalog.bytea)
+	RETURNS TABLE (recipient pg_catalog.text, action pg_catalog.text,
+				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
+				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
+				   reason @extschema@.reason, severity @extschema@.severity,
+				   infrastructure pg_catalog.bool)
+	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_bytea'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.bytea) IS
+	'parse_dsn over the raw bytes of a mail, whose parts declare their own charsets';
+
+-- ===========================================================================
 -- Providers: the catalogue, host and address matching, the observed history
 -- of each domain's MX and NS hosts, and which providers a domain depended on
 -- at a given moment
@@ -788,6 +817,7 @@ FROM (VALUES
 	('google', 'cidr', '173.194.0.0/16'),
 	('google', 'cidr', '209.85.128.0/17'),
 	('google', 'cidr', '216.58.192.0/19'),
+	('google', 'cidr', '216.239.32.0/19'),
 	('google', 'cidr', '2404:6800::/32'),
 	('google', 'cidr', '2607:f8b0::/32'),
 	('google', 'cidr', '2800:3f0::/32'),
@@ -913,27 +943,8 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.domain_lookup', '');
 -- a zone file; an empty set is recorded as the one host ''.
 CREATE FUNCTION @extschema@.observed_hosts(role pg_catalog.text, hosts pg_catalog.text[])
 	RETURNS TABLE (host pg_catalog.text, preference pg_catalog.int4)
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-	WITH parsed AS (
-		SELECT CASE WHEN m IS NULL THEN e ELSE m[2] END AS raw,
-			   CASE WHEN $1 = 'mx' THEN m[1]::int4 END AS preference
-		FROM unnest($2) AS u (e0),
-			 LATERAL (SELECT btrim(u.e0)) AS t (e),
-			 LATERAL (SELECT regexp_match(t.e, '^([0-9]{1,5})\s+(\S+)$')) AS r (m)
-		WHERE t.e <> ''
-	), named AS (
-		SELECT DISTINCT ON (n.host) n.host, p.preference
-		FROM parsed p,
-			 LATERAL (SELECT CASE WHEN p.raw = '.' THEN '.'
-							 ELSE @extschema@.normalize_domain(p.raw) END) AS n (host)
-		ORDER BY n.host, p.preference NULLS LAST
-	)
-	SELECT named.host, named.preference FROM named
-	UNION ALL
-	SELECT '', NULL WHERE NOT EXISTS (SELECT FROM named)
-$$;
+	AS 'MODULE_PATHNAME', 'rebound_observed_hosts'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.observed_hosts(pg_catalog.text, pg_catalog.text[]) IS
 	'the host set an observation of a domain records: normalized names, MX preferences, '''' for none';
 
@@ -949,6 +960,10 @@ DECLARE
 	r text := observe_domain.role;
 	t timestamptz := observe_domain.at;
 	hs text[];
+	ps int4[];
+	cur_hosts text[];
+	later bigint;
+	total bigint;
 	nxt timestamptz;
 	is_first boolean;
 	prev record;
@@ -975,9 +990,45 @@ BEGIN
 				DETAIL = 'An observation happens at a finite time.';
 	END IF;
 	d := @extschema@.normalize_domain(observe_domain.domain);
-	PERFORM pg_advisory_xact_lock(hashtext('rebound.domain_host'), hashtext(d || ' ' || r));
+	-- Writers of one domain's role take turns.  The lock is one of 64 per
+	-- table, not one per domain: a refresh of many domains in one
+	-- transaction holds at most 64 locks, whatever its size.
+	PERFORM pg_advisory_xact_lock(hashtext('rebound.domain_host'), hashtext(d || ' ' || r) & 63);
 
-	SELECT array_agg(o.host) INTO hs FROM @extschema@.observed_hosts(r, hosts) o;
+	SELECT array_agg(o.host ORDER BY o.host), array_agg(o.preference ORDER BY o.host)
+	INTO hs, ps FROM @extschema@.observed_hosts(r, hosts) o;
+
+	-- The common cases in a few statements: a domain seen for the first
+	-- time, and an observation in time order (nothing known after t).
+	SELECT array_agg(h.host ORDER BY h.host) FILTER (WHERE h.observed @> t),
+		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
+							OR h.first_seen > t OR h.last_seen > t),
+		   count(*)
+	INTO cur_hosts, later, total
+	FROM @extschema@.domain_host h WHERE h.domain = d AND h.role = r;
+	IF total = 0 THEN
+		INSERT INTO @extschema@.domain_host
+		SELECT d, r, u.host, u.preference, '(,)', t, t FROM unnest(hs, ps) AS u (host, preference);
+		RETURN;
+	END IF;
+	IF later = 0 THEN
+		-- t comes after everything known: extend, close at t, open at t
+		UPDATE @extschema@.domain_host h SET last_seen = t, preference = u.preference
+		FROM unnest(hs, ps) AS u (host, preference)
+		WHERE h.domain = d AND h.role = r AND h.host = u.host AND h.observed @> t;
+		IF cur_hosts IS DISTINCT FROM hs THEN
+			DELETE FROM @extschema@.domain_host h
+			WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs)
+			  AND lower(h.observed) = t;
+			UPDATE @extschema@.domain_host h SET observed = tstzrange(lower(h.observed), t, '[)')
+			WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs);
+			INSERT INTO @extschema@.domain_host
+			SELECT d, r, u.host, u.preference, tstzrange(t, NULL, '[)'), t, t
+			FROM unnest(hs, ps) AS u (host, preference)
+			WHERE u.host <> ALL (coalesce(cur_hosts, '{}'));
+		END IF;
+		RETURN;
+	END IF;
 
 	-- The instants at which this role was observed, seen from t.
 	SELECT min(x.x) INTO nxt
@@ -1012,7 +1063,7 @@ BEGIN
 
 	-- Hosts seen at t: extend the row that holds at t, or open one for
 	-- t..nxt.
-	FOR item IN SELECT * FROM @extschema@.observed_hosts(r, hosts) LOOP
+	FOR item IN SELECT * FROM unnest(hs, ps) AS u (host, preference) LOOP
 		SELECT * INTO cur FROM @extschema@.domain_host h
 		 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
 		IF FOUND THEN
@@ -1056,6 +1107,9 @@ DECLARE
 	t timestamptz := observe_host.at;
 	aset inet[];
 	a inet;
+	cur_addrs inet[];
+	later bigint;
+	total bigint;
 	nxt timestamptz;
 	is_first boolean;
 	prev record;
@@ -1075,13 +1129,43 @@ BEGIN
 				DETAIL = 'An observation happens at a finite time.';
 	END IF;
 	n := @extschema@.normalize_domain(observe_host.host);
-	PERFORM pg_advisory_xact_lock(hashtext('rebound.host_address'), hashtext(n));
+	PERFORM pg_advisory_xact_lock(hashtext('rebound.host_address'), hashtext(n) & 63);
 
 	-- Host addresses, without masks; an empty set is recorded as NULL.
-	SELECT array_agg(DISTINCT set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END))
+	SELECT array_agg(DISTINCT set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END)
+					 ORDER BY set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END))
 	INTO aset FROM unnest(addrs) x WHERE x IS NOT NULL;
 	IF aset IS NULL THEN
 		aset := ARRAY[NULL]::inet[];
+	END IF;
+
+	SELECT array_agg(h.addr ORDER BY h.addr) FILTER (WHERE h.observed @> t),
+		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
+							OR h.first_seen > t OR h.last_seen > t),
+		   count(*)
+	INTO cur_addrs, later, total
+	FROM @extschema@.host_address h WHERE h.host = n;
+	IF total = 0 THEN
+		INSERT INTO @extschema@.host_address SELECT n, x, '(,)', t, t FROM unnest(aset) x;
+		RETURN;
+	END IF;
+	IF later = 0 THEN
+		UPDATE @extschema@.host_address h SET last_seen = t
+		WHERE h.host = n AND h.observed @> t
+		  AND EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
+		IF cur_addrs IS DISTINCT FROM aset THEN
+			DELETE FROM @extschema@.host_address h
+			WHERE h.host = n AND h.observed @> t AND lower(h.observed) = t
+			  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
+			UPDATE @extschema@.host_address h SET observed = tstzrange(lower(h.observed), t, '[)')
+			WHERE h.host = n AND h.observed @> t
+			  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
+			INSERT INTO @extschema@.host_address
+			SELECT n, x.a, tstzrange(t, NULL, '[)'), t, t FROM unnest(aset) x (a)
+			WHERE NOT EXISTS (SELECT FROM unnest(coalesce(cur_addrs, '{}')) c (a)
+							  WHERE c.a IS NOT DISTINCT FROM x.a);
+		END IF;
+		RETURN;
 	END IF;
 
 	SELECT min(x.x) INTO nxt
@@ -1147,26 +1231,28 @@ CREATE FUNCTION @extschema@.domain_providers(domain pg_catalog.text,
 	RETURNS TABLE (provider pg_catalog.text, layer pg_catalog.text, host pg_catalog.text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-	SELECT p.provider, p.layer, p.host
-	FROM (
-		SELECT @extschema@.domain_provider(@extschema@.normalize_domain($1)) AS provider,
-			   'domain'::pg_catalog.text AS layer, NULL::pg_catalog.text AS host
-		UNION
-		SELECT @extschema@.host_provider(h.host), h.role, h.host
-		FROM @extschema@.domain_host h
-		WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
-		  AND h.observed OPERATOR(pg_catalog.@>) $2
-		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
-		UNION
-		SELECT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip', h.host
-		FROM @extschema@.domain_host h
-		JOIN @extschema@.host_address a
-		  ON a.host OPERATOR(pg_catalog.=) h.host AND a.observed OPERATOR(pg_catalog.@>) $2
-		WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
-		  AND h.observed OPERATOR(pg_catalog.@>) $2
-		  AND a.addr IS NOT NULL
-	) p
-	WHERE p.provider IS NOT NULL
+	-- One index scan of the domain's rows; for each host its own provider
+	-- and those of its addresses.  At one moment a host holds one row per
+	-- role, so the only duplicates are several addresses of one host in
+	-- one network, removed per host (a UNION of the whole result would
+	-- hash every call's rows once more).
+	SELECT d.provider, 'domain'::pg_catalog.text, NULL::pg_catalog.text
+	FROM (SELECT @extschema@.domain_provider(@extschema@.normalize_domain($1)) AS provider) d
+	WHERE d.provider IS NOT NULL
+	UNION ALL
+	SELECT p.provider, p.layer, h.host
+	FROM @extschema@.domain_host h,
+		 LATERAL (SELECT @extschema@.host_provider(h.host) AS provider, h.role AS layer
+				  UNION ALL
+				  SELECT DISTINCT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip'
+				  FROM @extschema@.host_address a
+				  WHERE a.host OPERATOR(pg_catalog.=) h.host
+					AND a.observed OPERATOR(pg_catalog.@>) $2
+					AND a.addr IS NOT NULL) p
+	WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
+	  AND h.observed OPERATOR(pg_catalog.@>) $2
+	  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+	  AND p.provider IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.domain_providers(pg_catalog.text, pg_catalog.timestamptz) IS
 	'every (provider, layer, host) a domain depended on at a time: layers domain, mx, mx_ip, ns, ns_ip';
@@ -1212,6 +1298,187 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'every domain that depended on a provider during an interval: (domain, layer, host, the part of the interval it held)';
+
+-- Real DNS from the server (src/dns.c): rebound.dns_servers,
+-- rebound.dns_timeout and rebound.dns_concurrency set where and how.
+-- Network access: not granted to PUBLIC.
+CREATE FUNCTION @extschema@.dns_lookup(names pg_catalog.text[])
+	RETURNS TABLE (name pg_catalog.text, kind pg_catalog.text, status pg_catalog.text,
+				   hosts pg_catalog.text[], addrs pg_catalog.inet[],
+				   at pg_catalog.timestamptz)
+	AS 'MODULE_PATHNAME', 'rebound_dns_lookup'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.dns_lookup(pg_catalog.text[]) IS
+	'queries MX and NS of domains and A/AAAA of their hosts, concurrently; returns what was seen without recording it';
+
+-- Turn lookups into observations: failures are not observations.
+CREATE FUNCTION @extschema@.record_lookup(name pg_catalog.text, kind pg_catalog.text,
+										  status pg_catalog.text, hosts pg_catalog.text[],
+										  addrs pg_catalog.inet[], at pg_catalog.timestamptz)
+	RETURNS boolean
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
+		RETURN false;
+	END IF;
+	IF kind = 'addr' THEN
+		PERFORM @extschema@.observe_host(name, addrs, at);
+	ELSE
+		PERFORM @extschema@.observe_domain(name, kind, hosts, at);
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_lookup(pg_catalog.text, pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.inet[], pg_catalog.timestamptz) IS
+	'records one row of dns_lookup() as an observation, unless the lookup failed; true when recorded';
+
+CREATE FUNCTION @extschema@.resolve_domain(domain pg_catalog.text)
+	RETURNS TABLE (name pg_catalog.text, kind pg_catalog.text, status pg_catalog.text,
+				   hosts pg_catalog.text[], addrs pg_catalog.inet[], recorded boolean)
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+	mx_status text;
+	ns_status text;
+BEGIN
+	FOR r IN SELECT * FROM @extschema@.dns_lookup(ARRAY[domain]) l ORDER BY l.kind <> 'mx', l.kind <> 'ns', l.name LOOP
+		name := r.name;
+		kind := r.kind;
+		status := r.status;
+		hosts := r.hosts;
+		addrs := r.addrs;
+		recorded := @extschema@.record_lookup(r.name, r.kind, r.status, r.hosts, r.addrs, r.at);
+		IF r.kind = 'mx' THEN
+			mx_status := r.status;
+		ELSIF r.kind = 'ns' THEN
+			ns_status := r.status;
+			PERFORM @extschema@.note_lookup(r.name, mx_status, ns_status);
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.resolve_domain(pg_catalog.text) IS
+	'looks a domain up in DNS now (MX, NS, their addresses), records what was observed, and returns every lookup with its status';
+
+-- domain_lookup bookkeeping: the worse of the two statuses.
+CREATE FUNCTION @extschema@.note_lookup(domain pg_catalog.text, mx_status pg_catalog.text,
+										ns_status pg_catalog.text)
+	RETURNS void
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
+	SELECT $1, pg_catalog.clock_timestamp(), s.status,
+		   CASE WHEN s.status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN 0 ELSE 1 END
+	FROM (SELECT CASE WHEN $2 NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN $2
+					  WHEN $3 NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN $3
+					  WHEN $2 = 'nxdomain' THEN 'nxdomain'
+					  ELSE 'ok' END) AS s (status)
+	ON CONFLICT (domain) DO UPDATE
+	SET looked_up_at = excluded.looked_up_at, status = excluded.status,
+		failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END
+$$;
+COMMENT ON FUNCTION @extschema@.note_lookup(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+	'notes in domain_lookup when a domain was looked up and how it went';
+
+CREATE FUNCTION @extschema@.refresh_domains(max_domains pg_catalog.int4 DEFAULT 1000)
+	RETURNS TABLE (domains pg_catalog.int4, observed pg_catalog.int4, nxdomain pg_catalog.int4,
+				   servfail pg_catalog.int4, timeout pg_catalog.int4, refused pg_catalog.int4,
+				   other_failures pg_catalog.int4)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	batch text[];
+	r record;
+	ledger text := '';
+BEGIN
+	IF max_domains IS NULL OR max_domains < 0 THEN
+		RAISE EXCEPTION 'invalid max_domains: %', max_domains
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'The number of domains to refresh is zero or more.';
+	END IF;
+	-- the domains of the ledger (when the ledger exists) and of the
+	-- history, never looked up first, then the longest ago
+	IF to_regclass('@extschema@.bounce') IS NOT NULL THEN
+		ledger := 'UNION SELECT b.domain FROM @extschema@.bounce b WHERE b.domain IS NOT NULL ';
+	END IF;
+	EXECUTE format(
+		'SELECT ARRAY(SELECT c.domain FROM (SELECT DISTINCT h.domain FROM @extschema@.domain_host h %s) c '
+		'LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain '
+		'ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT $1)', ledger)
+	INTO batch USING max_domains;
+
+	domains := coalesce(array_length(batch, 1), 0);
+	observed := 0; nxdomain := 0; servfail := 0; timeout := 0; refused := 0; other_failures := 0;
+	IF domains = 0 THEN
+		RETURN NEXT;
+		RETURN;
+	END IF;
+
+	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_result (
+		name text, kind text, status text, hosts text[], addrs inet[], at timestamptz
+	) ON COMMIT DROP;
+	TRUNCATE rebound_refresh_result;
+	INSERT INTO rebound_refresh_result SELECT * FROM @extschema@.dns_lookup(batch);
+
+	FOR r IN SELECT * FROM rebound_refresh_result ORDER BY kind = 'addr', name, kind LOOP
+		IF r.status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
+			IF r.kind = 'addr' THEN
+				PERFORM @extschema@.observe_host(r.name, r.addrs, r.at);
+			ELSE
+				PERFORM @extschema@.observe_domain(r.name, r.kind, r.hosts, r.at);
+			END IF;
+		END IF;
+	END LOOP;
+	-- one line per domain in domain_lookup (as note_lookup() writes it),
+	-- and the counts by outcome
+	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_status (domain text, status text) ON COMMIT DROP;
+	TRUNCATE rebound_refresh_status;
+	INSERT INTO rebound_refresh_status
+	SELECT m.name,
+		   CASE WHEN m.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN m.status
+				WHEN n.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN n.status
+				WHEN m.status = 'nxdomain' THEN 'nxdomain'
+				ELSE 'ok' END
+	FROM rebound_refresh_result m
+	JOIN rebound_refresh_result n ON n.name = m.name AND n.kind = 'ns'
+	WHERE m.kind = 'mx';
+	INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
+	SELECT s.domain, clock_timestamp(), s.status,
+		   CASE WHEN s.status IN ('ok', 'nxdomain') THEN 0 ELSE 1 END
+	FROM rebound_refresh_status s
+	ON CONFLICT (domain) DO UPDATE
+	SET looked_up_at = excluded.looked_up_at, status = excluded.status,
+		failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END;
+	SELECT count(*) FILTER (WHERE s.status IN ('ok', 'nxdomain')),
+		   count(*) FILTER (WHERE s.status = 'nxdomain'),
+		   count(*) FILTER (WHERE s.status = 'servfail'),
+		   count(*) FILTER (WHERE s.status = 'timeout'),
+		   count(*) FILTER (WHERE s.status = 'refused'),
+		   count(*) FILTER (WHERE s.status NOT IN ('ok', 'nxdomain', 'servfail', 'timeout', 'refused'))
+	INTO observed, nxdomain, servfail, timeout, refused, other_failures
+	FROM rebound_refresh_status s;
+	DROP TABLE rebound_refresh_status;
+	DROP TABLE rebound_refresh_result;
+	IF servfail + timeout + refused + other_failures > 0 THEN
+		RAISE NOTICE 'rebound.refresh_domains: % of % domains not observed (SERVFAIL %, timeout %, refused %, other %)',
+			servfail + timeout + refused + other_failures, domains, servfail, timeout, refused, other_failures;
+	END IF;
+	RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_domains(pg_catalog.int4) IS
+	'looks up the domains of the ledger and of the history not looked up for the longest time, concurrently, and records what was observed';
+
+REVOKE ALL ON FUNCTION @extschema@.dns_lookup(pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.resolve_domain(pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.refresh_domains(pg_catalog.int4) FROM PUBLIC;
 
 -- ===========================================================================
 -- Ledger, incidents, healing

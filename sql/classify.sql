@@ -87,6 +87,12 @@ INSERT INTO sample (origin, diagnostic) VALUES
 	('RFC 5321', '503 Improper sequence of commands'),
 	-- suppressed
 	('Amazon SES', 'Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.'),
+	-- a filter's refusal worded as an unknown user
+	('au/KDDI', 'The response was: 550 : User unknown'),
+	('mailbox status', '550 5.2.1 <a@example.jp>... User Unknown'),
+	('mailbox status, at RCPT', 'SMTP error from remote mail server after RCPT TO:<a@example.jp>: 550 5.2.1 <a@example.jp>... User Unknown'),
+	-- on_hold: the sending account is held by its own gateway
+	('Mimecast', '451 Account outbounds disabled'),
 	-- codes, no phrase
 	('5xx alone', '550 unrecognizable wording'),
 	('4xx alone', '451 unrecognizable wording'),
@@ -120,7 +126,7 @@ SELECT count(*) > 300 AS many_phrases, count(DISTINCT reason) AS reasons,
 	count(*) FILTER (WHERE origin ~* 'french') > 20 AS french
 FROM phrases();
 SELECT phrase, reason, rank, flags, origin FROM phrases()
-WHERE phrase IN ('user unknown', 'host not found, try again', 'nxdomain', 'end of data')
+WHERE phrase IN ('user unknown', 'host not found, try again', 'nxdomain', 'end of data', 'rcpt to')
 ORDER BY phrase;
 -- every reason that has phrases is exercised by the samples above
 SELECT DISTINCT p.reason AS reason_without_sample

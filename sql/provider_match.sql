@@ -111,3 +111,21 @@ DELETE FROM provider WHERE name = 'tenant';
 SELECT * FROM dblink('other', $$SELECT rebound.host_provider('mx.tenant.example')$$) AS t(p text);
 SELECT dblink_disconnect('other');
 DROP EXTENSION dblink;
+
+-- parallel workers compile and use their own tries
+CREATE TABLE provider_match_hosts AS
+SELECT 'mx' || i || '.mail.ovh.net' AS h, ('188.165.0.' || (i % 250))::inet AS a
+FROM generate_series(1, 5000) i;
+ANALYZE provider_match_hosts;
+SET force_parallel_mode = on;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM provider_match_hosts
+WHERE host_provider(h) = 'ovh' AND ip_provider(a) = 'ovh';
+SELECT count(*) FROM provider_match_hosts WHERE host_provider(h) = 'ovh' AND ip_provider(a) = 'ovh';
+RESET force_parallel_mode;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+DROP TABLE provider_match_hosts;

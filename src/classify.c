@@ -645,7 +645,7 @@ rebound_phrases(PG_FUNCTION_ARGS)
 		const rb_phrase *p = &rb_phrase_table[i];
 		Datum		values[5];
 		bool		nulls[5] = {false, false, false, false, false};
-		Datum		flags[5];
+		Datum		flags[6];
 		int			nflags = 0;
 
 		values[0] = CStringGetTextDatum(p->text);
@@ -662,6 +662,8 @@ rebound_phrases(PG_FUNCTION_ARGS)
 			flags[nflags++] = CStringGetTextDatum("permanent");
 		if (p->flags & RB_PF_DATA)
 			flags[nflags++] = CStringGetTextDatum("after_data");
+		if (p->flags & RB_PF_RCPT)
+			flags[nflags++] = CStringGetTextDatum("after_rcpt");
 		if (p->flags & RB_PF_DNS)
 			flags[nflags++] = CStringGetTextDatum("dns");
 		values[3] = PointerGetDatum(construct_array(flags, nflags, TEXTOID, -1, false, TYPALIGN_INT));

@@ -16,7 +16,10 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inet.h"
 #include "utils/inval.h"
@@ -272,4 +275,122 @@ rebound_provider_rule_invalidate(PG_FUNCTION_ARGS)
 				 errmsg("provider_rule_invalidate() must be called as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * rebound.observed_hosts(role, hosts): the host set an observation records.
+ * Elements are host names, or for MX "preference host" as in a zone file;
+ * names are normalized, "." (a null MX) kept, duplicates merged (lowest
+ * preference), and an empty set becomes the one host "".  In C because
+ * observe_domain() calls it once per observation: as a SQL function it was
+ * planned anew at every call.
+ */
+PG_FUNCTION_INFO_V1(rebound_observed_hosts);
+Datum
+rebound_observed_hosts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		is_mx;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	char	  **hosts;
+	int		   *prefs;
+	int			nhosts = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	is_mx = strcmp(text_to_cstring(PG_GETARG_TEXT_PP(0)), "mx") == 0;
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	hosts = palloc(sizeof(char *) * (n + 1));
+	prefs = palloc(sizeof(int) * (n + 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+		size_t		len;
+		char	   *s;
+		size_t		start = 0;
+		int			pref = -1;
+		char		norm[RB_DOMAIN_BUFSIZE];
+		size_t		normlen;
+		char	   *host;
+		bool		dup = false;
+
+		if (nulls[i])
+			continue;
+		t = DatumGetTextPP(elems[i]);
+		s = rb_text_to_utf8(t, &len);
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		while (start < len && (s[start] == ' ' || s[start] == '\t'))
+			start++;
+		if (start == len)
+			continue;
+		if (is_mx)
+		{
+			size_t		p = start;
+
+			while (p < len && p - start < 6 && s[p] >= '0' && s[p] <= '9')
+				p++;
+			if (p > start && p - start <= 5 && p < len && (s[p] == ' ' || s[p] == '\t'))
+			{
+				size_t		q = p;
+
+				while (q < len && (s[q] == ' ' || s[q] == '\t'))
+					q++;
+				if (memchr(s + q, ' ', len - q) == NULL && memchr(s + q, '\t', len - q) == NULL)
+				{
+					pref = 0;
+					for (size_t k = start; k < p; k++)
+						pref = pref * 10 + (s[k] - '0');
+					start = q;
+				}
+			}
+		}
+		if (len - start == 1 && s[start] == '.')
+			host = ".";
+		else
+		{
+			rb_domain_error err = rb_normalize_domain(s + start, len - start, norm, &normlen);
+
+			if (err != RB_DOMAIN_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid host name: \"%s\"", rb_quote_text(t)),
+						 errdetail("%s", rb_domain_strerror(err))));
+			host = pstrdup(norm);
+		}
+		for (int k = 0; k < nhosts; k++)
+			if (strcmp(hosts[k], host) == 0)
+			{
+				if (pref >= 0 && (prefs[k] < 0 || pref < prefs[k]))
+					prefs[k] = pref;
+				dup = true;
+				break;
+			}
+		if (!dup)
+		{
+			hosts[nhosts] = host;
+			prefs[nhosts++] = pref;
+		}
+	}
+	if (nhosts == 0)
+	{
+		hosts[0] = "";
+		prefs[0] = -1;
+		nhosts = 1;
+	}
+	for (int k = 0; k < nhosts; k++)
+	{
+		Datum		values[2];
+		bool		isnull[2] = {false, prefs[k] < 0};
+
+		values[0] = CStringGetTextDatum(hosts[k]);
+		values[1] = Int32GetDatum(prefs[k]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, isnull);
+	}
+	return (Datum) 0;
 }

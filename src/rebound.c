@@ -12,6 +12,7 @@
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
+extern void rb_dns_init(void);
 
 void
 _PG_init(void)
@@ -20,6 +21,7 @@ _PG_init(void)
 	rb_ledger_init();
 
 	/* Settings are added by the modules that need them; reserve the prefix. */
+	rb_dns_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("rebound");
 #else

@@ -12,6 +12,7 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 cd "$REBOUND_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -44,7 +45,10 @@ run_pgtap() {
 	local exts=(pgtap rebound)
 	[ "${REBOUND_HAVE_CRON:-0}" = 1 ] && exts=(pgtap pg_cron rebound)
 	fresh_database rebound_test "${exts[@]}"
-	PGDATABASE=rebound_test pg_prove --ext .sql -r test/pgtap
+	# the DNS tests talk to the Knot server of test/lib/dns.sh
+	PGDATABASE=rebound_test \
+	PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
+		pg_prove --ext .sql -r test/pgtap
 }
 
 # Concurrency specs (test/isolation/specs), run by PostgreSQL's own
@@ -74,6 +78,10 @@ run_fuzzer() {
 	name=$(basename "$bin")
 	corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
 	[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
+	# the bounce reader also starts from the shared corpus of real bounces
+	if [ "$name" = fuzz_dsn ] && [ -d "$REBOUND_ROOT/../shared/corpus/sisimai/eml" ]; then
+		cp "$REBOUND_ROOT/../shared/corpus/sisimai/eml/"*.eml "$corpus/"
+	fi
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
 		echo "$name: ${FUZZ_SECONDS}s, $(sed -n 's/^stat::number_of_executed_units: *//p' "$corpus.log") runs, peak RSS $(sed -n 's/^stat::peak_rss_mb: *//p' "$corpus.log") MB"
@@ -104,6 +112,7 @@ run_fuzzers() {
 }
 
 setup_all
+start_dns
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore

@@ -23,6 +23,8 @@
  */
 #include "classify.h"
 
+#include <string.h>
+
 #include "phrase.h"
 #include "reply.h"
 
@@ -211,6 +213,44 @@ code_reason(int code, bool *specific)
 	return -1;
 }
 
+/*
+ * RFC 3463: X.2.0 and X.2.1 report on a mailbox that exists ("mailbox
+ * status"), X.7.1 on a refusal by per-host or per-recipient filtering;
+ * none of them says the address is unknown (that is X.1.1).
+ */
+static bool
+status_says_mailbox_refused(rb_status st)
+{
+	if (st == 0 || RB_STATUS_CLASS(st) == 2)
+		return false;
+	if (RB_STATUS_SUBJECT(st) == 2)
+		return RB_STATUS_DETAIL(st) <= 1;
+	return RB_STATUS_SUBJECT(st) == 7 && RB_STATUS_DETAIL(st) == 1;
+}
+
+/* Stage flags from the SMTP command a caller knows the reply answered. */
+static unsigned
+command_flags(const char *cmd, size_t len)
+{
+	char		word[5];
+	size_t		i;
+
+	while (len > 0 && (*cmd == ' ' || *cmd == '\t'))
+		cmd++, len--;
+	if (len < 4)
+		return 0;
+	for (i = 0; i < 4; i++)
+		word[i] = (cmd[i] >= 'a' && cmd[i] <= 'z') ? cmd[i] - 32 : cmd[i];
+	word[4] = '\0';
+	if (len > 4 && cmd[4] != ' ' && cmd[4] != '\t' && cmd[4] != ':')
+		return 0;
+	if (strcmp(word, "DATA") == 0)
+		return RB_PF_DATA;
+	if (strcmp(word, "RCPT") == 0)
+		return RB_PF_RCPT;
+	return 0;
+}
+
 bool
 rb_reason_may_be_infrastructure(rb_reason reason)
 {
@@ -312,8 +352,29 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	temporary = (scan.flags & RB_PF_TEMP) != 0;
 	permanent = (scan.flags & RB_PF_PERM) != 0;
 
-	/* Unknown after DATA: the recipient passed RCPT, so a filter refused. */
-	if (reason == RB_REASON_USER_UNKNOWN && (scan.flags & RB_PF_DATA))
+	scan.flags |= command_flags(in->smtp_command,
+								in->smtp_command ? in->smtp_command_len : 0);
+
+	/*
+	 * Unknown after DATA: the recipient passed RCPT, so a filter refused --
+	 * unless a status X.1.1 says the address itself is bad, or the wording
+	 * is a provider's own statement that the account does not exist (both
+	 * are sent after DATA by MTAs that refuse pipelined recipients late).
+	 */
+	if (reason == RB_REASON_USER_UNKNOWN && (scan.flags & RB_PF_DATA) &&
+		!(status != 0 && RB_STATUS_SUBJECT(status) == 1 && RB_STATUS_DETAIL(status) == 1) &&
+		(scan.best == NULL || scan.best->rank < RB_RANK_PROVIDER))
+		reason = RB_REASON_FILTERED;
+
+	/*
+	 * "User unknown" under a status that says the mailbox exists (X.2.0,
+	 * X.2.1: mailbox status, not addressing) or that a per-recipient policy
+	 * refused the message (X.7.1) is a filter's refusal worded as an unknown
+	 * user -- unless the reply answered RCPT, where refusing the address is
+	 * what "unknown" means.
+	 */
+	if (reason == RB_REASON_USER_UNKNOWN && !(scan.flags & RB_PF_RCPT) &&
+		status_says_mailbox_refused(status))
 		reason = RB_REASON_FILTERED;
 
 	/* A domain lookup said to be temporary is a network error, not NXDOMAIN. */

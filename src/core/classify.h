@@ -27,6 +27,11 @@ typedef struct rb_classify_input
 								 * provider-scoped user rules with it; the
 								 * built-in tables do not use it */
 	size_t		rhost_len;
+	const char *smtp_command;	/* the SMTP command the reply answered, as a
+								 * report or a log names it ("RCPT", "DATA",
+								 * any case), or NULL: says at which stage
+								 * an "unknown user" was refused */
+	size_t		smtp_command_len;
 } rb_classify_input;
 
 typedef struct rb_verdict

@@ -58,14 +58,14 @@ rb_phrase_memory(void)
 static bool
 compile(unsigned mode, hs_database_t **db)
 {
-	const char *pats[1024];
-	unsigned	flags[1024];
-	unsigned	ids[1024];
-	size_t		lens[1024];
+	const char *pats[2048];
+	unsigned	flags[2048];
+	unsigned	ids[2048];
+	size_t		lens[2048];
 	hs_compile_error_t *err = NULL;
 	size_t		i;
 
-	if (rb_phrase_count > 1024)
+	if (rb_phrase_count > 2048)
 		return false;
 	for (i = 0; i < rb_phrase_count; i++)
 	{

@@ -29,6 +29,7 @@
 #define RB_PF_DATA		0x04	/* the reply answered the DATA command */
 #define RB_PF_DNS		0x08	/* a DNS lookup is what failed */
 #define RB_PF_PERM		0x10	/* the condition is said to be permanent */
+#define RB_PF_RCPT		0x20	/* the reply answered the RCPT command */
 
 /*
  * Ranks.  A phrase of rank >= RB_RANK_STRONG beats a specific status code;

@@ -14,7 +14,7 @@ int			LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-	rb_classify_input in = {(const char *) data, size, 0, 0, NULL, 0};
+	rb_classify_input in = {(const char *) data, size, 0, 0, NULL, 0, NULL, 0};
 	rb_verdict	a,
 				b;
 

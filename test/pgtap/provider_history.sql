@@ -2,7 +2,7 @@
 -- open, out-of-order imports, failed lookups, the first observation standing
 -- for the time before it; domain_providers and provider_domains over it.
 BEGIN;
-SELECT plan(47);
+SELECT plan(49);
 
 CREATE FUNCTION pg_temp.mx(d text, t timestamptz) RETURNS text LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(h.host, ' ' ORDER BY h.host), '(none)')
@@ -127,6 +127,23 @@ SELECT set_eq($$SELECT domain, layer FROM rebound.provider_domains('ovh', '[2017
 	$$VALUES ('layers.example', 'ns')$$, 'provider_domains restricted to a layer');
 SELECT ok((SELECT count(*) FROM rebound.provider_domains('google', '(,)', ARRAY['domain'])) >= 2,
 	'provider_domains: the consumer domains');
+
+-- the README's zone-export feed, as written there
+CREATE TEMP TABLE zone_rr (owner text, type text, rdata text);
+INSERT INTO zone_rr VALUES
+	('Zone-Export.example.', 'MX', '10 mx1.mail.ovh.net.'),
+	('Zone-Export.example.', 'MX', '20 mx2.mail.ovh.net.'),
+	('Zone-Export.example.', 'NS', 'ns1.google.com.'),
+	('Zone-Export.example.', 'A', '192.0.2.1');
+SELECT rebound.observe_domain(rtrim(owner, '.'), lower(type), array_agg(rtrim(rdata, '.')),
+	'2017-10-02 03:00+02')
+FROM zone_rr WHERE type IN ('MX', 'NS') GROUP BY owner, type;
+SELECT set_eq($$SELECT provider, layer, host FROM rebound.domain_providers('zone-export.example', '2017-11-09 08:00+01')$$,
+	$$VALUES ('ovh', 'mx', 'mx1.mail.ovh.net'), ('ovh', 'mx', 'mx2.mail.ovh.net'),
+	         ('google', 'ns', 'ns1.google.com')$$,
+	'a zone export fed through observe_domain');
+SELECT results_eq($$SELECT preference FROM rebound.domain_host WHERE domain = 'zone-export.example' AND role = 'mx' ORDER BY 1$$,
+	$$VALUES (10), (20)$$, 'with the MX preferences of the zone');
 
 -- Property: for random observations fed in time order, in reverse order, or
 -- as a newer batch followed by an older archive, the history answers at

@@ -14,7 +14,7 @@
 static rb_verdict
 classify(const char *text)
 {
-	rb_classify_input in = {text, text ? strlen(text) : 0, 0, 0, NULL, 0};
+	rb_classify_input in = {text, text ? strlen(text) : 0, 0, 0, NULL, 0, NULL, 0};
 	rb_verdict	v;
 
 	rb_classify(&in, &v);
@@ -103,12 +103,63 @@ main(void)
 
 	/* Corrections */
 	check("550 Unknown user (in reply to end of DATA command)", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("550 5.1.1 <a@example.org>... User Unknown (in reply to end of DATA command)", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("554 delivery error: dd This user doesn't have a yahoo.com account (in reply to end of DATA command)", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
 	check("Host not found, try again", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
 	check("451 4.4.0 DNS: host not found", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
 	check("responded with code NXDOMAIN", RB_REASON_HOST_UNKNOWN, RB_SEVERITY_HARD, false);
 	check("Client host [192.0.2.1] blocked using dnsbl; connection refused", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
 	check("421 Service not available, closing transmission channel", RB_REASON_UNDEFINED, RB_SEVERITY_SOFT, true);
 	check("451 4.4.1 no answer from host", RB_REASON_EXPIRED, RB_SEVERITY_SOFT, true);
+
+	/* A mailbox-status or policy code outranks generic "user unknown" ... */
+	check("550 5.2.1 <a@example.jp>... User Unknown", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("550 5.2.0 user unknown", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("550 5.7.1 <a@example.fr>: Recipient address rejected: User unknown", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	/* ... unless the reply answered RCPT, or the code is X.1.x */
+	check("SMTP error from remote mail server after RCPT TO:<a@example.jp>: 550 5.2.1 User Unknown", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("550 5.2.1 <a@example.jp>... User Unknown (in reply to RCPT TO command)", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("192.0.2.1 does not like recipient. Remote host said: 550 5.2.1 User Unknown", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("550 5.1.1 <a@example.jp>... User Unknown", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("550 5.2.2 mailbox full", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
+	/* au/KDDI: the empty address is its filter's refusal */
+	check("The response was: 550 : User unknown", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("550: : User unknown", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("returned unknown recipient or mailbox unavailable -> 550 : User unknown", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("550 <a@ezweb.ne.jp>: User unknown", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	/* Google Groups in the group's language */
+	check("Hallo a@example.jp, Sie erhalten diese E-Mail, weil die Gruppe, die Sie kontaktieren möchten (x), möglicherweise nicht vorhanden ist", RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
+	check("Dear a, ... visit the Help Center at https://groups.google.com/support/.", RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
+
+	/* Providers' published code tables */
+	check("550 5.1.0 <a@example.com> sender rejected. AUP#In-1310", RB_REASON_TOO_MANY_CONN, RB_SEVERITY_SOFT, false);
+	check("554 AUP#In-1460 too much mail", RB_REASON_SPEEDING, RB_SEVERITY_SOFT, false);
+	check("554 Connection refused. This IP address is listed on the Spamhaus Block List (SBL). IB104", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
+	check("550 Mailbox is frozen. See http://mail.i.ua/err/3/", RB_REASON_SUSPEND, RB_SEVERITY_SOFT, false);
+	check("550 Not in list. See http://mail.i.ua/err/10/", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+
+	/* The SMTP command given by the caller */
+	{
+		rb_classify_input in = {"550 Unknown user a@example.jp", 29, 0, 0, NULL, 0, "data", 4};
+		rb_verdict	v;
+
+		rb_classify(&in, &v);
+		ok(v.reason == RB_REASON_FILTERED && v.severity == RB_SEVERITY_SOFT,
+		   "unknown user in reply to DATA (command given) is filtered");
+		in.smtp_command = "RCPT";
+		in.text = "550 5.2.1 User Unknown";
+		in.len = strlen(in.text);
+		rb_classify(&in, &v);
+		ok(v.reason == RB_REASON_USER_UNKNOWN, "X.2.1 user unknown in reply to RCPT (command given) is user_unknown");
+		in.smtp_command = "RCPTX";
+		in.smtp_command_len = 5;
+		rb_classify(&in, &v);
+		ok(v.reason == RB_REASON_FILTERED, "an unknown command word is ignored");
+		in.smtp_command = NULL;
+		in.smtp_command_len = 99;
+		rb_classify(&in, &v);
+		ok(v.reason == RB_REASON_FILTERED, "NULL command with a length is ignored");
+	}
 
 	/* Severity of undefined follows the codes */
 	check("550 something", RB_REASON_UNDEFINED, RB_SEVERITY_HARD, false);
@@ -118,7 +169,7 @@ main(void)
 
 	/* Known codes from a report's structure */
 	{
-		rb_classify_input in = {"no text we know", 15, 550, RB_STATUS_MAKE(5, 1, 1), NULL, 0};
+		rb_classify_input in = {"no text we know", 15, 550, RB_STATUS_MAKE(5, 1, 1), NULL, 0, NULL, 0};
 		rb_verdict	v;
 
 		rb_classify(&in, &v);
@@ -126,7 +177,7 @@ main(void)
 		   v.status == RB_STATUS_MAKE(5, 1, 1), "codes given by the caller are used");
 	}
 	{
-		rb_classify_input in = {NULL, 99, 0, 0, NULL, 0};
+		rb_classify_input in = {NULL, 99, 0, 0, NULL, 0, NULL, 0};
 		rb_verdict	v;
 
 		rb_classify(&in, &v);
@@ -158,7 +209,7 @@ main(void)
 	{
 		size_t		n = 4 << 20;
 		char	   *big = malloc(n);
-		rb_classify_input in = {big, n, 0, 0, NULL, 0};
+		rb_classify_input in = {big, n, 0, 0, NULL, 0, NULL, 0};
 		rb_verdict	v;
 
 		for (i = 0; i < n; i++)

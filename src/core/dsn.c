@@ -1,0 +1,542 @@
+/*
+ * dsn.c
+ *	  Reading a bounce mail: find its parts, try the report formats in turn,
+ *	  then complete each recipient from whatever else the message says.
+ */
+#include "dsn_int.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * Text formats, tried in this order when the message carries no RFC 3464
+ * report.  Specific signatures first; the generic reader last.
+ */
+static const rb_dsn_module text_modules[] = {
+	{"amazonses", rb_dsn_amazonses},
+	{"sendgrid", rb_dsn_sendgrid},
+	{"mailjet", rb_dsn_mailjet},
+	{"gmail", rb_dsn_gmail},
+	{"exchange", rb_dsn_exchange},
+	{"qmail", rb_dsn_qmail},
+	{"yahoo", rb_dsn_yahoo},
+	{"exim", rb_dsn_exim},
+	{"postfix", rb_dsn_postfix},
+	{"sendmail", rb_dsn_sendmail},
+	{"orange", rb_dsn_orange},
+	{"generic", rb_dsn_generic},
+};
+
+size_t
+rb_dsn_arena_limit(size_t len)
+{
+	/*
+	 * Each decoding step (transfer encoding, charset) makes at most 3 bytes
+	 * of every input byte, a nested message is decoded once per level, and
+	 * the rows refer into those buffers: 64 times the input and a fixed
+	 * allowance for the tables is more than any message needs.
+	 */
+	if (len > (SIZE_MAX - (4u << 20)) / 64)
+		return SIZE_MAX;
+	return len * 64 + (4u << 20);
+}
+
+static bool
+under_message(const rb_message *m, int idx)
+{
+	for (int p = m->parts[idx].parent; p >= 0; p = m->parts[p].parent)
+		if (m->parts[p].ctype == RB_CT_MESSAGE)
+			return true;
+	return false;
+}
+
+/* HTML to text, roughly: tags dropped, block ends as line breaks. */
+static rb_span
+html_to_text(rb_arena *a, rb_span html)
+{
+	char	   *out = rb_arena_alloc(a, html.len + 1);
+	size_t		n = 0;
+
+	if (out == NULL)
+		return RB_SPAN_EMPTY;
+	for (size_t i = 0; i < html.len; i++)
+	{
+		char		c = html.ptr[i];
+
+		if (c == '<')
+		{
+			const char *gt = rb_memchr(html.ptr + i, '>', html.len - i);
+			rb_span		tag = {html.ptr + i + 1, 0};
+
+			if (gt == NULL)
+				break;
+			tag.len = gt - tag.ptr;
+			if (rb_span_istarts(tag, "br") || rb_span_istarts(tag, "/p") ||
+				rb_span_istarts(tag, "/div") || rb_span_istarts(tag, "/tr") ||
+				rb_span_istarts(tag, "p") || rb_span_istarts(tag, "/h") ||
+				rb_span_istarts(tag, "li"))
+				out[n++] = '\n';
+			else if (rb_span_istarts(tag, "/td"))
+				out[n++] = ' ';
+			i = gt - html.ptr;
+			continue;
+		}
+		if (c == '&')
+		{
+			static const struct
+			{
+				const char *ent;
+				char		ch;
+			}			ents[] = {
+				{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&nbsp;", ' '},
+				{"&quot;", '"'}, {"&#39;", '\''},
+			};
+			size_t		k;
+
+			for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+				if (rb_span_istarts((rb_span) {html.ptr + i, html.len - i}, ents[k].ent))
+					break;
+			if (k < sizeof(ents) / sizeof(ents[0]))
+			{
+				out[n++] = ents[k].ch;
+				i += strlen(ents[k].ent) - 1;
+				continue;
+			}
+		}
+		out[n++] = c;
+	}
+	return (rb_span) {out, n};
+}
+
+#define MAX_TEXT_PARTS 4
+
+/*
+ * The human-readable report: the text parts outside any returned message,
+ * joined; HTML only when there is no plain text.
+ */
+static bool
+collect_text(rb_dsn_ctx *ctx)
+{
+	const rb_message *m = &ctx->msg;
+	rb_span		pieces[MAX_TEXT_PARTS];
+	int			n = 0;
+	size_t		total = 0;
+	char	   *buf;
+
+	for (int pass = 0; pass < 2 && n == 0; pass++)
+	{
+		for (int i = 0; i < m->nparts && n < MAX_TEXT_PARTS; i++)
+		{
+			const rb_part *p = &m->parts[i];
+			rb_span		t;
+
+			if (pass == 0 ? !(p->ctype == RB_CT_TEXT_PLAIN || p->ctype == RB_CT_JSON)
+				: p->ctype != RB_CT_TEXT_HTML)
+				continue;
+			if (under_message(m, i))
+				continue;
+			/* an untyped body of a multipart is its preamble */
+			if (i == 0 && m->nparts > 1)
+				continue;
+			if (!rb_mime_decode_text(ctx->a, p, ctx->opt->raw_is_utf8, &t))
+				return false;
+			if (pass == 1)
+				t = html_to_text(ctx->a, t);
+			pieces[n++] = t;
+			total += t.len + 2;
+		}
+	}
+	if (n == 1)
+	{
+		ctx->text = pieces[0];
+		return true;
+	}
+	buf = rb_arena_alloc(ctx->a, total + 1);
+	if (buf == NULL)
+		return false;
+	total = 0;
+	for (int i = 0; i < n; i++)
+	{
+		rb_memcpy(buf + total, pieces[i].ptr, pieces[i].len);
+		total += pieces[i].len;
+		memcpy(buf + total, "\n\n", 2);
+		total += 2;
+	}
+	ctx->text = (rb_span) {buf, total};
+	return true;
+}
+
+static void
+find_original_headers(rb_dsn_ctx *ctx)
+{
+	const rb_message *m = &ctx->msg;
+
+	for (int i = 1; i < m->nparts; i++)
+	{
+		const rb_part *p = &m->parts[i];
+
+		if (p->ctype == RB_CT_MESSAGE && i + 1 < m->nparts && m->parts[i + 1].parent == i)
+		{
+			ctx->orig_headers = m->parts[i + 1].headers;
+			return;
+		}
+		if (p->ctype == RB_CT_HEADERS)
+		{
+			rb_span		t,
+						body;
+
+			if (rb_mime_decode_text(ctx->a, p, ctx->opt->raw_is_utf8, &t))
+				rb_split_entity(t, &ctx->orig_headers, &body);
+			return;
+		}
+	}
+}
+
+static bool
+daemon_sender(rb_span from)
+{
+	return rb_contains(from, "mailer-daemon") || rb_contains(from, "mailer_daemon") ||
+		rb_contains(from, "mail-daemon") || rb_contains(from, "postmaster@") ||
+		rb_contains(from, "mail delivery") || rb_contains(from, "mailerdaemon") ||
+		rb_contains(from, "mail administrator") || rb_contains(from, "mail.delivery") ||
+		rb_contains(from, "post_master@");
+}
+
+/* No words at all ("", "255" from a local mailer): the text may say more. */
+static bool
+weak_diagnostic(rb_span d)
+{
+	for (size_t i = 0; i < d.len; i++)
+		if ((d.ptr[i] | 32) >= 'a' && (d.ptr[i] | 32) <= 'z')
+			return false;
+	return true;
+}
+
+/*
+ * What a report leaves out, the rest of the message may say: the
+ * diagnostic in the text part next to the recipient's address, the
+ * recipient in the returned message's To.
+ */
+static void
+complete_rows(rb_dsn_ctx *ctx)
+{
+	rb_dsn_result *out = ctx->out;
+	bool		need_text = false;
+	bool		have_fallback = false;
+	rb_span		fallback = RB_SPAN_EMPTY;
+	rb_span		paragraph = RB_SPAN_EMPTY;
+	bool		have_paragraph = false;
+
+	for (size_t i = 0; i < out->nrcpt; i++)
+	{
+		rb_dsn_recipient *r = &out->rcpt[i];
+
+		if (r->recipient.len == 0 || rb_memchr(r->recipient.ptr, '@', r->recipient.len) == NULL)
+		{
+			if (!have_fallback)
+			{
+				if (!rb_find_address(ctx->failed_recipients, &fallback) &&
+					!rb_original_recipient(ctx, &fallback))
+					fallback = RB_SPAN_EMPTY;
+				have_fallback = true;
+			}
+			if (fallback.len)
+				r->recipient = fallback;
+		}
+		if (weak_diagnostic(r->diagnostic))
+			need_text = true;
+	}
+
+	if (ctx->text.len > 0 && (need_text || strcmp(out->format, "rfc3464") == 0))
+	{
+		/* read the text's own rows aside and lend their diagnostics */
+		rb_dsn_result aside = {0};
+		rb_dsn_result *saved = ctx->out;
+
+		ctx->out = &aside;
+		rb_scan_recipient_blocks(ctx, ctx->text, true);
+		ctx->out = saved;
+		for (size_t i = 0; i < out->nrcpt; i++)
+		{
+			rb_dsn_recipient *r = &out->rcpt[i];
+			rb_dsn_recipient *t = rb_result_find(&aside, r->recipient);
+
+			if (t == NULL && aside.nrcpt == 1 && out->nrcpt == 1 && r->diagnostic.len == 0)
+				t = &aside.rcpt[0];
+
+			/*
+			 * The text names the recipient and says more than the report
+			 * ("... (in reply to end of DATA command)"): take it.
+			 */
+			if (t != NULL &&
+				(weak_diagnostic(r->diagnostic) ||
+				 (t->diagnostic.len > r->diagnostic.len &&
+				  rb_memcasemem(t->diagnostic.ptr, t->diagnostic.len,
+								r->diagnostic.ptr, r->diagnostic.len) != NULL)))
+			{
+				r->diagnostic = t->diagnostic;
+				if (r->remote_mta.len == 0)
+					r->remote_mta = t->remote_mta;
+			}
+
+			/*
+			 * Nothing next to the address: the paragraph that says why.  A
+			 * small report only: the paragraph is the whole mail's, and a
+			 * report of thousands must not read it thousands of times.
+			 */
+			if (weak_diagnostic(r->diagnostic) && out->nrcpt <= 64)
+			{
+				if (!have_paragraph)
+				{
+					paragraph = rb_telling_paragraph(ctx, ctx->text);
+					have_paragraph = true;
+				}
+				if (r->diagnostic.len == 0 ||
+					rb_memcasemem(paragraph.ptr, paragraph.len,
+								  r->diagnostic.ptr, r->diagnostic.len) != NULL)
+					r->diagnostic = paragraph;
+			}
+		}
+	}
+
+	for (size_t i = 0; i < out->nrcpt; i++)
+	{
+		rb_dsn_recipient *r = &out->rcpt[i];
+
+		/* rows that share a diagnostic share what is found in it */
+		if (i > 0 && r->diagnostic.ptr == out->rcpt[i - 1].diagnostic.ptr &&
+			r->diagnostic.len == out->rcpt[i - 1].diagnostic.len)
+		{
+			const rb_dsn_recipient *p = &out->rcpt[i - 1];
+
+			if (r->reply_code == 0)
+				r->reply_code = p->reply_code;
+			if (r->status == 0)
+				r->status = p->status;
+			if (r->remote_mta.len == 0)
+				r->remote_mta = p->remote_mta;
+			if (r->command == NULL)
+				r->command = p->command;
+			continue;
+		}
+		rb_complete_recipient(r);
+	}
+
+	/*
+	 * A report of one recipient whose diagnostic does not say the stage:
+	 * the text may (a transcript, "in reply to end of DATA command").
+	 */
+	if (out->nrcpt == 1 && out->rcpt[0].command == NULL)
+		out->rcpt[0].command = rb_find_command(ctx->text);
+}
+
+static void
+clean_string(rb_dsn_ctx *ctx, rb_span *s)
+{
+	const char *esc;
+
+	if (s->len == 0)
+	{
+		*s = (rb_span) {"", 0};
+		return;
+	}
+
+	/*
+	 * ISO-2022-JP names itself with its escape sequences: a field written
+	 * in it without a declared charset (Lotus Domino's Diagnostic-Code)
+	 * can still be read.
+	 */
+	esc = rb_memchr(s->ptr, '\x1b', s->len);
+	if (esc && esc + 2 < s->ptr + s->len && (esc[1] == '$' || esc[1] == '('))
+	{
+		rb_span		conv;
+
+		if (rb_charset_to_utf8(ctx->a, (rb_span) {"iso-2022-jp", 11}, s->ptr, s->len, &conv))
+			*s = conv;
+	}
+	if (!rb_utf8_valid(s->ptr, s->len) || rb_memchr(s->ptr, '\0', s->len) != NULL)
+	{
+		rb_span		clean;
+
+		*s = rb_utf8_sanitize(ctx->a, s->ptr, s->len, &clean) ? clean : (rb_span) {"", 0};
+	}
+}
+
+/*
+ * Some values come straight from header fields, which may carry any
+ * bytes: every string handed out is valid UTF-8 without NULs.
+ */
+static void
+finish_strings(rb_dsn_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->out->nrcpt; i++)
+	{
+		rb_dsn_recipient *r = &ctx->out->rcpt[i];
+
+		clean_string(ctx, &r->recipient);
+		clean_string(ctx, &r->action);
+		clean_string(ctx, &r->diagnostic);
+		clean_string(ctx, &r->remote_mta);
+		clean_string(ctx, &r->last_attempt);
+	}
+}
+
+/* The fields of the message's own header the readers use, in one pass. */
+static void
+read_top_fields(rb_dsn_ctx *ctx)
+{
+	rb_header_iter it;
+	rb_span		name,
+				v;
+
+	rb_header_iter_init(&it, ctx->headers);
+	while (rb_header_next(&it, &name, &v))
+	{
+		switch (name.len)
+		{
+			case 2:
+				if (ctx->sender.len == 0 && rb_span_ieq(name, "to"))
+					rb_find_address(v, &ctx->sender);
+				break;
+			case 4:
+				if (ctx->from.len == 0 && rb_span_ieq(name, "from"))
+					ctx->from = v;
+				break;
+			case 7:
+				if (ctx->subject.len == 0 && rb_span_ieq(name, "subject"))
+					ctx->subject = rb_decode_words(ctx->a, v);
+				break;
+			case 8:
+				if (!ctx->bounce_received && rb_span_ieq(name, "received"))
+					ctx->bounce_received = rb_span_istarts(v, "(qmail") &&
+						rb_contains(v, "invoked for bounce");
+				break;
+			case 10:
+				if (rb_span_ieq(name, "precedence"))
+					ctx->precedence = v;
+				break;
+			case 11:
+				if (rb_span_ieq(name, "return-path"))
+					ctx->return_path = v;
+				else if (rb_span_ieq(name, "x-autoreply"))
+					ctx->autoreply_header = true;
+				else if (rb_span_ieq(name, "in-reply-to"))
+					ctx->is_reply = true;
+				break;
+			case 13:
+				if (rb_span_ieq(name, "x-autorespond"))
+					ctx->autoreply_header = true;
+				break;
+			case 14:
+				if (rb_span_ieq(name, "auto-submitted"))
+					ctx->auto_submitted = v;
+				break;
+			case 15:
+				if (rb_span_ieq(name, "x-autoresponder"))
+					ctx->autoreply_header = true;
+				break;
+			case 19:
+				if (rb_span_ieq(name, "x-failed-recipients"))
+					ctx->failed_recipients = v;
+				break;
+		}
+	}
+}
+
+rb_dsn_error
+rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
+			 const rb_dsn_options *opt, rb_dsn_result *out)
+{
+	static const rb_dsn_options defaults = {false};
+	rb_dsn_ctx	ctx;
+	rb_span		body,
+				rest;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.a = a;
+	ctx.opt = opt ? opt : &defaults;
+	ctx.out = out;
+	ctx.headers = ctx.subject = ctx.from = ctx.text = ctx.orig_headers =
+		ctx.sender = ctx.failed_recipients = ctx.return_path =
+		ctx.auto_submitted = ctx.precedence = RB_SPAN_EMPTY;
+
+	rb_split_entity((rb_span) {msg, len}, &ctx.headers, &body);
+	if (ctx.headers.len == 0)
+		return RB_DSN_NOT_A_MESSAGE;
+	if (!rb_mime_parse(a, msg, len, &ctx.msg))
+		return RB_DSN_TOO_COMPLEX;
+
+	read_top_fields(&ctx);
+	ctx.from_daemon = daemon_sender(ctx.from);
+	if (!collect_text(&ctx))
+		return RB_DSN_TOO_COMPLEX;
+	find_original_headers(&ctx);
+	ctx.text = rb_cut_original(ctx.text, &rest);
+	if (ctx.orig_headers.len == 0 && rest.len > 0)
+	{
+		rb_span		h,
+					b;
+
+		/* skip the blank lines and notes between the marker and the headers */
+		while (rest.len > 0)
+		{
+			rb_span		probe = rest,
+						line;
+
+			if (!rb_next_line(&probe, &line) || !rb_blank(line))
+				break;
+			rest = probe;
+		}
+		rb_split_entity(rest, &h, &b);
+		ctx.orig_headers = h;
+	}
+
+	/* complaints first: an ARF report is multipart/report too */
+	if (rb_dsn_arf(&ctx))
+	{
+		out->kind = RB_DSN_FEEDBACK;
+		out->format = "arf";
+	}
+	else if (rb_dsn_rfc3464(&ctx))
+	{
+		out->kind = RB_DSN_BOUNCE;
+		out->format = "rfc3464";
+	}
+	else
+	{
+		for (size_t i = 0; i < sizeof(text_modules) / sizeof(text_modules[0]); i++)
+		{
+			if (a->exhausted)
+				break;
+			/* before guessing: an auto-reply says what it is */
+			if (text_modules[i].parse == rb_dsn_generic && rb_dsn_autoreply(&ctx))
+			{
+				out->kind = RB_DSN_VACATION;
+				out->format = "autoreply";
+				break;
+			}
+			if (text_modules[i].parse(&ctx) && out->nrcpt > 0)
+			{
+				if (out->kind == RB_DSN_NONE)
+					out->kind = RB_DSN_BOUNCE;
+				out->format = text_modules[i].name;
+				break;
+			}
+			out->nrcpt = 0;
+			out->kind = RB_DSN_NONE;
+		}
+		if (out->kind == RB_DSN_NONE && rb_dsn_autoreply(&ctx))
+		{
+			out->kind = RB_DSN_VACATION;
+			out->format = "autoreply";
+		}
+	}
+	if (out->kind == RB_DSN_BOUNCE)
+		complete_rows(&ctx);
+	finish_strings(&ctx);
+	if (a->exhausted)
+		return RB_DSN_TOO_COMPLEX;
+	return RB_DSN_OK;
+}

@@ -1,0 +1,243 @@
+/*
+ * parse_dsn.c
+ *	  rebound.parse_dsn(text) and rebound.parse_dsn(bytea): the rows of a
+ *	  raw bounce mail, each classified with what its report's structure
+ *	  says (status, reply code, remote MTA).
+ *
+ * The reading is the core's (core/dsn.h); its arena draws on a memory
+ * context of this call, so that an error thrown half-way frees everything.
+ */
+#include "rebound.h"
+#include "classify.h"
+#include "core/dsn.h"
+
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include <unicode/ucnv.h>
+
+#define PARSE_DSN_NATTS 9
+
+static void *
+arena_palloc(size_t size, void *cb)
+{
+	return MemoryContextAllocHuge((MemoryContext) cb, size);
+}
+
+/*
+ * The input as it can be shown in an error: its first bytes, printable
+ * ASCII only.
+ */
+static char *
+quote_start(const char *p, size_t len)
+{
+	size_t		n = len < 60 ? len : 60;
+	char	   *out = palloc(n + 4);
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (p[i] >= ' ' && p[i] < 127) ? p[i] : '?';
+	if (len > n)
+	{
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/*
+ * UTF-8 to the database encoding without failing: a character the
+ * encoding lacks becomes '?' (a bounce's text is evidence, not data to
+ * refuse).  ICU does the conversion with a substitution character.
+ */
+static UConverter *server_cnv = NULL;
+static int	server_cnv_encoding = -1;
+
+static text *
+utf8_to_text(rb_span s)
+{
+	int			enc = GetDatabaseEncoding();
+	bool		ascii = true;
+	UErrorCode	err = U_ZERO_ERROR;
+	text	   *t;
+	int32_t		n;
+
+	if (enc == PG_UTF8 || enc == PG_SQL_ASCII)
+		return cstring_to_text_with_len(s.ptr, (int) s.len);
+	for (size_t i = 0; i < s.len && ascii; i++)
+		ascii = (unsigned char) s.ptr[i] < 0x80;
+	if (ascii)
+		return cstring_to_text_with_len(s.ptr, (int) s.len);
+
+	if (server_cnv_encoding != enc)
+	{
+		const char *name = get_encoding_name_for_icu(enc);
+
+		if (server_cnv)
+			ucnv_close(server_cnv);
+		server_cnv = NULL;
+		server_cnv_encoding = enc;
+		if (name != NULL)
+		{
+			server_cnv = ucnv_open(name, &err);
+			if (U_FAILURE(err))
+				server_cnv = NULL;
+			else
+			{
+				err = U_ZERO_ERROR;
+				ucnv_setSubstChars(server_cnv, "?", 1, &err);
+			}
+		}
+	}
+	if (server_cnv != NULL)
+	{
+		/* at most 4 bytes per UTF-8 byte in any server encoding */
+		t = palloc(VARHDRSZ + s.len * 4 + 4);
+		err = U_ZERO_ERROR;
+		ucnv_reset(server_cnv);
+		n = ucnv_fromAlgorithmic(server_cnv, UCNV_UTF8, VARDATA(t), (int32_t) (s.len * 4 + 4),
+								 s.ptr, (int32_t) s.len, &err);
+		if (U_SUCCESS(err))
+		{
+			SET_VARSIZE(t, VARHDRSZ + n);
+			return t;
+		}
+		pfree(t);
+	}
+	/* no converter: keep the ASCII, mark the rest */
+	{
+		char	   *buf = palloc(s.len + 1);
+		size_t		k = 0;
+
+		for (size_t i = 0; i < s.len; i++)
+		{
+			unsigned char c = (unsigned char) s.ptr[i];
+
+			if (c < 0x80)
+				buf[k++] = (char) c;
+			else if ((c & 0xc0) != 0x80)
+				buf[k++] = '?';
+		}
+		return cstring_to_text_with_len(buf, (int) k);
+	}
+}
+
+static void
+parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext work;
+	MemoryContext old;
+	rb_arena	arena;
+	rb_dsn_result res;
+	rb_dsn_options opt = {raw_is_utf8};
+	rb_dsn_error err;
+
+	/*
+	 * The executor knows the row type when the call is in FROM: building it
+	 * again from pg_proc for every mail would cost more than reading a mail.
+	 */
+	InitMaterializedSRF(fcinfo, rsinfo && IsA(rsinfo, ReturnSetInfo) && rsinfo->expectedDesc ?
+						MAT_SRF_USE_EXPECTED_DESC : 0);
+
+	work = AllocSetContextCreate(CurrentMemoryContext, "rebound parse_dsn",
+								 ALLOCSET_DEFAULT_SIZES);
+	rb_arena_init(&arena, rb_dsn_arena_limit(len), arena_palloc, NULL, work);
+	err = rb_dsn_parse(&arena, msg, len, &opt, &res);
+	if (err == RB_DSN_NOT_A_MESSAGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("input is not a mail message: \"%s\"", quote_start(msg, len)),
+				 errdetail("A mail message starts with header fields such as \"From: ...\"; this input starts with none.")));
+	if (err == RB_DSN_TOO_COMPLEX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("bounce message is too complex to read: \"%s\"", quote_start(msg, len)),
+				 errdetail("Reading it would need more than %zu bytes of memory.",
+						   rb_dsn_arena_limit(len))));
+
+	for (size_t i = 0; i < res.nrcpt; i++)
+	{
+		const rb_dsn_recipient *r = &res.rcpt[i];
+		rb_classify_input in;
+		rb_verdict	v;
+		Datum		values[PARSE_DSN_NATTS];
+		bool		nulls[PARSE_DSN_NATTS];
+		int			reply;
+		rb_status	st;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&in, 0, sizeof(in));
+		in.text = r->diagnostic.ptr;
+		in.len = r->diagnostic.len;
+		in.reply_code = r->reply_code;
+		in.status = r->status;
+		in.rhost = r->remote_mta.len ? r->remote_mta.ptr : NULL;
+		in.rhost_len = r->remote_mta.len;
+		in.smtp_command = r->command;
+		in.smtp_command_len = r->command ? strlen(r->command) : 0;
+		rb_classify_with_rules(&in, &v);
+
+		/* a complaint or an auto-reply is recognized, whatever it says */
+		if (res.kind == RB_DSN_FEEDBACK || res.kind == RB_DSN_VACATION)
+		{
+			v.reason = res.kind == RB_DSN_FEEDBACK ? RB_REASON_FEEDBACK : RB_REASON_VACATION;
+			v.severity = RB_SEVERITY_UNDETERMINED;
+			v.infrastructure = false;
+		}
+		reply = r->reply_code ? r->reply_code : v.reply_code;
+		st = r->status ? r->status : v.status;
+
+		old = MemoryContextSwitchTo(work);
+		memset(nulls, 0, sizeof(nulls));
+		nulls[0] = r->recipient.len == 0;
+		if (!nulls[0])
+			values[0] = PointerGetDatum(utf8_to_text(r->recipient));
+		nulls[1] = r->action.len == 0;
+		if (!nulls[1])
+			values[1] = PointerGetDatum(utf8_to_text(r->action));
+		nulls[2] = st == 0;
+		values[2] = UInt32GetDatum(st);
+		nulls[3] = reply == 0;
+		values[3] = Int32GetDatum(reply);
+		nulls[4] = r->diagnostic.len == 0;
+		if (!nulls[4])
+			values[4] = PointerGetDatum(utf8_to_text(r->diagnostic));
+		nulls[5] = r->remote_mta.len == 0;
+		if (!nulls[5])
+			values[5] = PointerGetDatum(utf8_to_text(r->remote_mta));
+		MemoryContextSwitchTo(old);
+		values[6] = rb_reason_datum(v.reason);
+		values[7] = rb_severity_datum(v.severity);
+		values[8] = BoolGetDatum(v.infrastructure);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	MemoryContextDelete(work);
+}
+
+PG_FUNCTION_INFO_V1(rebound_parse_dsn_text);
+Datum
+rebound_parse_dsn_text(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	size_t		len;
+	char	   *msg = rb_text_to_utf8(t, &len);
+
+	/* database text was converted on its way in: unencoded parts are UTF-8 */
+	parse_dsn(fcinfo, msg, len, GetDatabaseEncoding() != PG_SQL_ASCII);
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(rebound_parse_dsn_bytea);
+Datum
+rebound_parse_dsn_bytea(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+
+	parse_dsn(fcinfo, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
+	return (Datum) 0;
+}

@@ -1,0 +1,66 @@
+-- The plans the healer relies on, checked with EXPLAIN on enough rows for
+-- the planner to choose: "as of" lookups by domain through domain_host_key,
+-- domain_providers inlined into a LATERAL join over many bounces, and
+-- provider_domains reading host suffixes and address prefixes through
+-- their indexes.
+BEGIN;
+SELECT plan(8);
+
+INSERT INTO rebound.domain_host
+SELECT 'd' || i || '.example', r,
+	   CASE r WHEN 'mx' THEN 'mx' || (i % 500) || '.mail.ovh.net' ELSE 'ns' || (i % 5000) || '.dns.example' END,
+	   10, tstzrange(NULL, NULL), now(), now()
+FROM generate_series(1, 50000) i, (VALUES ('mx'), ('ns')) v (r);
+INSERT INTO rebound.host_address
+SELECT 'ns' || i || '.dns.example', ('10.' || (i / 250) || '.' || (i % 250) || '.1')::inet,
+	   tstzrange(NULL, NULL), now(), now()
+FROM generate_series(0, 4999) i;
+INSERT INTO rebound.host_address
+SELECT 'mx' || i || '.mail.ovh.net', ('188.165.' || (i / 250) || '.' || (i % 250 + 1))::inet,
+	   tstzrange(NULL, NULL), now(), now()
+FROM generate_series(0, 499) i;
+CREATE TEMP TABLE bounces AS
+SELECT 'd' || (i * 37 % 50000) || '.example' AS domain,
+	   '2017-11-09 08:00+01'::timestamptz + i * interval '1 second' AS occurred_at
+FROM generate_series(1, 2000) i;
+ANALYZE rebound.domain_host;
+ANALYZE rebound.host_address;
+ANALYZE bounces;
+
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+	plan text := '';
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+		plan := plan || line || E'\n';
+	END LOOP;
+	RETURN plan;
+END
+$$;
+
+SELECT matches(pg_temp.plan_of($$SELECT * FROM rebound.domain_providers('d42.example', '2017-11-09 08:00+01')$$),
+	'Index Scan using domain_host_key on domain_host', 'domain_providers: an index scan by domain');
+SELECT doesnt_match(pg_temp.plan_of($$SELECT * FROM rebound.domain_providers('d42.example', '2017-11-09 08:00+01')$$),
+	'Seq Scan on domain_host', 'domain_providers: no scan of the whole history');
+
+SELECT doesnt_match(pg_temp.plan_of($$SELECT b.domain, p.* FROM bounces b,
+	LATERAL rebound.domain_providers(b.domain, b.occurred_at) p WHERE p.provider = 'ovh'$$),
+	'Function Scan', 'domain_providers is inlined into a LATERAL join');
+SELECT matches(pg_temp.plan_of($$SELECT b.domain, p.* FROM bounces b,
+	LATERAL rebound.domain_providers(b.domain, b.occurred_at) p WHERE p.provider = 'ovh'$$),
+	'Index Cond: \(domain = rebound\.normalize_domain\(b\.domain\)\)',
+	'each bounce is one index lookup by domain');
+
+SELECT matches(pg_temp.plan_of($$SELECT * FROM rebound.provider_domains('ovh', '[2017-11-09 06:00, 2017-11-09 10:00)')$$),
+	'domain_host_suffix_idx', 'provider_domains: host suffixes through the reversed-name index');
+SELECT matches(pg_temp.plan_of($$SELECT * FROM rebound.provider_domains('ovh', '[2017-11-09 06:00, 2017-11-09 10:00)')$$),
+	'host_address_addr_idx', 'provider_domains: address prefixes through the GiST index');
+SELECT is((SELECT count(DISTINCT domain) FROM rebound.provider_domains('ovh', '[2017-11-09 06:00, 2017-11-09 10:00)')),
+	50000::bigint, 'provider_domains(ovh) finds every domain with its MX at OVH');
+SELECT is((SELECT count(*) FROM bounces b, LATERAL rebound.domain_providers(b.domain, b.occurred_at) p
+		   WHERE p.provider = 'ovh' AND p.layer = 'mx'), 2000::bigint,
+	'and domain_providers agrees bounce by bounce');
+
+SELECT * FROM finish();
+ROLLBACK;
