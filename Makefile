@@ -70,4 +70,4 @@ test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 fuzzers: $(FUZZERS)
 
 .PHONY: unit fuzzers
-EXTRA_CLEAN = $(OBJS:.o=.d) test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check
+EXTRA_CLEAN = $(OBJS:.o=.d) test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check test/isolation/output

@@ -18,6 +18,7 @@ void
 _PG_init(void)
 {
 	rb_classify_init();
+	rb_ledger_init();
 
 	/* Settings are added by the modules that need them; reserve the prefix. */
 	rb_dns_init();

@@ -51,6 +51,22 @@ run_pgtap() {
 		pg_prove --ext .sql -r test/pgtap
 }
 
+# Concurrency specs (test/isolation/specs), run by PostgreSQL's own
+# isolation tester from the server development package.
+run_isolation() {
+	local tester specs
+	tester=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress
+	specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
+	fresh_database rebound_isolation rebound
+	rm -rf test/isolation/output
+	if "$tester" --use-existing --dbname=rebound_isolation --inputdir=test/isolation \
+		--outputdir=test/isolation/output $specs; then
+		return 0
+	fi
+	[ -f test/isolation/output/regression.diffs ] && cat test/isolation/output/regression.diffs
+	return 1
+}
+
 run_unit() {
 	make -s unit && prove test/unit/bin/*
 }
@@ -100,6 +116,7 @@ start_dns
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
+step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers
