@@ -31,6 +31,9 @@ CORE_LIBS = -licui18n -licuuc -licudata
 
 include $(PGXS)
 
+# detect.c (Poisson tail) needs the maths library outside the server.
+CORE_EXTRA_LIBS += -lm
+
 ifeq ($(with_icu),yes)
 SHLIB_LINK += $(ICU_LIBS)
 else

@@ -16,6 +16,7 @@ void
 _PG_init(void)
 {
 	/* Settings are added by the modules that need them; reserve the prefix. */
+	rb_detect_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("rebound");
 #else
