@@ -39,3 +39,18 @@ END $$;
 \c contrib_regression
 DROP DATABASE rebound_latin1;
 DROP DATABASE rebound_sqlascii;
+
+-- classify() over arbitrary bytes in a SQL_ASCII database: no error, no crash
+CREATE DATABASE rebound_sqlascii2 ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c rebound_sqlascii2
+CREATE EXTENSION rebound;
+SET client_encoding = 'SQL_ASCII';
+SELECT rebound.classify(convert_from('\x353530ff20352e312e3120fe75736572c020756e6b6e6f776e'::bytea, 'SQL_ASCII'));
+SELECT (rebound.classify(convert_from('\xff01fe80'::bytea, 'SQL_ASCII'))).reason;
+SELECT (rebound.classify(convert_from(decode(repeat('c3bc35352e', 50000), 'hex'), 'SQL_ASCII'))).reason;
+-- a regex rule over bytes that are not UTF-8
+INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('us.r', true, 'suspend');
+SELECT rebound.classify(convert_from('\x353530ff20757365f220756e6b6e6f776e'::bytea, 'SQL_ASCII'));
+SELECT rebound.classify(convert_from('\x7573ff72'::bytea, 'SQL_ASCII'));
+\c contrib_regression
+DROP DATABASE rebound_sqlascii2;

@@ -3,6 +3,7 @@
  *	  Module entry point and helpers shared by the glue.
  */
 #include "rebound.h"
+#include "classify.h"
 
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
@@ -15,6 +16,8 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	rb_classify_init();
+
 	/* Settings are added by the modules that need them; reserve the prefix. */
 	rb_detect_init();
 #if PG_VERSION_NUM >= 150000

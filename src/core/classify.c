@@ -1,0 +1,299 @@
+/*
+ * classify.c
+ *	  The built-in classifier: codes and phrases combined by a fixed
+ *	  precedence.
+ *
+ * Precedence, highest first (README, "Design notes"):
+ *	 1. a phrase of rank >= RB_RANK_STRONG (clear wording beats codes:
+ *		providers reuse 5.1.1 or 5.7.1 for many things, but "mailbox full"
+ *		means what it says);
+ *	 2. a specific status code (X.1.1 user_unknown, X.2.2 mailbox_full,
+ *		X.7.26 auth_failure, ...);
+ *	 3. a weaker phrase ("access denied", "does not exist");
+ *	 4. the SMTP stage named in the text ("after MAIL FROM": the sender was
+ *		refused; "after initial connection": the client was);
+ *	 5. a generic status code (X.7.1 security_error, X.2.0 filtered, ...);
+ *	 6. nothing: undefined.
+ * Then three general corrections: a user unknown "after DATA" is a filter
+ * (the recipient was accepted at RCPT), a domain lookup said to be
+ * temporary is a network error, and the infrastructure flag is kept only
+ * when the reason is one a receiving-side failure can cause.
+ */
+#include "classify.h"
+
+#include "phrase.h"
+#include "reply.h"
+
+typedef struct scan_state
+{
+	const rb_phrase *best;
+	unsigned	flags;
+} scan_state;
+
+static void
+on_hit(const rb_phrase *p, size_t end, void *arg)
+{
+	scan_state *st = (scan_state *) arg;
+
+	(void) end;
+	st->flags |= p->flags;
+	if (p->reason == RB_PHRASE_NO_REASON)
+		return;
+	/* Highest rank wins; among equals, the first in the text. */
+	if (st->best == NULL || p->rank > st->best->rank)
+		st->best = p;
+}
+
+/*
+ * What a status code says on its own (RFC 3463, RFC 7372, RFC 7505, and
+ * Sisimai's mapping), and whether it is specific enough to beat a weak
+ * phrase.  -1 when it says nothing useful.
+ */
+static int
+status_reason(rb_status st, bool *specific)
+{
+	int			sd;
+
+	*specific = false;
+	if (st == 0 || RB_STATUS_CLASS(st) == 2)
+		return -1;
+	sd = RB_STATUS_SUBJECT(st) * 1000 + RB_STATUS_DETAIL(st);
+	switch (sd)
+	{
+		case 1001:				/* bad destination mailbox address */
+		case 1003:				/* bad destination mailbox address syntax */
+			*specific = true;
+			return RB_REASON_USER_UNKNOWN;
+		case 1000:
+			return RB_REASON_USER_UNKNOWN;
+		case 1002:				/* bad destination system address */
+			*specific = true;
+			return RB_REASON_HOST_UNKNOWN;
+		case 1004:
+			return RB_REASON_FILTERED;
+		case 1006:				/* destination mailbox has moved */
+			*specific = true;
+			return RB_REASON_HAS_MOVED;
+		case 1007:				/* bad sender's mailbox address syntax */
+		case 1008:				/* bad sender's system address */
+			*specific = true;
+			return RB_REASON_REJECTED;
+		case 1010:				/* recipient address has null MX */
+			*specific = true;
+			return RB_REASON_NOT_ACCEPT;
+		case 1009:
+			return RB_REASON_SYSTEM_ERROR;
+		case 2000:
+		case 2001:				/* mailbox disabled: filtered unless worded */
+		case 2004:
+			return RB_REASON_FILTERED;
+		case 2002:				/* mailbox full */
+			*specific = true;
+			return RB_REASON_MAILBOX_FULL;
+		case 2003:				/* message length exceeds administrative
+								 * limit */
+			*specific = true;
+			return RB_REASON_EXCEED_LIMIT;
+		case 3000:
+		case 3003:
+		case 3005:
+			return RB_REASON_SYSTEM_ERROR;
+		case 3001:				/* mail system full */
+			*specific = true;
+			return RB_REASON_SYSTEM_FULL;
+		case 3002:				/* system not accepting network messages */
+			*specific = true;
+			return RB_REASON_NOT_ACCEPT;
+		case 3004:				/* message too big for system */
+			*specific = true;
+			return RB_REASON_MESG_TOO_BIG;
+		case 4000:
+		case 4002:
+		case 4008:
+			return RB_REASON_NETWORK_ERROR;
+		case 4001:				/* no answer from host */
+			return RB_REASON_EXPIRED;
+		case 4003:
+			return RB_REASON_SYSTEM_ERROR;
+		case 4004:				/* unable to route */
+			*specific = true;
+			return RB_REASON_HOST_UNKNOWN;
+		case 4005:				/* system congestion */
+			return RB_REASON_SYSTEM_FULL;
+		case 4006:				/* routing loop detected */
+			*specific = true;
+			return RB_REASON_NETWORK_ERROR;
+		case 4007:				/* delivery time expired */
+			*specific = true;
+			return RB_REASON_EXPIRED;
+		case 5001:
+		case 5002:
+		case 5006:
+			return RB_REASON_SYNTAX_ERROR;
+		case 5003:				/* too many recipients */
+			*specific = true;
+			return RB_REASON_TOO_MANY_CONN;
+		case 5004:
+		case 5005:
+			return RB_REASON_SYSTEM_ERROR;
+		case 7013:				/* user account disabled */
+			*specific = true;
+			return RB_REASON_SUSPEND;
+		case 7016:
+			*specific = true;
+			return RB_REASON_MESG_TOO_BIG;
+		case 7017:				/* mailbox owner has changed */
+		case 7018:				/* domain owner has changed */
+			*specific = true;
+			return RB_REASON_HAS_MOVED;
+		case 7020:				/* RFC 7372: DKIM, SPF, DMARC */
+		case 7021:
+		case 7022:
+		case 7023:
+		case 7024:
+		case 7026:
+		case 7029:
+			*specific = true;
+			return RB_REASON_AUTH_FAILURE;
+		case 7025:				/* reverse DNS validation failed */
+			*specific = true;
+			return RB_REASON_REQUIRE_PTR;
+		case 7027:				/* sender address has null MX */
+			*specific = true;
+			return RB_REASON_NOT_ACCEPT;
+		case 7028:				/* mail flood detected */
+			*specific = true;
+			return RB_REASON_SPAM_DETECTED;
+		case 7030:				/* RFC 9367?: STARTTLS required */
+			*specific = true;
+			return RB_REASON_FAILED_STARTTLS;
+		default:
+			break;
+	}
+	if (RB_STATUS_SUBJECT(st) == 6)
+		return RB_REASON_CONTENT_ERROR;
+	if (RB_STATUS_SUBJECT(st) == 7 && RB_STATUS_DETAIL(st) <= 19)
+		return RB_REASON_SECURITY_ERROR;
+	return -1;
+}
+
+bool
+rb_reason_may_be_infrastructure(rb_reason reason)
+{
+	switch (reason)
+	{
+		case RB_REASON_NETWORK_ERROR:
+		case RB_REASON_EXPIRED:
+		case RB_REASON_SYSTEM_ERROR:
+		case RB_REASON_SYSTEM_FULL:
+		case RB_REASON_FAILED_STARTTLS:
+		case RB_REASON_UNDEFINED:
+		case RB_REASON_ON_HOLD:
+			return true;
+		default:
+			return false;
+	}
+}
+
+rb_severity
+rb_severity_for(rb_reason reason, int klass, bool temporary, bool permanent)
+{
+	switch (reason)
+	{
+		case RB_REASON_USER_UNKNOWN:
+		case RB_REASON_HOST_UNKNOWN:
+		case RB_REASON_HAS_MOVED:
+			/* Sisimai: hard whatever the code says */
+			return RB_SEVERITY_HARD;
+		case RB_REASON_NOT_ACCEPT:
+			/* Sisimai: hard when 5xx or not said to be temporary */
+			if (klass == 4 && !permanent)
+				return RB_SEVERITY_SOFT;
+			return temporary ? RB_SEVERITY_SOFT : RB_SEVERITY_HARD;
+		case RB_REASON_UNDEFINED:
+			if (klass == 5)
+				return RB_SEVERITY_HARD;
+			if (klass == 4)
+				return RB_SEVERITY_SOFT;
+			return RB_SEVERITY_UNDETERMINED;
+		case RB_REASON_ON_HOLD:
+		case RB_REASON_DELIVERED:
+		case RB_REASON_FEEDBACK:
+		case RB_REASON_VACATION:
+			return RB_SEVERITY_UNDETERMINED;
+		default:
+			return RB_SEVERITY_SOFT;
+	}
+}
+
+void
+rb_classify(const rb_classify_input *in, rb_verdict *out)
+{
+	rb_reply	reply;
+	scan_state	scan = {NULL, 0};
+	int			code,
+				klass,
+				reason,
+				sreason;
+	rb_status	status;
+	bool		specific;
+	bool		infra;
+	bool		temporary,
+				permanent;
+
+	rb_reply_parse(in->text, in->text ? in->len : 0, &reply);
+	code = in->reply_code != 0 ? in->reply_code : reply.code;
+	status = in->status != 0 ? in->status : reply.status;
+	klass = code != 0 ? code / 100 : (status != 0 ? RB_STATUS_CLASS(status) : 0);
+
+	if (in->text != NULL && in->len > 0)
+		rb_phrase_scan(in->text, in->len, on_hit, &scan);
+
+	sreason = status_reason(status, &specific);
+	reason = RB_REASON_UNDEFINED;
+	if (scan.best != NULL && scan.best->rank >= RB_RANK_STRONG)
+		reason = scan.best->reason;
+	else if (sreason >= 0 && specific)
+		reason = sreason;
+	else if (scan.best != NULL)
+		reason = scan.best->reason;
+	else if (sreason >= 0)
+		reason = sreason;
+
+	/*
+	 * X.1.7/X.1.8 name the sender's address: "no such domain" next to them
+	 * is about the sender's domain, not the recipient's.
+	 */
+	if (sreason == RB_REASON_REJECTED &&
+		(scan.best == NULL || scan.best->rank < RB_RANK_OVERRIDE))
+		reason = RB_REASON_REJECTED;
+
+	temporary = (scan.flags & RB_PF_TEMP) != 0;
+	permanent = (scan.flags & RB_PF_PERM) != 0;
+
+	/* Unknown after DATA: the recipient passed RCPT, so a filter refused. */
+	if (reason == RB_REASON_USER_UNKNOWN && (scan.flags & RB_PF_DATA))
+		reason = RB_REASON_FILTERED;
+
+	/* A domain lookup said to be temporary is a network error, not NXDOMAIN. */
+	if (reason == RB_REASON_HOST_UNKNOWN &&
+		(temporary || (klass == 4 && !permanent && (scan.flags & RB_PF_DNS))))
+	{
+		reason = RB_REASON_NETWORK_ERROR;
+		scan.flags |= RB_PF_INFRA;
+	}
+
+	infra = (scan.flags & RB_PF_INFRA) != 0 || code == 421 ||
+		(status != 0 && RB_STATUS_CLASS(status) == 4 && RB_STATUS_SUBJECT(status) == 4 &&
+		 RB_STATUS_DETAIL(status) <= 2);
+	/* A temporary refusal of all mail (421 4.3.2) is the servers failing. */
+	if (!rb_reason_may_be_infrastructure((rb_reason) reason) &&
+		!(reason == RB_REASON_NOT_ACCEPT && klass == 4))
+		infra = false;
+
+	out->reply_code = code;
+	out->status = status;
+	out->reason = (rb_reason) reason;
+	out->severity = rb_severity_for((rb_reason) reason, klass, temporary, permanent);
+	out->infrastructure = infra;
+}

@@ -1,0 +1,72 @@
+/*
+ * phrase.h
+ *	  The built-in phrase table and the one-pass matcher over it.
+ *
+ * Plain C99, no PostgreSQL.  The table (phrase_table.c) is data: each entry
+ * is a phrase in lower case with single spaces, the reason it signals, its
+ * rank (which phrase wins when several match), flags, and its origin (the
+ * provider or MTA whose wording it is).  The matcher is an Aho-Corasick
+ * automaton over a folded alphabet, built once per process on first use;
+ * it reads the text once, folding ASCII case, collapsing runs of white
+ * space and skipping the "550-5.1.1 " prefixes of continuation lines as it
+ * goes, so phrases match across the line breaks of multi-line replies.
+ */
+#ifndef REBOUND_CORE_PHRASE_H
+#define REBOUND_CORE_PHRASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reason.h"
+
+/* reason of an entry that only sets flags */
+#define RB_PHRASE_NO_REASON (-1)
+
+/* Flags of a phrase */
+#define RB_PF_INFRA		0x01	/* receiving side's DNS/network/servers failed */
+#define RB_PF_TEMP		0x02	/* the condition is said to be temporary */
+#define RB_PF_DATA		0x04	/* the reply answered the DATA command */
+#define RB_PF_DNS		0x08	/* a DNS lookup is what failed */
+#define RB_PF_PERM		0x10	/* the condition is said to be permanent */
+
+/*
+ * Ranks.  A phrase of rank >= RB_RANK_STRONG beats a specific status code;
+ * a weaker one only beats a generic status code (see classify.c).
+ */
+#define RB_RANK_VAGUE	1		/* says little: "access denied" */
+#define RB_RANK_STAGE	2		/* SMTP stage only: "after MAIL FROM" */
+#define RB_RANK_WEAK	3		/* loose wording: "does not exist" */
+#define RB_RANK_STRONG	5		/* clear wording: "user unknown" */
+#define RB_RANK_PROVIDER 7		/* a provider's own, unambiguous wording */
+#define RB_RANK_OVERRIDE 9		/* wording that overrides a clear phrase */
+
+typedef struct rb_phrase
+{
+	const char *text;			/* lower case, single spaces */
+	int			reason;			/* rb_reason, or RB_PHRASE_NO_REASON */
+	int			rank;
+	unsigned	flags;
+	const char *origin;
+} rb_phrase;
+
+extern const rb_phrase rb_phrase_table[];
+extern const size_t rb_phrase_count;
+
+/* Called for each match: the entry, and the offset just past it in text. */
+typedef void (*rb_phrase_hit_fn) (const rb_phrase *p, size_t end, void *arg);
+
+/*
+ * Builds the automaton if needed; false when out of memory (the caller
+ * then classifies by codes alone).
+ */
+extern bool rb_phrase_init(void);
+
+/* Report every table phrase found in text[0..len). */
+extern void rb_phrase_scan(const char *text, size_t len,
+						   rb_phrase_hit_fn hit, void *arg);
+
+/* Bytes the automaton occupies (for the design notes and the benchmark). */
+extern size_t rb_phrase_memory(void);
+
+#endif							/* REBOUND_CORE_PHRASE_H */

@@ -1,0 +1,147 @@
+/*
+ * test_classify.c
+ *	  Unit tests of core/classify.c and core/phrase.c: the phrase table is
+ *	  well formed, each phrase alone gives its own reason, precedence and
+ *	  corrections, edge inputs.
+ */
+#include "core/classify.h"
+#include "core/phrase.h"
+#include "tap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static rb_verdict
+classify(const char *text)
+{
+	rb_classify_input in = {text, text ? strlen(text) : 0, 0, 0, NULL, 0};
+	rb_verdict	v;
+
+	rb_classify(&in, &v);
+	return v;
+}
+
+static void
+check(const char *text, rb_reason reason, rb_severity sev, bool infra)
+{
+	rb_verdict	v = classify(text);
+	char		what[256];
+	bool		good = v.reason == reason && v.severity == sev && v.infrastructure == infra;
+
+	snprintf(what, sizeof(what), "'%.60s' is %s/%s%s", text, rb_reason_name(reason),
+			 rb_severity_name(sev), infra ? "/infrastructure" : "");
+	ok(good, what);
+	if (!good)
+		printf("# got %s/%s/%d\n", rb_reason_name(v.reason), rb_severity_name(v.severity),
+			   v.infrastructure);
+}
+
+int
+main(void)
+{
+	size_t		i;
+	int			bad_form = 0,
+				not_own = 0;
+
+	ok(rb_phrase_init(), "the automaton builds");
+
+	/* Every entry: lower case, single spaces, a reason in range, an origin. */
+	for (i = 0; i < rb_phrase_count; i++)
+	{
+		const rb_phrase *p = &rb_phrase_table[i];
+		const char *c;
+
+		for (c = p->text; *c; c++)
+			if ((*c >= 'A' && *c <= 'Z') || *c == '\t' || *c == '\n' ||
+				(c[0] == ' ' && c[1] == ' '))
+				bad_form++;
+		if (p->text[0] == '\0' || p->origin == NULL || p->origin[0] == '\0' ||
+			(p->reason != RB_PHRASE_NO_REASON && (p->reason < 0 || p->reason >= RB_REASON_COUNT)))
+			bad_form++;
+	}
+	is_int(bad_form, 0, "every phrase is lower case with single spaces, a reason and an origin");
+
+	/*
+	 * Every phrase alone, in upper case, gives its own reason, unless the
+	 * phrase holds a higher-ranked one or a documented correction applies.
+	 */
+	for (i = 0; i < rb_phrase_count; i++)
+	{
+		const rb_phrase *p = &rb_phrase_table[i];
+		char		buf[256];
+		size_t		k;
+		rb_verdict	v;
+
+		if (p->reason == RB_PHRASE_NO_REASON)
+			continue;
+		for (k = 0; p->text[k] && k < sizeof(buf) - 1; k++)
+			buf[k] = (p->text[k] >= 'a' && p->text[k] <= 'z') ? p->text[k] - 32 : p->text[k];
+		buf[k] = '\0';
+		v = classify(buf);
+		if ((int) v.reason != p->reason)
+		{
+			not_own++;
+			printf("# '%s' (%s) gives %s\n", p->text, rb_reason_name(p->reason),
+				   rb_reason_name(v.reason));
+		}
+	}
+	is_int(not_own, 0, "every phrase alone gives its own reason");
+
+	/* Phrases across the lines of a multi-line reply */
+	check("550-5.1.1 The email account that you tried to reach does not\r\n550-5.1.1 exist. Please try", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("MAILBOX\n\n\t  FULL", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
+
+	/* Precedence */
+	check("550 5.1.1 Not enough disk space", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
+	check("552 5.2.3 Message size exceeds fixed maximum message size", RB_REASON_EXCEED_LIMIT, RB_SEVERITY_SOFT, false);
+	check("550 5.7.1 Access denied (in reply to MAIL FROM command)", RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
+	check("550 5.1.7 No such domain sender.example", RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
+	check("550 5.7.1 nothing else", RB_REASON_SECURITY_ERROR, RB_SEVERITY_SOFT, false);
+
+	/* Corrections */
+	check("550 Unknown user (in reply to end of DATA command)", RB_REASON_FILTERED, RB_SEVERITY_SOFT, false);
+	check("Host not found, try again", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	check("451 4.4.0 DNS: host not found", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	check("responded with code NXDOMAIN", RB_REASON_HOST_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("Client host [192.0.2.1] blocked using dnsbl; connection refused", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
+	check("421 Service not available, closing transmission channel", RB_REASON_UNDEFINED, RB_SEVERITY_SOFT, true);
+	check("451 4.4.1 no answer from host", RB_REASON_EXPIRED, RB_SEVERITY_SOFT, true);
+
+	/* Severity of undefined follows the codes */
+	check("550 something", RB_REASON_UNDEFINED, RB_SEVERITY_HARD, false);
+	check("451 something", RB_REASON_UNDEFINED, RB_SEVERITY_SOFT, false);
+	check("something", RB_REASON_UNDEFINED, RB_SEVERITY_UNDETERMINED, false);
+	check("", RB_REASON_UNDEFINED, RB_SEVERITY_UNDETERMINED, false);
+
+	/* Known codes from a report's structure */
+	{
+		rb_classify_input in = {"no text we know", 15, 550, RB_STATUS_MAKE(5, 1, 1), NULL, 0};
+		rb_verdict	v;
+
+		rb_classify(&in, &v);
+		ok(v.reason == RB_REASON_USER_UNKNOWN && v.reply_code == 550 &&
+		   v.status == RB_STATUS_MAKE(5, 1, 1), "codes given by the caller are used");
+	}
+	{
+		rb_classify_input in = {NULL, 99, 0, 0, NULL, 0};
+		rb_verdict	v;
+
+		rb_classify(&in, &v);
+		ok(v.reason == RB_REASON_UNDEFINED, "NULL text");
+	}
+
+	/* A big text of arbitrary bytes */
+	{
+		size_t		n = 4 << 20;
+		char	   *big = malloc(n);
+		rb_classify_input in = {big, n, 0, 0, NULL, 0};
+		rb_verdict	v;
+
+		for (i = 0; i < n; i++)
+			big[i] = (char) (i * 2654435761u >> 13);
+		rb_classify(&in, &v);
+		ok(1, "4 MB of arbitrary bytes");
+		free(big);
+	}
+	return tap_done();
+}
