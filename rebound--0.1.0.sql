@@ -322,6 +322,878 @@ COMMENT ON FUNCTION @extschema@.classify(pg_catalog.text) IS
 	'classify a bounce diagnostic: reply code, enhanced status, reason, severity, infrastructure (user rules first, then the built-in tables)';
 
 -- ===========================================================================
+-- Providers: the catalogue, host and address matching, the observed history
+-- of each domain's MX and NS hosts, and which providers a domain depended on
+-- at a given moment
+-- ===========================================================================
+
+-- The catalogue.  Rows installed by the extension carry origin 'catalogue';
+-- rows users add carry 'user' (the default).  pg_dump keeps the user rows
+-- and the tombstones; CREATE EXTENSION brings the catalogue rows back at
+-- restore time, and the tombstones then remove again the ones the user had
+-- deleted (see provider_tombstone).  Upgrade scripts add catalogue rows only
+-- where no tombstone names them.
+CREATE TABLE @extschema@.provider (
+	name pg_catalog.text PRIMARY KEY
+		CHECK (name OPERATOR(pg_catalog.~) '^[a-z0-9][a-z0-9_.-]*$'),
+	display_name pg_catalog.text,
+	origin pg_catalog.text NOT NULL DEFAULT 'user'
+		CHECK (origin IN ('catalogue', 'user'))
+);
+COMMENT ON TABLE @extschema@.provider IS
+	'mailbox, mail-hosting, DNS-hosting and network providers, named in lower case';
+
+CREATE TABLE @extschema@.provider_rule (
+	provider pg_catalog.text NOT NULL
+		REFERENCES @extschema@.provider (name) ON UPDATE CASCADE ON DELETE CASCADE,
+	kind pg_catalog.text NOT NULL CHECK (kind IN ('domain', 'host_suffix', 'cidr')),
+	pattern pg_catalog.text NOT NULL,
+	origin pg_catalog.text NOT NULL DEFAULT 'user'
+		CHECK (origin IN ('catalogue', 'user')),
+	PRIMARY KEY (kind, pattern)
+);
+COMMENT ON TABLE @extschema@.provider_rule IS
+	'how to recognise a provider: a consumer mail domain, a host-name suffix (MX, NS), or a network prefix';
+CREATE INDEX provider_rule_provider_idx ON @extschema@.provider_rule (provider, kind);
+
+-- What the user deleted from the catalogue: kind 'provider' (pattern is the
+-- provider's name) or a rule kind.  No unique key on purpose: a restore may
+-- write a tombstone that a trigger already wrote, and must not fail on it.
+CREATE TABLE @extschema@.provider_tombstone (
+	kind pg_catalog.text NOT NULL
+		CHECK (kind IN ('provider', 'domain', 'host_suffix', 'cidr')),
+	pattern pg_catalog.text NOT NULL,
+	deleted_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.provider_tombstone IS
+	'catalogue providers and rules a user deleted; they are not installed again';
+CREATE INDEX provider_tombstone_idx ON @extschema@.provider_tombstone (kind, pattern);
+
+-- Patterns are stored in one form: normalized names, canonical prefixes.
+CREATE FUNCTION @extschema@.provider_rule_normalize()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.kind = 'cidr' THEN
+		BEGIN
+			NEW.pattern := NEW.pattern::cidr::text;
+		EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
+			RAISE EXCEPTION 'invalid network prefix: "%"', NEW.pattern
+				USING ERRCODE = 'invalid_parameter_value',
+					DETAIL = 'A cidr rule is a network prefix such as 188.165.0.0/16 or 2001:41d0::/32, without host bits.';
+		END;
+	ELSIF NEW.kind IN ('domain', 'host_suffix') THEN
+		NEW.pattern := @extschema@.normalize_domain(NEW.pattern);
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.provider_rule_normalize() IS
+	'trigger: stores rule patterns as normalized names or canonical prefixes';
+
+-- A user row with the key of a catalogue row takes the catalogue row over
+-- (in place, so that a restore, where the catalogue row is already back,
+-- does not fail on the key).
+CREATE FUNCTION @extschema@.provider_take_over()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.origin = 'catalogue' THEN
+		RETURN NEW;
+	END IF;
+	IF TG_TABLE_NAME = 'provider' THEN
+		UPDATE @extschema@.provider p
+		   SET display_name = NEW.display_name, origin = NEW.origin
+		 WHERE p.name = NEW.name AND p.origin = 'catalogue';
+	ELSE
+		UPDATE @extschema@.provider_rule r
+		   SET provider = NEW.provider, origin = NEW.origin
+		 WHERE r.kind = NEW.kind AND r.pattern = NEW.pattern AND r.origin = 'catalogue';
+	END IF;
+	IF FOUND THEN
+		RETURN NULL;
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.provider_take_over() IS
+	'trigger: a user row replaces the catalogue row with the same key';
+
+-- A catalogue row the user changes becomes the user's; one the user deletes
+-- (or renames away) leaves a tombstone.
+CREATE FUNCTION @extschema@.provider_track_user_change()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	k text;
+	p text;
+	gone boolean := TG_OP = 'DELETE';
+BEGIN
+	IF TG_WHEN = 'BEFORE' THEN
+		-- Upgrade scripts that correct catalogue rows disable this trigger.
+		IF OLD.origin = 'catalogue' AND NEW.origin = 'catalogue' AND NEW IS DISTINCT FROM OLD THEN
+			NEW.origin := 'user';
+		END IF;
+		RETURN NEW;
+	END IF;
+	-- AFTER: the row is gone, so the tombstone's own trigger finds nothing
+	-- to delete.
+	IF OLD.origin <> 'catalogue' THEN
+		RETURN NULL;
+	END IF;
+	-- NEW and OLD have different fields in the two tables: separate branches
+	IF TG_TABLE_NAME = 'provider' THEN
+		k := 'provider';
+		p := OLD.name;
+		IF NOT gone THEN
+			gone := NEW.name IS DISTINCT FROM OLD.name;
+		END IF;
+	ELSE
+		k := OLD.kind;
+		p := OLD.pattern;
+		IF NOT gone THEN
+			gone := (NEW.kind, NEW.pattern) IS DISTINCT FROM (OLD.kind, OLD.pattern);
+		END IF;
+	END IF;
+	IF gone AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
+							WHERE t.kind = k AND t.pattern = p) THEN
+		INSERT INTO @extschema@.provider_tombstone (kind, pattern) VALUES (k, p);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.provider_track_user_change() IS
+	'trigger: user changes to catalogue rows become user rows; deletions leave tombstones';
+
+-- TRUNCATE fires no row triggers: tombstone every catalogue row first.
+CREATE FUNCTION @extschema@.provider_track_truncate()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO @extschema@.provider_tombstone (kind, pattern)
+	SELECT r.kind, r.pattern FROM @extschema@.provider_rule r
+	WHERE r.origin = 'catalogue'
+	  AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
+					  WHERE t.kind = r.kind AND t.pattern = r.pattern);
+	IF TG_TABLE_NAME = 'provider' THEN
+		INSERT INTO @extschema@.provider_tombstone (kind, pattern)
+		SELECT 'provider', p.name FROM @extschema@.provider p
+		WHERE p.origin = 'catalogue'
+		  AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
+						  WHERE t.kind = 'provider' AND t.pattern = p.name);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.provider_track_truncate() IS
+	'trigger: truncating the catalogue tables leaves tombstones for the catalogue rows';
+
+-- A tombstone (written by a user, or restored by pg_restore) removes the
+-- catalogue row it names.
+CREATE FUNCTION @extschema@.provider_tombstone_apply()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.kind = 'provider' THEN
+		DELETE FROM @extschema@.provider p WHERE p.name = NEW.pattern AND p.origin = 'catalogue';
+	ELSE
+		DELETE FROM @extschema@.provider_rule r
+		 WHERE r.kind = NEW.kind AND r.pattern = NEW.pattern AND r.origin = 'catalogue';
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.provider_tombstone_apply() IS
+	'trigger: a tombstone deletes the catalogue row it names';
+
+-- Data changes send no relcache invalidation by themselves: this one makes
+-- every backend drop its compiled matcher (see src/provider.c).
+CREATE FUNCTION @extschema@.provider_rule_invalidate()
+	RETURNS trigger
+	AS 'MODULE_PATHNAME', 'rebound_provider_rule_invalidate'
+	LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.provider_rule_invalidate() IS
+	'trigger: tells every backend that the compiled provider rules are stale';
+
+CREATE TRIGGER provider_take_over BEFORE INSERT ON @extschema@.provider
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_take_over();
+CREATE TRIGGER provider_mark_user_change BEFORE UPDATE ON @extschema@.provider
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+CREATE TRIGGER provider_track_user_change AFTER UPDATE OR DELETE ON @extschema@.provider
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+CREATE TRIGGER provider_rule_normalize BEFORE INSERT OR UPDATE ON @extschema@.provider_rule
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_rule_normalize();
+CREATE TRIGGER provider_take_over BEFORE INSERT ON @extschema@.provider_rule
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_take_over();
+CREATE TRIGGER provider_mark_user_change BEFORE UPDATE ON @extschema@.provider_rule
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+CREATE TRIGGER provider_track_user_change AFTER UPDATE OR DELETE ON @extschema@.provider_rule
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+CREATE TRIGGER provider_rule_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+	ON @extschema@.provider_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_rule_invalidate();
+CREATE TRIGGER provider_track_truncate BEFORE TRUNCATE ON @extschema@.provider
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_track_truncate();
+CREATE TRIGGER provider_track_truncate BEFORE TRUNCATE ON @extschema@.provider_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_track_truncate();
+CREATE TRIGGER provider_tombstone_apply AFTER INSERT ON @extschema@.provider_tombstone
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_tombstone_apply();
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.provider', 'WHERE origin = ''user''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.provider_rule', 'WHERE origin = ''user''');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.provider_tombstone', '');
+
+-- The catalogue as installed.  Facts from the providers' own documentation
+-- (MX and NS host names) and from their routing announcements (prefixes of
+-- their autonomous systems: OVH AS16276, Google AS15169, Microsoft
+-- AS8075, Cloudflare AS13335, Apple AS714, Gandi AS29169, Proton AS62371,
+-- Orange AS3215, Free AS12322, IONOS AS8560, La Poste AS35676 ...).  A
+-- prefix shared by two brands of one group is given to the group's hosting
+-- brand (United Internet's 212.227.0.0/16 goes to ionos, not gmx).
+INSERT INTO @extschema@.provider (name, display_name, origin)
+SELECT v.name, v.display_name, 'catalogue'
+FROM (VALUES
+	('ovh', 'OVHcloud'),
+	('google', 'Google (Gmail, Google Workspace)'),
+	('microsoft', 'Microsoft (Outlook.com, Microsoft 365)'),
+	('orange', 'Orange'),
+	('free', 'Free'),
+	('sfr', 'SFR'),
+	('laposte', 'La Poste'),
+	('yahoo', 'Yahoo (Yahoo Mail, AOL)'),
+	('apple', 'Apple (iCloud Mail)'),
+	('gmx', 'GMX and WEB.DE (United Internet)'),
+	('ionos', 'IONOS (United Internet)'),
+	('gandi', 'Gandi'),
+	('infomaniak', 'Infomaniak'),
+	('zoho', 'Zoho Mail'),
+	('proton', 'Proton Mail'),
+	('cloudflare', 'Cloudflare'),
+	('bouygues', 'Bouygues Telecom'),
+	('godaddy', 'GoDaddy'),
+	('namecheap', 'Namecheap'),
+	('o2switch', 'o2switch'),
+	('mailo', 'Mailo'),
+	('amazon', 'Amazon Web Services (WorkMail, SES)')
+) AS v (name, display_name)
+WHERE NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
+				  WHERE t.kind = 'provider' AND t.pattern = v.name)
+ON CONFLICT (name) DO NOTHING;
+
+INSERT INTO @extschema@.provider_rule (provider, kind, pattern, origin)
+SELECT v.provider, v.kind, v.pattern, 'catalogue'
+FROM (VALUES
+	-- consumer mail domains
+	('google', 'domain', 'gmail.com'),
+	('google', 'domain', 'googlemail.com'),
+	('microsoft', 'domain', 'hotmail.com'),
+	('microsoft', 'domain', 'hotmail.fr'),
+	('microsoft', 'domain', 'hotmail.co.uk'),
+	('microsoft', 'domain', 'hotmail.de'),
+	('microsoft', 'domain', 'hotmail.be'),
+	('microsoft', 'domain', 'outlook.com'),
+	('microsoft', 'domain', 'outlook.fr'),
+	('microsoft', 'domain', 'live.com'),
+	('microsoft', 'domain', 'live.fr'),
+	('microsoft', 'domain', 'msn.com'),
+	('orange', 'domain', 'orange.fr'),
+	('orange', 'domain', 'wanadoo.fr'),
+	('orange', 'domain', 'voila.fr'),
+	('free', 'domain', 'free.fr'),
+	('free', 'domain', 'aliceadsl.fr'),
+	('free', 'domain', 'libertysurf.fr'),
+	('free', 'domain', 'online.fr'),
+	('sfr', 'domain', 'sfr.fr'),
+	('sfr', 'domain', 'neuf.fr'),
+	('sfr', 'domain', 'cegetel.net'),
+	('sfr', 'domain', 'club-internet.fr'),
+	('sfr', 'domain', '9online.fr'),
+	('sfr', 'domain', 'numericable.fr'),
+	('sfr', 'domain', 'noos.fr'),
+	('laposte', 'domain', 'laposte.net'),
+	('yahoo', 'domain', 'yahoo.com'),
+	('yahoo', 'domain', 'yahoo.fr'),
+	('yahoo', 'domain', 'yahoo.co.uk'),
+	('yahoo', 'domain', 'ymail.com'),
+	('yahoo', 'domain', 'rocketmail.com'),
+	('yahoo', 'domain', 'aol.com'),
+	('yahoo', 'domain', 'aol.fr'),
+	('apple', 'domain', 'icloud.com'),
+	('apple', 'domain', 'me.com'),
+	('apple', 'domain', 'mac.com'),
+	('gmx', 'domain', 'gmx.fr'),
+	('gmx', 'domain', 'gmx.de'),
+	('gmx', 'domain', 'gmx.net'),
+	('gmx', 'domain', 'gmx.com'),
+	('gmx', 'domain', 'web.de'),
+	('infomaniak', 'domain', 'ik.me'),
+	('infomaniak', 'domain', 'ikmail.com'),
+	('zoho', 'domain', 'zohomail.com'),
+	('zoho', 'domain', 'zohomail.eu'),
+	('proton', 'domain', 'protonmail.com'),
+	('proton', 'domain', 'protonmail.ch'),
+	('proton', 'domain', 'proton.me'),
+	('proton', 'domain', 'pm.me'),
+	('bouygues', 'domain', 'bbox.fr'),
+	('mailo', 'domain', 'mailo.com'),
+	('mailo', 'domain', 'net-c.com'),
+	-- MX and NS host suffixes
+	('ovh', 'host_suffix', 'ovh.net'),
+	('ovh', 'host_suffix', 'mail.ovh.net'),
+	('ovh', 'host_suffix', 'ovh.com'),
+	('ovh', 'host_suffix', 'ovh.ca'),
+	('ovh', 'host_suffix', 'ovhcloud.com'),
+	('ovh', 'host_suffix', 'anycast.me'),
+	('ovh', 'host_suffix', 'kimsufi.com'),
+	('google', 'host_suffix', 'google.com'),
+	('google', 'host_suffix', 'aspmx.l.google.com'),
+	('google', 'host_suffix', 'googlemail.com'),
+	('google', 'host_suffix', 'googledomains.com'),
+	('microsoft', 'host_suffix', 'mail.protection.outlook.com'),
+	('microsoft', 'host_suffix', 'olc.protection.outlook.com'),
+	('microsoft', 'host_suffix', 'mail.eo.outlook.com'),
+	('microsoft', 'host_suffix', 'azure-dns.com'),
+	('microsoft', 'host_suffix', 'azure-dns.net'),
+	('microsoft', 'host_suffix', 'azure-dns.org'),
+	('microsoft', 'host_suffix', 'azure-dns.info'),
+	('orange', 'host_suffix', 'orange.fr'),
+	('orange', 'host_suffix', 'wanadoo.fr'),
+	('free', 'host_suffix', 'free.fr'),
+	('free', 'host_suffix', 'proxad.net'),
+	('sfr', 'host_suffix', 'sfr.fr'),
+	('sfr', 'host_suffix', 'sfr.net'),
+	('sfr', 'host_suffix', 'neuf.fr'),
+	('laposte', 'host_suffix', 'laposte.net'),
+	('yahoo', 'host_suffix', 'yahoodns.net'),
+	('yahoo', 'host_suffix', 'yahoo.com'),
+	('yahoo', 'host_suffix', 'aol.com'),
+	('apple', 'host_suffix', 'mail.icloud.com'),
+	('apple', 'host_suffix', 'apple.com'),
+	('gmx', 'host_suffix', 'gmx.net'),
+	('gmx', 'host_suffix', 'gmx.com'),
+	('gmx', 'host_suffix', 'gmx.de'),
+	('gmx', 'host_suffix', 'web.de'),
+	('ionos', 'host_suffix', 'ionos.fr'),
+	('ionos', 'host_suffix', 'ionos.de'),
+	('ionos', 'host_suffix', 'ionos.com'),
+	('ionos', 'host_suffix', 'kundenserver.de'),
+	('ionos', 'host_suffix', '1and1.fr'),
+	('ionos', 'host_suffix', '1and1.com'),
+	('ionos', 'host_suffix', 'ui-dns.com'),
+	('ionos', 'host_suffix', 'ui-dns.de'),
+	('ionos', 'host_suffix', 'ui-dns.org'),
+	('ionos', 'host_suffix', 'ui-dns.biz'),
+	('gandi', 'host_suffix', 'gandi.net'),
+	('infomaniak', 'host_suffix', 'infomaniak.ch'),
+	('infomaniak', 'host_suffix', 'infomaniak.com'),
+	('zoho', 'host_suffix', 'zoho.com'),
+	('zoho', 'host_suffix', 'zoho.eu'),
+	('zoho', 'host_suffix', 'zohomail.com'),
+	('proton', 'host_suffix', 'protonmail.ch'),
+	('proton', 'host_suffix', 'proton.me'),
+	('cloudflare', 'host_suffix', 'ns.cloudflare.com'),
+	('cloudflare', 'host_suffix', 'mx.cloudflare.net'),
+	('bouygues', 'host_suffix', 'bouyguestelecom.fr'),
+	('bouygues', 'host_suffix', 'bbox.fr'),
+	('godaddy', 'host_suffix', 'domaincontrol.com'),
+	('godaddy', 'host_suffix', 'secureserver.net'),
+	('namecheap', 'host_suffix', 'registrar-servers.com'),
+	('namecheap', 'host_suffix', 'privateemail.com'),
+	('o2switch', 'host_suffix', 'o2switch.net'),
+	('mailo', 'host_suffix', 'mailo.com'),
+	('amazon', 'host_suffix', 'amazonaws.com'),
+	('amazon', 'host_suffix', 'awsapps.com'),
+	-- network prefixes
+	('ovh', 'cidr', '5.39.0.0/17'),
+	('ovh', 'cidr', '5.135.0.0/16'),
+	('ovh', 'cidr', '5.196.0.0/16'),
+	('ovh', 'cidr', '37.59.0.0/16'),
+	('ovh', 'cidr', '37.187.0.0/16'),
+	('ovh', 'cidr', '46.105.0.0/16'),
+	('ovh', 'cidr', '51.38.0.0/16'),
+	('ovh', 'cidr', '51.68.0.0/16'),
+	('ovh', 'cidr', '51.75.0.0/16'),
+	('ovh', 'cidr', '51.77.0.0/16'),
+	('ovh', 'cidr', '51.83.0.0/16'),
+	('ovh', 'cidr', '51.89.0.0/16'),
+	('ovh', 'cidr', '51.91.0.0/16'),
+	('ovh', 'cidr', '51.161.0.0/16'),
+	('ovh', 'cidr', '51.178.0.0/16'),
+	('ovh', 'cidr', '51.195.0.0/16'),
+	('ovh', 'cidr', '51.210.0.0/16'),
+	('ovh', 'cidr', '51.254.0.0/15'),
+	('ovh', 'cidr', '54.36.0.0/16'),
+	('ovh', 'cidr', '54.37.0.0/16'),
+	('ovh', 'cidr', '54.38.0.0/16'),
+	('ovh', 'cidr', '87.98.128.0/17'),
+	('ovh', 'cidr', '91.121.0.0/16'),
+	('ovh', 'cidr', '92.222.0.0/16'),
+	('ovh', 'cidr', '94.23.0.0/16'),
+	('ovh', 'cidr', '137.74.0.0/16'),
+	('ovh', 'cidr', '141.94.0.0/16'),
+	('ovh', 'cidr', '141.95.0.0/16'),
+	('ovh', 'cidr', '145.239.0.0/16'),
+	('ovh', 'cidr', '147.135.0.0/16'),
+	('ovh', 'cidr', '149.202.0.0/16'),
+	('ovh', 'cidr', '151.80.0.0/16'),
+	('ovh', 'cidr', '164.132.0.0/16'),
+	('ovh', 'cidr', '176.31.0.0/16'),
+	('ovh', 'cidr', '178.32.0.0/15'),
+	('ovh', 'cidr', '188.165.0.0/16'),
+	('ovh', 'cidr', '193.70.0.0/17'),
+	('ovh', 'cidr', '198.27.64.0/18'),
+	('ovh', 'cidr', '198.50.128.0/17'),
+	('ovh', 'cidr', '213.186.32.0/19'),
+	('ovh', 'cidr', '213.251.128.0/18'),
+	('ovh', 'cidr', '2001:41d0::/32'),
+	('ovh', 'cidr', '2607:5300::/32'),
+	('google', 'cidr', '64.233.160.0/19'),
+	('google', 'cidr', '66.102.0.0/20'),
+	('google', 'cidr', '66.249.80.0/20'),
+	('google', 'cidr', '72.14.192.0/18'),
+	('google', 'cidr', '74.125.0.0/16'),
+	('google', 'cidr', '108.177.8.0/21'),
+	('google', 'cidr', '142.250.0.0/15'),
+	('google', 'cidr', '172.217.0.0/16'),
+	('google', 'cidr', '173.194.0.0/16'),
+	('google', 'cidr', '209.85.128.0/17'),
+	('google', 'cidr', '216.58.192.0/19'),
+	('google', 'cidr', '2404:6800::/32'),
+	('google', 'cidr', '2607:f8b0::/32'),
+	('google', 'cidr', '2800:3f0::/32'),
+	('google', 'cidr', '2a00:1450::/32'),
+	('microsoft', 'cidr', '40.92.0.0/15'),
+	('microsoft', 'cidr', '40.107.0.0/16'),
+	('microsoft', 'cidr', '52.100.0.0/14'),
+	('microsoft', 'cidr', '104.47.0.0/17'),
+	('microsoft', 'cidr', '2a01:111:f400::/48'),
+	('microsoft', 'cidr', '2a01:111:f403::/48'),
+	('orange', 'cidr', '80.12.0.0/16'),
+	('orange', 'cidr', '193.252.0.0/16'),
+	('free', 'cidr', '212.27.32.0/19'),
+	('laposte', 'cidr', '160.92.0.0/16'),
+	('yahoo', 'cidr', '67.195.0.0/16'),
+	('yahoo', 'cidr', '74.6.0.0/16'),
+	('yahoo', 'cidr', '98.136.0.0/14'),
+	('apple', 'cidr', '17.0.0.0/8'),
+	('ionos', 'cidr', '212.227.0.0/16'),
+	('ionos', 'cidr', '217.160.0.0/16'),
+	('gandi', 'cidr', '217.70.176.0/20'),
+	('gandi', 'cidr', '2001:4b98::/32'),
+	('proton', 'cidr', '185.70.40.0/22'),
+	('cloudflare', 'cidr', '104.16.0.0/13'),
+	('cloudflare', 'cidr', '172.64.0.0/13'),
+	('cloudflare', 'cidr', '162.158.0.0/15'),
+	('cloudflare', 'cidr', '173.245.48.0/20'),
+	('cloudflare', 'cidr', '188.114.96.0/20'),
+	('cloudflare', 'cidr', '2606:4700::/32')
+) AS v (provider, kind, pattern)
+WHERE EXISTS (SELECT FROM @extschema@.provider p WHERE p.name = v.provider)
+  AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
+				  WHERE t.kind = v.kind AND t.pattern = v.pattern)
+ON CONFLICT (kind, pattern) DO NOTHING;
+
+-- Matching, compiled per backend (src/provider.c).  STABLE: the answer
+-- depends on the rule table, fixed within a statement.
+CREATE FUNCTION @extschema@.host_provider(host pg_catalog.text)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_host_provider'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.host_provider(pg_catalog.text) IS
+	'provider of the longest host_suffix rule matching a host name on a label boundary, or NULL';
+
+CREATE FUNCTION @extschema@.ip_provider(ip pg_catalog.inet)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_ip_provider'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ip_provider(pg_catalog.inet) IS
+	'provider of the longest cidr rule containing an address, or NULL';
+
+CREATE FUNCTION @extschema@.domain_provider(domain pg_catalog.text)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_domain_provider'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.domain_provider(pg_catalog.text) IS
+	'provider whose consumer mail domain this is (a domain rule, exact name), or NULL';
+
+-- What resolvers saw.  Each row says: from lower(observed) to
+-- upper(observed), host was one of the domain's MX (or NS) hosts.  An
+-- unbounded lower end marks the first observation of the domain's role,
+-- which stands for all the time before it; an unbounded upper end, a row no
+-- observation has contradicted yet.  first_seen and last_seen are the
+-- earliest and latest observations that confirmed the row; with the bounds
+-- they are the instants at which the role was observed, which is what lets
+-- an observation arrive out of order.  host is '' in the row that records
+-- an observation of no host at all (NXDOMAIN, no MX records), and '.' for a
+-- null MX (RFC 7505): both are real observations, matched by no provider.
+CREATE TABLE @extschema@.domain_host (
+	domain pg_catalog.text NOT NULL,
+	role pg_catalog.text NOT NULL CHECK (role IN ('mx', 'ns')),
+	host pg_catalog.text NOT NULL,
+	preference pg_catalog.int4,
+	observed pg_catalog.tstzrange NOT NULL CHECK (NOT pg_catalog.isempty(observed)),
+	first_seen pg_catalog.timestamptz NOT NULL,
+	last_seen pg_catalog.timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.domain_host IS
+	'observed MX and NS hosts of each domain, with the interval during which each was true';
+-- Unique per (domain, role, host, start): includes domain, so the table can
+-- be distributed by domain.  It also serves "as of" lookups by domain.
+CREATE UNIQUE INDEX domain_host_key ON @extschema@.domain_host
+	(domain, role, host, pg_catalog.lower(observed)) NULLS NOT DISTINCT;
+-- Joins from host_address (which domains use this host).
+CREATE INDEX domain_host_host_idx ON @extschema@.domain_host (host);
+-- Host-suffix ranges for provider_domains(): reversed names make
+-- "every host under ovh.net" one range of the index.
+CREATE INDEX domain_host_suffix_idx ON @extschema@.domain_host
+	(pg_catalog.reverse(host) pg_catalog.text_pattern_ops);
+
+CREATE TABLE @extschema@.host_address (
+	host pg_catalog.text NOT NULL,
+	addr pg_catalog.inet,
+	observed pg_catalog.tstzrange NOT NULL CHECK (NOT pg_catalog.isempty(observed)),
+	first_seen pg_catalog.timestamptz NOT NULL,
+	last_seen pg_catalog.timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.host_address IS
+	'observed IPv4 and IPv6 addresses of each host, with the interval during which each was true (addr NULL: no address)';
+CREATE UNIQUE INDEX host_address_key ON @extschema@.host_address
+	(host, addr, pg_catalog.lower(observed)) NULLS NOT DISTINCT;
+CREATE INDEX host_address_addr_idx ON @extschema@.host_address
+	USING gist (addr pg_catalog.inet_ops);
+
+-- The outcome of the last lookup of each domain by resolve_domain and
+-- refresh_domains (an observation or a failure), so that a refresh picks the
+-- domains looked at longest ago and failures are visible.
+CREATE TABLE @extschema@.domain_lookup (
+	domain pg_catalog.text PRIMARY KEY,
+	looked_up_at pg_catalog.timestamptz NOT NULL,
+	status pg_catalog.text NOT NULL,
+	failures pg_catalog.int4 NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE @extschema@.domain_lookup IS
+	'last DNS lookup of each domain by resolve_domain/refresh_domains, and its status';
+CREATE INDEX domain_lookup_at_idx ON @extschema@.domain_lookup (looked_up_at);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.domain_host', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.host_address', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.domain_lookup', '');
+
+-- The observed set, normalized: MX elements may be "preference host", as in
+-- a zone file; an empty set is recorded as the one host ''.
+CREATE FUNCTION @extschema@.observed_hosts(role pg_catalog.text, hosts pg_catalog.text[])
+	RETURNS TABLE (host pg_catalog.text, preference pg_catalog.int4)
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH parsed AS (
+		SELECT CASE WHEN m IS NULL THEN e ELSE m[2] END AS raw,
+			   CASE WHEN $1 = 'mx' THEN m[1]::int4 END AS preference
+		FROM unnest($2) AS u (e0),
+			 LATERAL (SELECT btrim(u.e0)) AS t (e),
+			 LATERAL (SELECT regexp_match(t.e, '^([0-9]{1,5})\s+(\S+)$')) AS r (m)
+		WHERE t.e <> ''
+	), named AS (
+		SELECT DISTINCT ON (n.host) n.host, p.preference
+		FROM parsed p,
+			 LATERAL (SELECT CASE WHEN p.raw = '.' THEN '.'
+							 ELSE @extschema@.normalize_domain(p.raw) END) AS n (host)
+		ORDER BY n.host, p.preference NULLS LAST
+	)
+	SELECT named.host, named.preference FROM named
+	UNION ALL
+	SELECT '', NULL WHERE NOT EXISTS (SELECT FROM named)
+$$;
+COMMENT ON FUNCTION @extschema@.observed_hosts(pg_catalog.text, pg_catalog.text[]) IS
+	'the host set an observation of a domain records: normalized names, MX preferences, '''' for none';
+
+CREATE FUNCTION @extschema@.observe_domain(domain pg_catalog.text, role pg_catalog.text,
+										   hosts pg_catalog.text[],
+										   at pg_catalog.timestamptz DEFAULT pg_catalog.now())
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	d text;
+	r text := observe_domain.role;
+	t timestamptz := observe_domain.at;
+	hs text[];
+	nxt timestamptz;
+	is_first boolean;
+	prev record;
+	cur record;
+	item record;
+	lo timestamptz;
+BEGIN
+	-- A failed lookup (SERVFAIL, timeout) is no observation.
+	IF hosts IS NULL THEN
+		RETURN;
+	END IF;
+	IF observe_domain.domain IS NULL OR r IS NULL OR t IS NULL THEN
+		RAISE EXCEPTION 'domain, role and time of an observation must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF r NOT IN ('mx', 'ns') THEN
+		RAISE EXCEPTION 'invalid role: "%"', r
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'The role of a domain''s host is ''mx'' or ''ns''.';
+	END IF;
+	IF NOT isfinite(t) THEN
+		RAISE EXCEPTION 'invalid observation time: "%"', t
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'An observation happens at a finite time.';
+	END IF;
+	d := @extschema@.normalize_domain(observe_domain.domain);
+	PERFORM pg_advisory_xact_lock(hashtext('rebound.domain_host'), hashtext(d || ' ' || r));
+
+	SELECT array_agg(o.host) INTO hs FROM @extschema@.observed_hosts(r, hosts) o;
+
+	-- The instants at which this role was observed, seen from t.
+	SELECT min(x.x) INTO nxt
+	FROM @extschema@.domain_host h,
+		 LATERAL (VALUES (lower(h.observed)), (upper(h.observed)), (h.first_seen), (h.last_seen)) x (x)
+	WHERE h.domain = d AND h.role = r AND x.x > t;
+	SELECT NOT EXISTS (
+		SELECT FROM @extschema@.domain_host h
+		WHERE h.domain = d AND h.role = r
+		  AND (h.first_seen <= t OR lower(h.observed) <= t OR upper(h.observed) <= t))
+	INTO is_first;
+
+	-- Rows true at t that t contradicts: cut t..nxt out of them.  Before the
+	-- first observation, the first one stands: nothing is kept before t.
+	FOR prev IN
+		DELETE FROM @extschema@.domain_host h
+		WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs)
+		RETURNING h.*
+	LOOP
+		IF NOT is_first AND (lower_inf(prev.observed) OR lower(prev.observed) < t) THEN
+			INSERT INTO @extschema@.domain_host
+			VALUES (d, r, prev.host, prev.preference, tstzrange(lower(prev.observed), t, '[)'),
+					least(prev.first_seen, t),
+					CASE WHEN prev.last_seen < t THEN prev.last_seen ELSE least(prev.first_seen, t) END);
+		END IF;
+		IF nxt IS NOT NULL AND (upper_inf(prev.observed) OR upper(prev.observed) > nxt) THEN
+			INSERT INTO @extschema@.domain_host
+			VALUES (d, r, prev.host, prev.preference, tstzrange(nxt, upper(prev.observed), '[)'),
+					greatest(prev.first_seen, nxt), greatest(prev.last_seen, nxt));
+		END IF;
+	END LOOP;
+
+	-- Hosts seen at t: extend the row that holds at t, or open one for
+	-- t..nxt.
+	FOR item IN SELECT * FROM @extschema@.observed_hosts(r, hosts) LOOP
+		SELECT * INTO cur FROM @extschema@.domain_host h
+		 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
+		IF FOUND THEN
+			IF t >= cur.last_seen THEN
+				-- in time order: extend
+				UPDATE @extschema@.domain_host h
+				   SET last_seen = t, preference = item.preference
+				 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
+			ELSIF t <> cur.first_seen THEN
+				-- out of order: split the row at the instant that would be
+				-- forgotten otherwise, so that later imports still see it
+				lo := CASE WHEN t < cur.first_seen THEN cur.first_seen ELSE t END;
+				UPDATE @extschema@.domain_host h
+				   SET observed = tstzrange(lo, upper(h.observed), '[)'), first_seen = lo
+				 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
+				INSERT INTO @extschema@.domain_host
+				VALUES (d, r, item.host, cur.preference, tstzrange(lower(cur.observed), lo, '[)'),
+						least(t, cur.first_seen), least(t, cur.first_seen));
+			END IF;
+			CONTINUE;
+		END IF;
+		-- New here: open t..nxt.  Adjacent rows of the same host are not
+		-- merged: their bounds are instants of observation to remember.
+		INSERT INTO @extschema@.domain_host
+		VALUES (d, r, item.host, item.preference,
+				tstzrange(CASE WHEN is_first THEN NULL ELSE t END, nxt, '[)'), t, t);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.observe_domain(pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.timestamptz) IS
+	'records the MX or NS hosts a resolver saw for a domain at a time (NULL hosts: the lookup failed, nothing is recorded)';
+
+CREATE FUNCTION @extschema@.observe_host(host pg_catalog.text, addrs pg_catalog.inet[],
+										 at pg_catalog.timestamptz DEFAULT pg_catalog.now())
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n text;
+	t timestamptz := observe_host.at;
+	aset inet[];
+	a inet;
+	nxt timestamptz;
+	is_first boolean;
+	prev record;
+	cur record;
+	lo timestamptz;
+BEGIN
+	IF addrs IS NULL THEN
+		RETURN;
+	END IF;
+	IF observe_host.host IS NULL OR t IS NULL THEN
+		RAISE EXCEPTION 'host and time of an observation must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF NOT isfinite(t) THEN
+		RAISE EXCEPTION 'invalid observation time: "%"', t
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'An observation happens at a finite time.';
+	END IF;
+	n := @extschema@.normalize_domain(observe_host.host);
+	PERFORM pg_advisory_xact_lock(hashtext('rebound.host_address'), hashtext(n));
+
+	-- Host addresses, without masks; an empty set is recorded as NULL.
+	SELECT array_agg(DISTINCT set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END))
+	INTO aset FROM unnest(addrs) x WHERE x IS NOT NULL;
+	IF aset IS NULL THEN
+		aset := ARRAY[NULL]::inet[];
+	END IF;
+
+	SELECT min(x.x) INTO nxt
+	FROM @extschema@.host_address h,
+		 LATERAL (VALUES (lower(h.observed)), (upper(h.observed)), (h.first_seen), (h.last_seen)) x (x)
+	WHERE h.host = n AND x.x > t;
+	SELECT NOT EXISTS (
+		SELECT FROM @extschema@.host_address h
+		WHERE h.host = n
+		  AND (h.first_seen <= t OR lower(h.observed) <= t OR upper(h.observed) <= t))
+	INTO is_first;
+
+	FOR prev IN
+		DELETE FROM @extschema@.host_address h
+		WHERE h.host = n AND h.observed @> t
+		  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr)
+		RETURNING h.*
+	LOOP
+		IF NOT is_first AND (lower_inf(prev.observed) OR lower(prev.observed) < t) THEN
+			INSERT INTO @extschema@.host_address
+			VALUES (n, prev.addr, tstzrange(lower(prev.observed), t, '[)'),
+					least(prev.first_seen, t),
+					CASE WHEN prev.last_seen < t THEN prev.last_seen ELSE least(prev.first_seen, t) END);
+		END IF;
+		IF nxt IS NOT NULL AND (upper_inf(prev.observed) OR upper(prev.observed) > nxt) THEN
+			INSERT INTO @extschema@.host_address
+			VALUES (n, prev.addr, tstzrange(nxt, upper(prev.observed), '[)'),
+					greatest(prev.first_seen, nxt), greatest(prev.last_seen, nxt));
+		END IF;
+	END LOOP;
+
+	FOREACH a IN ARRAY aset LOOP
+		SELECT * INTO cur FROM @extschema@.host_address h
+		 WHERE h.host = n AND h.addr IS NOT DISTINCT FROM a AND h.observed @> t;
+		IF FOUND THEN
+			IF t >= cur.last_seen THEN
+				UPDATE @extschema@.host_address h SET last_seen = t
+				 WHERE h.host = n AND h.addr IS NOT DISTINCT FROM a AND h.observed @> t;
+			ELSIF t <> cur.first_seen THEN
+				lo := CASE WHEN t < cur.first_seen THEN cur.first_seen ELSE t END;
+				UPDATE @extschema@.host_address h
+				   SET observed = tstzrange(lo, upper(h.observed), '[)'), first_seen = lo
+				 WHERE h.host = n AND h.addr IS NOT DISTINCT FROM a AND h.observed @> t;
+				INSERT INTO @extschema@.host_address
+				VALUES (n, a, tstzrange(lower(cur.observed), lo, '[)'),
+						least(t, cur.first_seen), least(t, cur.first_seen));
+			END IF;
+			CONTINUE;
+		END IF;
+		INSERT INTO @extschema@.host_address
+		VALUES (n, a, tstzrange(CASE WHEN is_first THEN NULL ELSE t END, nxt, '[)'), t, t);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.observe_host(pg_catalog.text, pg_catalog.inet[], pg_catalog.timestamptz) IS
+	'records the addresses a resolver saw for a host at a time (NULL addrs: the lookup failed, nothing is recorded)';
+
+-- Every provider a domain depended on at a moment.  LANGUAGE sql, STABLE,
+-- one SELECT: the planner inlines it into the caller's query, so a LATERAL
+-- call over many bounces is a plain join on the indexes above.
+CREATE FUNCTION @extschema@.domain_providers(domain pg_catalog.text,
+											 at pg_catalog.timestamptz DEFAULT pg_catalog.now())
+	RETURNS TABLE (provider pg_catalog.text, layer pg_catalog.text, host pg_catalog.text)
+	LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT p.provider, p.layer, p.host
+	FROM (
+		SELECT @extschema@.domain_provider(@extschema@.normalize_domain($1)) AS provider,
+			   'domain'::pg_catalog.text AS layer, NULL::pg_catalog.text AS host
+		UNION
+		SELECT @extschema@.host_provider(h.host), h.role, h.host
+		FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
+		  AND h.observed OPERATOR(pg_catalog.@>) $2
+		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+		UNION
+		SELECT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip', h.host
+		FROM @extschema@.domain_host h
+		JOIN @extschema@.host_address a
+		  ON a.host OPERATOR(pg_catalog.=) h.host AND a.observed OPERATOR(pg_catalog.@>) $2
+		WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
+		  AND h.observed OPERATOR(pg_catalog.@>) $2
+		  AND a.addr IS NOT NULL
+	) p
+	WHERE p.provider IS NOT NULL
+$$;
+COMMENT ON FUNCTION @extschema@.domain_providers(pg_catalog.text, pg_catalog.timestamptz) IS
+	'every (provider, layer, host) a domain depended on at a time: layers domain, mx, mx_ip, ns, ns_ip';
+
+-- The reverse direction, for healing: every domain that depended on a
+-- provider during an interval, with the part of the interval during which
+-- it did.  One call per incident, then a join on (domain, observed @>
+-- occurred_at) over the bounces.
+CREATE FUNCTION @extschema@.provider_domains(provider pg_catalog.text,
+											 during pg_catalog.tstzrange DEFAULT '(,)',
+											 layers pg_catalog.text[] DEFAULT NULL)
+	RETURNS TABLE (domain pg_catalog.text, layer pg_catalog.text, host pg_catalog.text,
+				   observed pg_catalog.tstzrange)
+	LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+	SELECT r.pattern, 'domain'::pg_catalog.text, NULL::pg_catalog.text, $2
+	FROM @extschema@.provider_rule r
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'domain'
+	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+	UNION
+	SELECT h.domain, h.role, h.host, h.observed OPERATOR(pg_catalog.*) $2
+	FROM @extschema@.provider_rule r
+	JOIN @extschema@.domain_host h
+	  ON pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
+	 AND pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/')
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'host_suffix'
+	  AND h.observed OPERATOR(pg_catalog.&&) $2
+	  AND ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+	UNION
+	SELECT h.domain, h.role OPERATOR(pg_catalog.||) '_ip', h.host,
+		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2
+	FROM @extschema@.provider_rule r
+	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) r.pattern::pg_catalog.inet
+	JOIN @extschema@.domain_host h
+	  ON h.host OPERATOR(pg_catalog.=) a.host AND h.observed OPERATOR(pg_catalog.&&) a.observed
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'cidr'
+	  AND a.observed OPERATOR(pg_catalog.&&) $2
+	  AND h.observed OPERATOR(pg_catalog.&&) $2
+	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2)
+	  AND ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+	  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
+$$;
+COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
+	'every domain that depended on a provider during an interval: (domain, layer, host, the part of the interval it held)';
+
+-- ===========================================================================
 -- Incident detection and unattended healing
 -- ===========================================================================
 

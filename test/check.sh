@@ -11,6 +11,7 @@
 # FUZZ_SECONDS (default 60) bounds each fuzzer; 0 skips them.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
 cd "$REBOUND_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -73,6 +74,7 @@ run_fuzzers() {
 setup_all
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
+step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers

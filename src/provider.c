@@ -1,0 +1,275 @@
+/*
+ * provider.c
+ *	  rebound.host_provider(), rebound.ip_provider(), rebound.domain_provider():
+ *	  the rules of rebound.provider_rule compiled once per backend.
+ *
+ * The first call in a backend reads the rule table and builds the tries of
+ * core/provmatch.c; later calls only walk them.  A statement-level trigger
+ * on the table sends a relcache invalidation for it whenever its rows
+ * change (row changes send none by themselves), and the callback here only
+ * marks the compiled form stale, to be rebuilt at the next call.
+ */
+#include "rebound.h"
+
+#include <sys/socket.h>
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/inet.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "core/domain.h"
+#include "core/provmatch.h"
+#include "provider.h"
+
+static rb_provmatch *matcher = NULL;
+static char **provider_names = NULL;
+static MemoryContext provider_cxt = NULL;
+static bool matcher_valid = false;
+static bool callback_registered = false;
+static Oid	rule_relid = InvalidOid;
+
+static void
+ProviderRuleInvalidate(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == rule_relid)
+		matcher_valid = false;
+}
+
+/* Read the rule table into m; returns the provider names, by index. */
+static char **
+CompileRules(rb_provmatch *m)
+{
+	int			ret;
+	uint64		n;
+	char	  **names;
+	int			nnames = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* provider order gives each name one index, the value in the tries */
+	ret = SPI_execute("SELECT r.provider, r.kind, r.pattern, "
+					  "CASE WHEN r.kind = 'cidr' THEN r.pattern::pg_catalog.inet END "
+					  "FROM rebound.provider_rule r "
+					  "ORDER BY r.provider COLLATE \"C\"", true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed: %d", ret);
+	n = SPI_processed;
+	names = MemoryContextAlloc(provider_cxt, sizeof(char *) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *prov = SPI_getvalue(tup, desc, 1);
+		char	   *kind = SPI_getvalue(tup, desc, 2);
+		char	   *pattern = SPI_getvalue(tup, desc, 3);
+		rb_provmatch_error err;
+
+		if (nnames == 0 || strcmp(names[nnames - 1], prov) != 0)
+			names[nnames++] = MemoryContextStrdup(provider_cxt, prov);
+		if (strcmp(kind, "cidr") == 0)
+		{
+			bool		isnull;
+			inet	   *ip = DatumGetInetPP(SPI_getbinval(tup, desc, 4, &isnull));
+
+			err = rb_provmatch_add_prefix(m, ip_family(ip) == PGSQL_AF_INET ? 4 : 6,
+										  ip_addr(ip), ip_bits(ip), nnames - 1);
+		}
+		else
+			err = rb_provmatch_add_name(m, pattern, strlen(pattern),
+										strcmp(kind, "domain") == 0, nnames - 1);
+		if (err != RB_PM_OK)
+			ereport(ERROR,
+					(errcode(err == RB_PM_NOMEM ? ERRCODE_OUT_OF_MEMORY :
+							 ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid provider rule: \"%s\" (%s of %s)",
+							pattern, kind, prov),
+					 errdetail("%s", rb_provmatch_strerror(err))));
+	}
+	SPI_finish();
+	return names;
+}
+
+static void
+BuildMatcher(void)
+{
+	Oid			nsp;
+	rb_provmatch *volatile m;
+	char	  **names = NULL;
+
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(ProviderRuleInvalidate, (Datum) 0);
+		callback_registered = true;
+	}
+	nsp = get_namespace_oid("rebound", false);
+	rule_relid = get_relname_relid("provider_rule", nsp);
+	if (!OidIsValid(rule_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"rebound.provider_rule\" does not exist")));
+
+	if (provider_cxt == NULL)
+		provider_cxt = AllocSetContextCreate(CacheMemoryContext,
+											 "rebound provider rules",
+											 ALLOCSET_SMALL_SIZES);
+	rb_provmatch_free(matcher);
+	matcher = NULL;
+	provider_names = NULL;
+	MemoryContextReset(provider_cxt);
+
+	m = rb_provmatch_create();
+	if (m == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	/* set first: an invalidation that arrives while we read must win */
+	matcher_valid = true;
+	PG_TRY();
+	{
+		names = CompileRules(m);
+	}
+	PG_CATCH();
+	{
+		matcher_valid = false;
+		rb_provmatch_free(m);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	matcher = m;
+	provider_names = names;
+}
+
+static inline void
+EnsureMatcher(void)
+{
+	if (!matcher_valid)
+		BuildMatcher();
+}
+
+/*
+ * Names already in normal form (lower-case letters, digits, '-', '_', dots
+ * between non-empty labels, no A-label to validate) are matched as they are;
+ * anything else goes through rb_normalize_domain, which errors on names
+ * that are not names.
+ */
+static bool
+AlreadyNormal(const char *s, size_t len)
+{
+	size_t		label = 0;
+
+	if (len == 0 || len > RB_DOMAIN_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '.')
+		{
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+			  (c == '-' && label > 0)))
+			return false;
+		/* "xn--" labels need Punycode validation */
+		if (label == 2 && c == '-' && s[i - 1] == '-')
+			return false;
+		if (++label > RB_LABEL_MAX)
+			return false;
+	}
+	return label > 0 && s[len - 1] != '-';
+}
+
+static int
+MatchName(text *in, const char *what, bool exact)
+{
+	size_t		len;
+	char	   *utf8 = rb_text_to_utf8(in, &len);
+	char		norm[RB_DOMAIN_BUFSIZE];
+	size_t		normlen;
+
+	EnsureMatcher();
+	if (AlreadyNormal(utf8, len))
+		return rb_provmatch_name(matcher, utf8, len, exact);
+	{
+		rb_domain_error err = rb_normalize_domain(utf8, len, norm, &normlen);
+
+		if (err != RB_DOMAIN_OK)
+			ereport(ERROR,
+					(errcode(err == RB_DOMAIN_ICU_FAILURE ?
+							 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid %s: \"%s\"", what, rb_quote_text(in)),
+					 errdetail("%s", rb_domain_strerror(err))));
+	}
+	return rb_provmatch_name(matcher, norm, normlen, exact);
+}
+
+int
+rb_host_provider_index(const char *name, size_t len, bool exact)
+{
+	EnsureMatcher();
+	return rb_provmatch_name(matcher, name, len, exact);
+}
+
+const char *
+rb_provider_name(int index)
+{
+	return index >= 0 ? provider_names[index] : NULL;
+}
+
+PG_FUNCTION_INFO_V1(rebound_host_provider);
+Datum
+rebound_host_provider(PG_FUNCTION_ARGS)
+{
+	int			v = MatchName(PG_GETARG_TEXT_PP(0), "host name", false);
+
+	if (v < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(provider_names[v]));
+}
+
+PG_FUNCTION_INFO_V1(rebound_domain_provider);
+Datum
+rebound_domain_provider(PG_FUNCTION_ARGS)
+{
+	int			v = MatchName(PG_GETARG_TEXT_PP(0), "domain name", true);
+
+	if (v < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(provider_names[v]));
+}
+
+PG_FUNCTION_INFO_V1(rebound_ip_provider);
+Datum
+rebound_ip_provider(PG_FUNCTION_ARGS)
+{
+	inet	   *ip = PG_GETARG_INET_PP(0);
+	int			v;
+
+	EnsureMatcher();
+	v = rb_provmatch_addr(matcher, ip_family(ip) == PGSQL_AF_INET ? 4 : 6, ip_addr(ip));
+	if (v < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(provider_names[v]));
+}
+
+PG_FUNCTION_INFO_V1(rebound_provider_rule_invalidate);
+Datum
+rebound_provider_rule_invalidate(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("provider_rule_invalidate() must be called as a trigger")));
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}
