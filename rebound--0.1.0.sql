@@ -1304,29 +1304,28 @@ $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'infrastructure hard bounces of an interval, each charged to the providers it implicates and the layer through which it does';
 
--- Per provider and bucket: the count of the signal without the two
--- customer domains that contribute most (a burst confined to one or two
--- domains is their own trouble, not their provider's), against a baseline
--- made of the same hours of the previous days (median of the daily rates in
--- a window of one hour either side) and of the same weekday and hours of
--- the previous weeks (their mean): the larger of the two, and never below
--- one per bucket.  A bucket is anomalous when that count reaches
--- rebound.detect_min_count and its Poisson score, -log10 P(X >= count),
--- reaches rebound.detect_threshold.  Anomalous buckets grow into their
--- neighbours while those score at least 2 (p < 0.01), bridge one quiet
--- bucket, and become the interval from the first to the last signal bounce
--- they hold.  A bucket with less than a day of ledger before its window is
--- not judged.
+-- Per provider and bucket: the signal's count without the two customer
+-- domains that contribute most (a burst confined to one or two domains is
+-- their own trouble, not their provider's; a provider's own domains, layer
+-- domain, are never left out), against a baseline made of the same hours
+-- of the previous days (median of their rates, in a window of one hour
+-- either side) and of the same weekday and hours of the previous weeks
+-- (mean): the larger of the two, and never below one per bucket.  The score
+-- is -log10 P(X >= count) for X ~ Poisson(baseline).  Only buckets with
+-- signal and at least a day of ledger before their baseline windows are
+-- returned (judged).
 --
 -- The counts of a provider's buckets are read in one ordered pass and kept
 -- as an array of running sums over the whole history, so that every window
--- of every baseline is two subscripts: no join over buckets, whose sizes
+-- of every baseline is two subscripts: no join over buckets, whose numbers
 -- the planner cannot know.
-CREATE FUNCTION @extschema@.detect_incidents(since pg_catalog.timestamptz,
+CREATE FUNCTION @extschema@.detect_buckets(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz DEFAULT pg_catalog.now())
-	RETURNS TABLE (provider pg_catalog.text, during pg_catalog.tstzrange,
-		hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
-		score pg_catalog.numeric, layers pg_catalog.text[])
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.timestamptz,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		baseline pg_catalog.float8, score pg_catalog.float8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layers pg_catalog.text[])
 	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 AS $body$
 DECLARE
@@ -1336,14 +1335,14 @@ DECLARE
 	w pg_catalog.float8;			-- bucket width, seconds
 	per_day pg_catalog.int8;		-- buckets in a day
 	span pg_catalog.int8;			-- baseline windows: this many buckets either side
-	reach pg_catalog.int8;			-- farthest bucket offset a baseline looks back
+	reach pg_catalog.int8;			-- farthest a baseline looks back, in buckets
 	first_bucket pg_catalog.int8;	-- of the ledger's first bounce
 	since_bucket pg_catalog.int8;
 	until_bucket pg_catalog.int8;
-	grid_lo pg_catalog.int8;		-- bucket of cum[1]
+	grid_lo pg_catalog.int8;		-- the bucket of cum[1]
 	grid_len pg_catalog.int4;
 	ledger_start pg_catalog.timestamptz;
-	-- the provider being read, its running sums and its candidate buckets
+	-- the provider being read: running sums, candidate buckets
 	cur pg_catalog.text;
 	cum pg_catalog.int8[];
 	c_b pg_catalog.int8[];
@@ -1352,7 +1351,6 @@ DECLARE
 	c_t0 pg_catalog.timestamptz[];
 	c_t1 pg_catalog.timestamptz[];
 	c_layers pg_catalog.int4[];
-	-- one candidate
 	i pg_catalog.int4;
 	j pg_catalog.int4;
 	k pg_catalog.int4;
@@ -1361,22 +1359,6 @@ DECLARE
 	rates pg_catalog.float8[];
 	by_day pg_catalog.float8;
 	by_week pg_catalog.float8;
-	lambda pg_catalog.float8;
-	sc pg_catalog.float8;
-	flagged boolean;
-	-- the run being built
-	in_run boolean;
-	run_last pg_catalog.int8;
-	run_core boolean;
-	run_n pg_catalog.int8;
-	run_trim pg_catalog.int8;
-	run_lambda pg_catalog.float8;
-	run_t0 pg_catalog.timestamptz;
-	run_t1 pg_catalog.timestamptz;
-	run_layers pg_catalog.int4;
-	gap_n pg_catalog.int8;
-	gap_trim pg_catalog.int8;
-	gap_lambda pg_catalog.float8;
 BEGIN
 	IF since IS NULL OR until IS NULL OR since OPERATOR(pg_catalog.>=) until THEN
 		RAISE EXCEPTION 'invalid detection interval from "%" to "%"', since, until
@@ -1437,11 +1419,10 @@ BEGIN
 		ORDER BY x.provider NULLS LAST, x.b
 	LOOP
 		IF cur IS NOT NULL AND cur IS DISTINCT FROM r.provider THEN
-			-- running sums: cum[i] is the count of buckets grid_lo .. grid_lo + i - 1
+			-- running sums: cum[i] counts buckets grid_lo .. grid_lo + i - 1
 			FOR i IN 2 .. grid_len LOOP
 				cum[i] := cum[i] OPERATOR(pg_catalog.+) cum[i OPERATOR(pg_catalog.-) 1];
 			END LOOP;
-			in_run := false;
 			FOR j IN 1 .. COALESCE(pg_catalog.array_length(c_b, 1), 0) LOOP
 				b := c_b[j];
 				-- the same hours of each previous day the ledger covers
@@ -1455,88 +1436,35 @@ BEGIN
 							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
 					END IF;
 				END LOOP;
-				IF pg_catalog.cardinality(rates) OPERATOR(pg_catalog.=) 0 THEN
-					flagged := false;		-- not judged
-					lambda := 0;
-					sc := 0;
-				ELSE
-					SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
-					INTO by_day FROM pg_catalog.unnest(rates) x;
-					-- the same weekday and hours of each previous week
-					rates := '{}';
-					FOR k IN 1 .. cfg.baseline_weeks LOOP
-						lo := b OPERATOR(pg_catalog.-) 7 * k * per_day OPERATOR(pg_catalog.-) span;
-						IF lo OPERATOR(pg_catalog.>) first_bucket THEN
-							rates := rates OPERATOR(pg_catalog.||)
-								((cum[(lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1)::pg_catalog.int4]
-								  OPERATOR(pg_catalog.-) cum[(lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4])::pg_catalog.float8
-								 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
-						END IF;
-					END LOOP;
-					SELECT pg_catalog.avg(x) INTO by_week FROM pg_catalog.unnest(rates) x;
-					lambda := GREATEST(by_day, COALESCE(by_week, 0), 1.0);
-					sc := @extschema@.poisson_score(c_trim[j], lambda);
-					flagged := sc OPERATOR(pg_catalog.>=) 2.0;
-				END IF;
-
-				-- close the run after two quiet buckets
-				IF in_run AND (b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 2)
-							   OR (NOT flagged AND b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 1))) THEN
-					IF run_core THEN
-						provider := cur;
-						during := pg_catalog.tstzrange(run_t0, run_t1, '[]');
-						hard_bounces := run_n;
-						baseline := pg_catalog.round(run_lambda::pg_catalog.numeric, 2);
-						score := pg_catalog.round(@extschema@.poisson_score(run_trim, run_lambda)::pg_catalog.numeric, 2);
-						layers := ARRAY(SELECT layer_names[x] FROM pg_catalog.generate_series(1, 5) x
-										WHERE run_layers OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) (x OPERATOR(pg_catalog.-) 1)) OPERATOR(pg_catalog.<>) 0);
-						RETURN NEXT;
+				CONTINUE WHEN pg_catalog.cardinality(rates) OPERATOR(pg_catalog.=) 0;
+				SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
+				INTO by_day FROM pg_catalog.unnest(rates) x;
+				-- the same weekday and hours of each previous week
+				rates := '{}';
+				FOR k IN 1 .. cfg.baseline_weeks LOOP
+					lo := b OPERATOR(pg_catalog.-) 7 * k * per_day OPERATOR(pg_catalog.-) span;
+					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
+						rates := rates OPERATOR(pg_catalog.||)
+							((cum[(lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1)::pg_catalog.int4]
+							  OPERATOR(pg_catalog.-) cum[(lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
 					END IF;
-					in_run := false;
-				END IF;
-				IF NOT flagged THEN
-					-- a quiet bucket inside a run belongs to its interval
-					gap_n := c_n[j];
-					gap_trim := c_trim[j];
-					gap_lambda := lambda;
-					CONTINUE;
-				END IF;
-				IF NOT in_run THEN
-					in_run := true;
-					run_core := false;
-					run_n := 0;
-					run_trim := 0;
-					run_lambda := 0;
-					run_t0 := c_t0[j];
-					run_layers := 0;
-					run_last := b;
-				ELSIF run_last OPERATOR(pg_catalog.=) (b OPERATOR(pg_catalog.-) 2) THEN
-					run_n := run_n OPERATOR(pg_catalog.+) gap_n;
-					run_trim := run_trim OPERATOR(pg_catalog.+) gap_trim;
-					run_lambda := run_lambda OPERATOR(pg_catalog.+) gap_lambda;
-				END IF;
-				gap_n := 0;
-				gap_trim := 0;
-				gap_lambda := 0;
-				run_last := b;
-				run_core := run_core OR (c_trim[j] OPERATOR(pg_catalog.>=) cfg.min_count
-										 AND sc OPERATOR(pg_catalog.>=) cfg.threshold);
-				run_n := run_n OPERATOR(pg_catalog.+) c_n[j];
-				run_trim := run_trim OPERATOR(pg_catalog.+) c_trim[j];
-				run_lambda := run_lambda OPERATOR(pg_catalog.+) lambda;
-				run_t1 := c_t1[j];
-				run_layers := run_layers OPERATOR(pg_catalog.|) c_layers[j];
-			END LOOP;
-			IF in_run AND run_core THEN
+				END LOOP;
+				SELECT pg_catalog.avg(x) INTO by_week FROM pg_catalog.unnest(rates) x;
+
 				provider := cur;
-				during := pg_catalog.tstzrange(run_t0, run_t1, '[]');
-				hard_bounces := run_n;
-				baseline := pg_catalog.round(run_lambda::pg_catalog.numeric, 2);
-				score := pg_catalog.round(@extschema@.poisson_score(run_trim, run_lambda)::pg_catalog.numeric, 2);
+				bucket := pg_catalog.to_timestamp(b * w);
+				bounces := c_n[j];
+				counted := c_trim[j];
+				baseline := GREATEST(by_day, COALESCE(by_week, 0), 1.0);
+				score := @extschema@.poisson_score(counted, baseline);
+				first_at := c_t0[j];
+				last_at := c_t1[j];
 				layers := ARRAY(SELECT layer_names[x] FROM pg_catalog.generate_series(1, 5) x
-								WHERE run_layers OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) (x OPERATOR(pg_catalog.-) 1)) OPERATOR(pg_catalog.<>) 0);
+								WHERE c_layers[j] OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) (x OPERATOR(pg_catalog.-) 1))
+									  OPERATOR(pg_catalog.<>) 0);
 				RETURN NEXT;
-			END IF;
+			END LOOP;
 			cur := NULL;
 		END IF;
 		EXIT WHEN r.provider IS NULL;
@@ -1563,8 +1491,106 @@ BEGIN
 	END LOOP;
 END
 $body$;
+COMMENT ON FUNCTION @extschema@.detect_buckets(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'per provider and time bucket: infrastructure hard bounces, the count that is judged, its baseline and its Poisson score';
+
+-- A bucket is anomalous when its counted bounces reach
+-- rebound.detect_min_count and its score reaches rebound.detect_threshold.
+-- Anomalous buckets grow into their neighbours while those score at least
+-- 2 (p < 0.01), bridge one quiet bucket, and become the interval from the
+-- first to the last signal bounce they hold.  baseline is the expected
+-- count over the interval's buckets; score is the Poisson score of the
+-- interval's counted bounces against it.
+CREATE FUNCTION @extschema@.detect_incidents(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz DEFAULT pg_catalog.now())
+	RETURNS TABLE (provider pg_catalog.text, during pg_catalog.tstzrange,
+		hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
+		score pg_catalog.numeric, layers pg_catalog.text[])
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+AS $body$
+DECLARE
+	cfg record;
+	r record;
+	w pg_catalog.float8;
+	b pg_catalog.int8;
+	flagged boolean;
+	-- the run being built
+	run_provider pg_catalog.text;
+	run_last pg_catalog.int8;
+	run_core boolean;
+	run_n pg_catalog.int8;
+	run_trim pg_catalog.int8;
+	run_lambda pg_catalog.float8;
+	run_t0 pg_catalog.timestamptz;
+	run_t1 pg_catalog.timestamptz;
+	run_layers pg_catalog.text[];
+	gap_n pg_catalog.int8 := 0;
+	gap_trim pg_catalog.int8 := 0;
+	gap_lambda pg_catalog.float8 := 0;
+BEGIN
+	SELECT * INTO cfg FROM @extschema@.detect_settings();
+	w := pg_catalog.date_part('epoch', cfg.bucket);
+	FOR r IN
+		SELECT * FROM @extschema@.detect_buckets(since, until) x
+		UNION ALL
+		SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+		ORDER BY 1 NULLS LAST, 2
+	LOOP
+		b := pg_catalog.round(pg_catalog.date_part('epoch', r.bucket) / w)::pg_catalog.int8;
+		flagged := r.score OPERATOR(pg_catalog.>=) 2.0;
+		-- close the run on another provider, after two quiet buckets, at the end
+		IF run_provider IS NOT NULL
+		   AND (r.provider IS NULL OR run_provider OPERATOR(pg_catalog.<>) r.provider
+				OR b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 2)
+				OR (NOT flagged AND b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 1))) THEN
+			IF run_core THEN
+				provider := run_provider;
+				during := pg_catalog.tstzrange(run_t0, run_t1, '[]');
+				hard_bounces := run_n;
+				baseline := pg_catalog.round(run_lambda::pg_catalog.numeric, 2);
+				score := pg_catalog.round(@extschema@.poisson_score(run_trim, run_lambda)::pg_catalog.numeric, 2);
+				layers := run_layers;
+				RETURN NEXT;
+			END IF;
+			run_provider := NULL;
+		END IF;
+		EXIT WHEN r.provider IS NULL;
+		IF NOT flagged THEN
+			-- a quiet bucket inside a run belongs to its interval
+			gap_n := r.bounces;
+			gap_trim := r.counted;
+			gap_lambda := r.baseline;
+			CONTINUE;
+		END IF;
+		IF run_provider IS NULL THEN
+			run_provider := r.provider;
+			run_core := false;
+			run_n := 0;
+			run_trim := 0;
+			run_lambda := 0;
+			run_t0 := r.first_at;
+			run_layers := '{}';
+		ELSIF run_last OPERATOR(pg_catalog.=) (b OPERATOR(pg_catalog.-) 2) THEN
+			run_n := run_n OPERATOR(pg_catalog.+) gap_n;
+			run_trim := run_trim OPERATOR(pg_catalog.+) gap_trim;
+			run_lambda := run_lambda OPERATOR(pg_catalog.+) gap_lambda;
+		END IF;
+		gap_n := 0;
+		gap_trim := 0;
+		gap_lambda := 0;
+		run_last := b;
+		run_core := run_core OR (r.counted OPERATOR(pg_catalog.>=) cfg.min_count
+								 AND r.score OPERATOR(pg_catalog.>=) cfg.threshold);
+		run_n := run_n OPERATOR(pg_catalog.+) r.bounces;
+		run_trim := run_trim OPERATOR(pg_catalog.+) r.counted;
+		run_lambda := run_lambda OPERATOR(pg_catalog.+) r.baseline;
+		run_t1 := r.last_at;
+		run_layers := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(run_layers OPERATOR(pg_catalog.||) r.layers) l ORDER BY l);
+	END LOOP;
+END
+$body$;
 COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
-	'providers whose infrastructure hard bounces spiked against their own baseline, with the interval, counts, baseline and score';
+	'providers whose infrastructure hard bounces spiked against their own baseline: interval, counts, baseline, score and the layers implicated';
 
 -- What rebound.heal did: one row per incident it declared, extended or
 -- found covered by a declared one, or healed bounces of.
@@ -1611,6 +1637,7 @@ DECLARE
 	act pg_catalog.text;
 	forgiven pg_catalog.int8;
 	found_any boolean := false;
+	next_bounce pg_catalog.timestamptz;
 BEGIN
 	IF lookback IS NULL OR lookback OPERATOR(pg_catalog.<=) interval '0' THEN
 		RAISE EXCEPTION 'invalid lookback "%"', lookback
@@ -1628,10 +1655,19 @@ BEGIN
 
 	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
 	w := pg_catalog.date_part('epoch', bucket);
-	-- start on a bucket boundary, so that every chunk starts on one
+	-- start on a bucket boundary, so that every chunk starts on one, and
+	-- not before the ledger does
+	SELECT GREATEST(until OPERATOR(pg_catalog.-) lookback, pg_catalog.min(x.occurred_at))
+	INTO chunk_lo FROM @extschema@.bounce x;
 	chunk_lo := pg_catalog.to_timestamp(
-		pg_catalog.floor(pg_catalog.date_part('epoch', until OPERATOR(pg_catalog.-) lookback) / w) * w);
+		pg_catalog.floor(pg_catalog.date_part('epoch', COALESCE(chunk_lo, until)) / w) * w);
 	WHILE chunk_lo OPERATOR(pg_catalog.<) until LOOP
+		-- skip stretches without bounces (a month-long lookback over a quiet ledger)
+		SELECT pg_catalog.min(x.occurred_at) INTO next_bounce
+		FROM @extschema@.bounce x WHERE x.occurred_at OPERATOR(pg_catalog.>=) chunk_lo;
+		EXIT WHEN next_bounce IS NULL OR next_bounce OPERATOR(pg_catalog.>=) until;
+		chunk_lo := GREATEST(chunk_lo, pg_catalog.to_timestamp(
+			pg_catalog.floor(pg_catalog.date_part('epoch', next_bounce) / w) * w));
 		chunk_hi := LEAST(chunk_lo OPERATOR(pg_catalog.+) interval '1 day', until);
 		FOR d IN
 			SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
@@ -1679,10 +1715,12 @@ BEGIN
 				SELECT pg_catalog.count(*) INTO forgiven
 				FROM @extschema@.unharden(target, dry_run);
 			END IF;
-			RAISE NOTICE 'rebound.heal: % % incident % % (% hard bounces, baseline %, score %): % bounces %',
-				CASE WHEN dry_run THEN 'would have' ELSE '' END, act, COALESCE(target::pg_catalog.text, '(new)'),
-				d.provider || ' ' || d.during::pg_catalog.text, d.hard_bounces, d.baseline, d.score, forgiven,
-				CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END;
+			RAISE NOTICE '%', pg_catalog.format(
+				'rebound.heal: %s%s incident %s of %s for %s (%s hard bounces against %s expected, score %s): %s bounces %s',
+				CASE WHEN dry_run THEN 'would have ' ELSE '' END, act,
+				COALESCE(target::pg_catalog.text, '(new)'), d.provider, d.during,
+				d.hard_bounces, d.baseline, d.score, forgiven,
+				CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
 			IF NOT dry_run AND (act OPERATOR(pg_catalog.<>) 'unchanged' OR forgiven OPERATOR(pg_catalog.>) 0) THEN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
 					hard_bounces, baseline, score, forgiven)
