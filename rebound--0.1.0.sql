@@ -1357,8 +1357,13 @@ DECLARE
 	b pg_catalog.int8;
 	lo pg_catalog.int8;
 	rates pg_catalog.float8[];
+	vols pg_catalog.float8[];
+	vol pg_catalog.int8[];			-- running sums of the volume of other bounces
+	vnow pg_catalog.float8;
 	by_day pg_catalog.float8;
 	by_week pg_catalog.float8;
+	f_day pg_catalog.float8;
+	f_week pg_catalog.float8;
 BEGIN
 	IF since IS NULL OR until IS NULL OR since OPERATOR(pg_catalog.>=) until THEN
 		RAISE EXCEPTION 'invalid detection interval from "%" to "%"', since, until
@@ -1380,6 +1385,25 @@ BEGIN
 	until_bucket := pg_catalog.ceil(pg_catalog.date_part('epoch', until) / w)::pg_catalog.int8;
 	grid_lo := since_bucket OPERATOR(pg_catalog.-) reach;
 	grid_len := (until_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+
+	-- The sending volume, seen through the bounces that are not
+	-- infrastructure failures, of every flow and provider: a campaign that
+	-- doubles it may double the ordinary failures too.
+	vol := pg_catalog.array_fill(0::pg_catalog.int8, ARRAY[grid_len]);
+	FOR r IN
+		SELECT pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / w)::pg_catalog.int8 AS b,
+			   pg_catalog.count(*) AS n
+		FROM @extschema@.bounce x
+		WHERE x.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.to_timestamp(grid_lo * w)
+		  AND x.occurred_at OPERATOR(pg_catalog.<) until
+		  AND x.infrastructure IS NOT TRUE
+		GROUP BY 1
+	LOOP
+		vol[(r.b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4] := r.n;
+	END LOOP;
+	FOR i IN 2 .. grid_len LOOP
+		vol[i] := vol[i] OPERATOR(pg_catalog.+) vol[i OPERATOR(pg_catalog.-) 1];
+	END LOOP;
 
 	-- one row per provider and bucket, in order, then an end marker
 	FOR r IN
@@ -1427,36 +1451,52 @@ BEGIN
 				b := c_b[j];
 				-- the same hours of each previous day the ledger covers
 				rates := '{}';
+				vols := '{}';
 				FOR k IN 1 .. cfg.baseline_days LOOP
 					lo := b OPERATOR(pg_catalog.-) k * per_day OPERATOR(pg_catalog.-) span;
 					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
+						i := (lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4;
 						rates := rates OPERATOR(pg_catalog.||)
-							((cum[(lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1)::pg_catalog.int4]
-							  OPERATOR(pg_catalog.-) cum[(lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4])::pg_catalog.float8
+							((cum[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) cum[i])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
+						vols := vols OPERATOR(pg_catalog.||)
+							((vol[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) vol[i])::pg_catalog.float8
 							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
 					END IF;
 				END LOOP;
 				CONTINUE WHEN pg_catalog.cardinality(rates) OPERATOR(pg_catalog.=) 0;
-				SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
-				INTO by_day FROM pg_catalog.unnest(rates) x;
+				i := (b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+				vnow := vol[i] OPERATOR(pg_catalog.-) vol[i OPERATOR(pg_catalog.-) 1];
+				SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x),
+					   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
+						   pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY y)))
+				INTO by_day, f_day
+				FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
 				-- the same weekday and hours of each previous week
 				rates := '{}';
+				vols := '{}';
 				FOR k IN 1 .. cfg.baseline_weeks LOOP
 					lo := b OPERATOR(pg_catalog.-) 7 * k * per_day OPERATOR(pg_catalog.-) span;
 					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
+						i := (lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4;
 						rates := rates OPERATOR(pg_catalog.||)
-							((cum[(lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1)::pg_catalog.int4]
-							  OPERATOR(pg_catalog.-) cum[(lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4])::pg_catalog.float8
+							((cum[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) cum[i])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
+						vols := vols OPERATOR(pg_catalog.||)
+							((vol[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) vol[i])::pg_catalog.float8
 							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
 					END IF;
 				END LOOP;
-				SELECT pg_catalog.avg(x) INTO by_week FROM pg_catalog.unnest(rates) x;
+				SELECT pg_catalog.avg(x),
+					   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0, pg_catalog.avg(y)))
+				INTO by_week, f_week
+				FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
 
 				provider := cur;
 				bucket := pg_catalog.to_timestamp(b * w);
 				bounces := c_n[j];
 				counted := c_trim[j];
-				baseline := GREATEST(by_day, COALESCE(by_week, 0), 1.0);
+				baseline := GREATEST(by_day * f_day, COALESCE(by_week * f_week, 0), 1.0);
 				score := @extschema@.poisson_score(counted, baseline);
 				first_at := c_t0[j];
 				last_at := c_t1[j];
