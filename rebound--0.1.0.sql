@@ -1248,11 +1248,9 @@ BEGIN
 		SELECT b.id, b.domain, b.occurred_at,
 			   @extschema@.failure_kind(b.diagnostic) AS kind
 		FROM @extschema@.bounce b
-		WHERE b.occurred_at OPERATOR(pg_catalog.>=) since
+		WHERE b.hard AND b.infrastructure
+		  AND b.occurred_at OPERATOR(pg_catalog.>=) since
 		  AND b.occurred_at OPERATOR(pg_catalog.<) until
-		  AND b.infrastructure
-		  AND (b.severity OPERATOR(pg_catalog.=) 'hard'
-			   OR b.source_severity OPERATOR(pg_catalog.=) 'hard')
 	),
 	doms AS (SELECT DISTINCT s.domain FROM sig s),
 	hosts AS (
@@ -1376,7 +1374,7 @@ BEGIN
 	span := GREATEST(1, pg_catalog.round(3600 / w))::pg_catalog.int8;
 	reach := GREATEST(cfg.baseline_days, 7 * cfg.baseline_weeks) * per_day + span + 1;
 
-	SELECT pg_catalog.min(x.occurred_at) INTO ledger_start FROM @extschema@.bounce x;
+	SELECT pg_catalog.min(x.occurred_at) INTO ledger_start FROM @extschema@.bounce x WHERE x.hard;
 	IF ledger_start IS NULL THEN
 		RETURN;
 	END IF;
@@ -1386,9 +1384,10 @@ BEGIN
 	grid_lo := since_bucket OPERATOR(pg_catalog.-) reach;
 	grid_len := (until_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
 
-	-- The sending volume, seen through the bounces that are not
-	-- infrastructure failures, of every flow and provider: a campaign that
-	-- doubles it may double the ordinary failures too.
+	-- The sending volume, seen through the hard bounces that are not
+	-- infrastructure failures (unknown users, mostly), of every flow and
+	-- provider: a campaign that doubles it may double the ordinary failures
+	-- too.  Hard bounces only, to read the ledger through its index of them.
 	vol := pg_catalog.array_fill(0::pg_catalog.int8, ARRAY[grid_len]);
 	FOR r IN
 		SELECT pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / w)::pg_catalog.int8 AS b,
@@ -1396,7 +1395,7 @@ BEGIN
 		FROM @extschema@.bounce x
 		WHERE x.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.to_timestamp(grid_lo * w)
 		  AND x.occurred_at OPERATOR(pg_catalog.<) until
-		  AND x.infrastructure IS NOT TRUE
+		  AND x.hard AND x.infrastructure IS NOT TRUE
 		GROUP BY 1
 	LOOP
 		vol[(r.b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4] := r.n;
@@ -1640,7 +1639,7 @@ CREATE TABLE @extschema@.heal_log (
 	provider pg_catalog.text NOT NULL,
 	incident pg_catalog.int8,
 	action pg_catalog.text NOT NULL
-		CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered}'::pg_catalog.text[])),
+		CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn}'::pg_catalog.text[])),
 	detected pg_catalog.tstzrange NOT NULL,
 	hard_bounces pg_catalog.int8 NOT NULL,
 	baseline pg_catalog.numeric NOT NULL,
@@ -1656,9 +1655,9 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.heal_log', '');
 -- the lookback one day at a time (so that memory and each transaction stay
 -- bounded however long the lookback), declares each new incident with
 -- origin 'detected', extends a detected incident that grew instead of
--- declaring it again, leaves an interval that a manually declared incident
--- already overlaps to that incident, heals, logs, and commits after each
--- incident.  Runs one at a time (session advisory lock; a second run
+-- declaring it again, leaves an interval that a manually declared or a
+-- withdrawn incident already overlaps to that incident's owner, heals,
+-- logs, and commits after each incident.  Runs one at a time (session advisory lock; a second run
 -- returns at once), and does nothing on a standby.
 CREATE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
 		dry_run boolean DEFAULT false)
@@ -1678,6 +1677,8 @@ DECLARE
 	forgiven pg_catalog.int8;
 	found_any boolean := false;
 	next_bounce pg_catalog.timestamptz;
+	new_during pg_catalog.tstzrange;
+	new_layers pg_catalog.text[];
 BEGIN
 	IF lookback IS NULL OR lookback OPERATOR(pg_catalog.<=) interval '0' THEN
 		RAISE EXCEPTION 'invalid lookback "%"', lookback
@@ -1698,13 +1699,13 @@ BEGIN
 	-- start on a bucket boundary, so that every chunk starts on one, and
 	-- not before the ledger does
 	SELECT GREATEST(until OPERATOR(pg_catalog.-) lookback, pg_catalog.min(x.occurred_at))
-	INTO chunk_lo FROM @extschema@.bounce x;
+	INTO chunk_lo FROM @extschema@.bounce x WHERE x.hard;
 	chunk_lo := pg_catalog.to_timestamp(
 		pg_catalog.floor(pg_catalog.date_part('epoch', COALESCE(chunk_lo, until)) / w) * w);
 	WHILE chunk_lo OPERATOR(pg_catalog.<) until LOOP
 		-- skip stretches without bounces (a month-long lookback over a quiet ledger)
 		SELECT pg_catalog.min(x.occurred_at) INTO next_bounce
-		FROM @extschema@.bounce x WHERE x.occurred_at OPERATOR(pg_catalog.>=) chunk_lo;
+		FROM @extschema@.bounce x WHERE x.hard AND x.occurred_at OPERATOR(pg_catalog.>=) chunk_lo;
 		EXIT WHEN next_bounce IS NULL OR next_bounce OPERATOR(pg_catalog.>=) until;
 		chunk_lo := GREATEST(chunk_lo, pg_catalog.to_timestamp(
 			pg_catalog.floor(pg_catalog.date_part('epoch', next_bounce) / w) * w));
@@ -1717,25 +1718,35 @@ BEGIN
 			target := NULL;
 			forgiven := 0;
 			-- an incident of the provider that overlaps, or touches within a bucket
-			SELECT i.id, i.origin, i.during, i.layers INTO inc
+			-- An incident of the provider that overlaps, or comes within a
+			-- bucket.  A manual one, or one a DBA withdrew (rehardened), is
+			-- their decision and wins over detection.
+			SELECT i.id, i.origin, i.during, i.layers, i.withdrawn_at INTO inc
 			FROM @extschema@.incident i
 			WHERE i.provider OPERATOR(pg_catalog.=) d.provider
 			  AND i.during OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(
 					pg_catalog.lower(d.during) OPERATOR(pg_catalog.-) bucket,
 					pg_catalog.upper(d.during) OPERATOR(pg_catalog.+) bucket, '[]')
-			ORDER BY (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
+			ORDER BY (i.withdrawn_at IS NOT NULL) DESC,
+					 (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
 			LIMIT 1;
 			IF NOT FOUND THEN
 				act := 'declared';
-				IF NOT dry_run THEN
+				IF dry_run THEN
+					SELECT pg_catalog.count(*) INTO forgiven
+					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
+				ELSE
 					target := @extschema@.declare_incident(d.provider, d.during, d.layers,
 						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
-										  d.hard_bounces, d.baseline, d.score));
-					UPDATE @extschema@.incident SET origin = 'detected'
-					WHERE id OPERATOR(pg_catalog.=) target;
+										  d.hard_bounces, d.baseline, d.score),
+						'detected');
 				END IF;
+			ELSIF inc.withdrawn_at IS NOT NULL THEN
+				act := 'withdrawn';
+				target := inc.id;
 			ELSIF inc.origin OPERATOR(pg_catalog.=) 'manual' THEN
 				act := 'covered';
+				target := inc.id;
 			ELSIF inc.during OPERATOR(pg_catalog.@>) d.during
 				  AND (inc.layers IS NULL OR inc.layers OPERATOR(pg_catalog.@>) d.layers) THEN
 				act := 'unchanged';
@@ -1743,15 +1754,20 @@ BEGIN
 			ELSE
 				act := 'extended';
 				target := inc.id;
-				IF NOT dry_run THEN
+				new_during := pg_catalog.range_merge(inc.during, d.during);
+				new_layers := CASE WHEN inc.layers IS NULL THEN NULL
+							  ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(inc.layers OPERATOR(pg_catalog.||) d.layers) l ORDER BY l) END;
+				IF dry_run THEN
+					SELECT pg_catalog.count(*) INTO forgiven
+					FROM @extschema@.incident_bounces(d.provider, new_during, new_layers);
+				ELSE
 					UPDATE @extschema@.incident i
-					SET during = i.during OPERATOR(pg_catalog.+) d.during,
-						layers = CASE WHEN i.layers IS NULL THEN NULL
-								 ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(i.layers OPERATOR(pg_catalog.||) d.layers) l ORDER BY l) END
+					SET during = new_during, layers = new_layers
 					WHERE i.id OPERATOR(pg_catalog.=) target;
 				END IF;
 			END IF;
-			IF target IS NOT NULL THEN
+			IF act OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged}'::pg_catalog.text[])
+			   AND NOT (dry_run AND act OPERATOR(pg_catalog.<>) 'unchanged') THEN
 				SELECT pg_catalog.count(*) INTO forgiven
 				FROM @extschema@.unharden(target, dry_run);
 			END IF;
@@ -1761,7 +1777,14 @@ BEGIN
 				COALESCE(target::pg_catalog.text, '(new)'), d.provider, d.during,
 				d.hard_bounces, d.baseline, d.score, forgiven,
 				CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
-			IF NOT dry_run AND (act OPERATOR(pg_catalog.<>) 'unchanged' OR forgiven OPERATOR(pg_catalog.>) 0) THEN
+			-- log what changed something, and each decision left to a DBA once
+			IF NOT dry_run
+			   AND (act OPERATOR(pg_catalog.=) ANY ('{declared,extended}'::pg_catalog.text[])
+					OR forgiven OPERATOR(pg_catalog.>) 0
+					OR (act OPERATOR(pg_catalog.=) ANY ('{covered,withdrawn}'::pg_catalog.text[])
+						AND NOT EXISTS (SELECT 1 FROM @extschema@.heal_log l
+										WHERE l.incident OPERATOR(pg_catalog.=) target
+										  AND l.action OPERATOR(pg_catalog.=) act))) THEN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
 					hard_bounces, baseline, score, forgiven)
 				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven);
