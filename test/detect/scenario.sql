@@ -5,8 +5,10 @@
 --       builds domains, their DNS and mail hosting (through the provider
 --       map: observe_domain/observe_host), and bounce events in
 --       scenario.event, with the ground truth in scenario.truth;
---   scenario.load() copies the events into the ledger (rebound.bounce),
---       classified by rebound.classify.
+--   scenario.load([lo, hi]) copies the events (of [lo, hi)) into the ledger
+--       (rebound.bounce), classified by rebound.classify;
+--   scenario.clean() empties the ledger and the incidents (test databases
+--       only) and drops the schema.
 --
 -- What is in it, for [start, start + days):
 --   - ordinary bounces of every provider's domains, with daily and weekly
@@ -310,16 +312,40 @@ LANGUAGE sql STABLE AS $$
 		 ORDER BY d.cw LIMIT 1))
 $$;
 
--- Into the ledger, classified as rebound classifies every bounce.
-CREATE FUNCTION scenario.load() RETURNS bigint
+-- Into the ledger, classified as rebound classifies every bounce: the
+-- events of [lo, hi) (all by default), so that a test can replay an
+-- outage in two parts.
+CREATE FUNCTION scenario.load(lo timestamptz DEFAULT '-infinity',
+		hi timestamptz DEFAULT 'infinity') RETURNS bigint
 LANGUAGE sql AS $$
 	WITH ins AS (
 		INSERT INTO rebound.bounce (address, domain, source, occurred_at, diagnostic,
 			source_severity, reply_code, status, reason, severity, infrastructure)
 		SELECT e.address, e.domain, e.source, e.occurred_at, e.diagnostic, e.source_severity,
 			   (c).reply_code, (c).status, (c).reason, (c).severity, (c).infrastructure
-		FROM (SELECT e.*, rebound.classify(e.diagnostic) AS c FROM scenario.event e) e
+		FROM (SELECT e.*, rebound.classify(e.diagnostic) AS c FROM scenario.event e
+			  WHERE e.occurred_at >= lo AND e.occurred_at < hi) e
 		ORDER BY e.occurred_at
 		RETURNING 1)
 	SELECT count(*) FROM ins
+$$;
+
+-- For tests that must commit (heal, pg_cron), in a test database: empties
+-- the ledger, the incidents, their audit and the heal log, removes the
+-- provider history of the scenario's domains, and drops the schema.
+CREATE FUNCTION scenario.clean() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM rebound.heal_log;
+	IF to_regclass('rebound.audit') IS NOT NULL THEN
+		EXECUTE 'DELETE FROM rebound.audit';
+	END IF;
+	DELETE FROM rebound.bounce;
+	DELETE FROM rebound.incident;
+	DELETE FROM rebound.domain_host d USING scenario.domain s WHERE d.domain = s.domain;
+	DELETE FROM rebound.host_address a
+	WHERE a.host LIKE '%.mail.ovh.net' OR a.host LIKE '%google.com' OR a.host LIKE '%outlook.com'
+	   OR a.host LIKE '%gandi.net' OR a.host LIKE '%ionos.fr' OR a.host LIKE 'mail.%';
+	DROP SCHEMA scenario CASCADE;
+END
 $$;
