@@ -1302,10 +1302,11 @@ $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'infrastructure hard bounces of an interval, each charged to the providers it implicates and the layer through which it does';
 
--- Per provider and bucket: the signal's count without the two customer
--- domains that contribute most (a burst confined to one or two domains is
--- their own trouble, not their provider's; a provider's own domains, layer
--- domain, are never left out), against a baseline made of the same hours
+-- Per provider and bucket: the signal counted once per customer domain,
+-- however many of its addresses failed (an outage hits many domains at
+-- once; a burst confined to one or two domains is their own trouble, not
+-- their provider's), and in full for the provider's own domains (layer
+-- domain: gmail.com failing is Google failing), against a baseline made of the same hours
 -- of the previous days (median of their rates, in a window of one hour
 -- either side) and of the same weekday and hours of the previous weeks
 -- (mean): the larger of the two, and never below one per bucket.  The score
@@ -1421,20 +1422,13 @@ BEGIN
 					   (pg_catalog.array_position(layer_names, s.layer) OPERATOR(pg_catalog.-) 1)) AS layer_bits
 			FROM sig s
 			GROUP BY s.provider, s.b, s.domain
-		),
-		ranked AS (
-			SELECT p.*, pg_catalog.row_number() OVER (
-					PARTITION BY p.provider, p.b, p.own
-					ORDER BY p.n DESC, p.domain) AS rk
-			FROM per_domain p
 		)
 		SELECT * FROM (
 			SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8 AS n,
-				   COALESCE(pg_catalog.sum(k.n) FILTER (
-					   WHERE k.own OR k.rk OPERATOR(pg_catalog.>) 2), 0)::pg_catalog.int8 AS ntrim,
+				   pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8 AS ntrim,
 				   pg_catalog.min(k.t0) AS t0, pg_catalog.max(k.t1) AS t1,
 				   pg_catalog.bit_or(k.layer_bits) AS layer_bits
-			FROM ranked k
+			FROM per_domain k
 			GROUP BY k.provider, k.b
 			UNION ALL
 			SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL

@@ -49,7 +49,7 @@ rb_detect_init(void)
 							check_bucket, NULL, NULL);
 	DefineCustomIntVariable("rebound.detect_min_count",
 							"Fewest infrastructure hard bounces in a bucket that can make a provider incident.",
-							"Counted without the two domains of the provider's customers that contribute most.",
+							"Each customer domain of the provider counts once per bucket; its own domains count every failure.",
 							&rb_detect_min_count,
 							10, 1, INT_MAX,
 							PGC_USERSET, 0,
