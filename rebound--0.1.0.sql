@@ -1309,9 +1309,11 @@ COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catal
 -- domain: gmail.com failing is Google failing), against a baseline made of the same hours
 -- of the previous days (median of their rates, in a window of one hour
 -- either side) and of the same weekday and hours of the previous weeks
--- (mean): the larger of the two, and never below one per bucket.  The score
--- is -log10 P(X >= count) for X ~ Poisson(baseline).  Only buckets with
--- signal and at least a day of ledger before their baseline windows are
+-- (mean): the larger of the two, each raised in proportion to any rise of
+-- the sending volume, and never below one per bucket.  A ledger younger
+-- than a day has no previous day: its mean rate since it began stands in,
+-- from six hours of history on.  The score is -log10 P(X >= count) for
+-- X ~ Poisson(baseline).  Only buckets with signal and a baseline are
 -- returned (judged).
 --
 -- The counts of a provider's buckets are read in one ordered pass and kept
@@ -1457,14 +1459,27 @@ BEGIN
 							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
 					END IF;
 				END LOOP;
-				CONTINUE WHEN pg_catalog.cardinality(rates) OPERATOR(pg_catalog.=) 0;
 				i := (b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
 				vnow := vol[i] OPERATOR(pg_catalog.-) vol[i OPERATOR(pg_catalog.-) 1];
-				SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x),
-					   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
-						   pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY y)))
-				INTO by_day, f_day
-				FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
+				IF pg_catalog.cardinality(rates) OPERATOR(pg_catalog.>) 0 THEN
+					SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x),
+						   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
+							   pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY y)))
+					INTO by_day, f_day
+					FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
+				ELSE
+					-- a young ledger: the mean rate since it began, from six
+					-- hours of history on
+					lo := b OPERATOR(pg_catalog.-) span OPERATOR(pg_catalog.-) 1;
+					CONTINUE WHEN (lo OPERATOR(pg_catalog.-) first_bucket) * w OPERATOR(pg_catalog.<) 6 * 3600;
+					i := (lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+					k := (first_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+					by_day := (cum[i] OPERATOR(pg_catalog.-) cum[k])::pg_catalog.float8
+						OPERATOR(pg_catalog./) (lo OPERATOR(pg_catalog.-) first_bucket);
+					f_day := GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
+						(vol[i] OPERATOR(pg_catalog.-) vol[k])::pg_catalog.float8
+						OPERATOR(pg_catalog./) (lo OPERATOR(pg_catalog.-) first_bucket)));
+				END IF;
 				-- the same weekday and hours of each previous week
 				rates := '{}';
 				vols := '{}';

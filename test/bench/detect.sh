@@ -27,7 +27,8 @@ say "generating a month of $ROWS bounces"
 start=$(date +%s)
 psql -X -q -v ON_ERROR_STOP=1 -d rebound_bench -f test/detect/scenario.sql \
 	-c "SELECT scenario.generate(20000, $ordinary, $outage,
-			date_trunc('day', now()) - interval '30 days', 30)" \
+			date_trunc('day', now()) - interval '30 days', 30, observe => false)" \
+	-c "CALL scenario.observe(date_trunc('day', now()) - interval '30 days', 1000)" \
 	-c "SELECT scenario.load()" -c "VACUUM ANALYZE rebound.bounce" >/dev/null
 echo "generated and loaded in $(($(date +%s) - start)) s"
 psql -X -v ON_ERROR_STOP=1 -d rebound_bench -f test/bench/detect.sql

@@ -1,7 +1,7 @@
 -- test/detect/scenario.sql — generated bounce data for incident detection.
 --
 -- Creates schema "scenario" with:
---   scenario.generate(companies, ordinary, outage, start, days, seed)
+--   scenario.generate(companies, ordinary, outage, start, days, seed, observe)
 --       builds domains, their DNS and mail hosting (through the provider
 --       map: observe_domain/observe_host), and bounce events in
 --       scenario.event, with the ground truth in scenario.truth;
@@ -138,9 +138,38 @@ LANGUAGE sql IMMUTABLE AS $$
 	END
 $$;
 
+-- What a resolver saw: the company domains' MX and NS hosts and the
+-- addresses of the MX hosts, observed at the start.  The provider map
+-- locks each domain it records until the transaction ends: for tens of
+-- thousands of domains, CALL it on its own with commit_every.
+CREATE PROCEDURE scenario.observe(start timestamptz, commit_every int DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+DECLARE
+	d record;
+	n int := 0;
+BEGIN
+	FOR d IN SELECT * FROM scenario.domain WHERE category <> 'consumer' LOOP
+		PERFORM rebound.observe_domain(d.domain, 'mx', ARRAY[scenario.mx_of(d.domain, d.category)], start);
+		PERFORM rebound.observe_domain(d.domain, 'ns', scenario.ns_of(d.domain, d.category), start);
+		n := n + 1;
+		IF commit_every IS NOT NULL AND n % commit_every = 0 THEN
+			COMMIT;
+		END IF;
+	END LOOP;
+	FOR d IN SELECT DISTINCT scenario.mx_of(domain, category) AS host
+			 FROM scenario.domain WHERE category <> 'consumer' LOOP
+		PERFORM rebound.observe_host(d.host, ARRAY[scenario.mx_ip(d.host)], start);
+		n := n + 1;
+		IF commit_every IS NOT NULL AND n % commit_every = 0 THEN
+			COMMIT;
+		END IF;
+	END LOOP;
+END
+$$;
+
 CREATE FUNCTION scenario.generate(companies int, ordinary int, outage int,
 		start timestamptz DEFAULT '2017-10-26 00:00+00', days int DEFAULT 15,
-		seed float8 DEFAULT 0.42) RETURNS void
+		seed float8 DEFAULT 0.42, observe boolean DEFAULT true) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
 	finish timestamptz := start + make_interval(days => days);
@@ -181,15 +210,9 @@ BEGIN
 	CREATE INDEX ON scenario.domain (cw);
 	ANALYZE scenario.domain;
 
-	-- what a resolver saw: company domains, observed at the start
-	FOR d IN SELECT * FROM scenario.domain WHERE category <> 'consumer' LOOP
-		PERFORM rebound.observe_domain(d.domain, 'mx', ARRAY[scenario.mx_of(d.domain, d.category)], start);
-		PERFORM rebound.observe_domain(d.domain, 'ns', scenario.ns_of(d.domain, d.category), start);
-	END LOOP;
-	FOR d IN SELECT DISTINCT scenario.mx_of(domain, category) AS host
-			 FROM scenario.domain WHERE category <> 'consumer' LOOP
-		PERFORM rebound.observe_host(d.host, ARRAY[scenario.mx_ip(d.host)], start);
-	END LOOP;
+	IF observe THEN
+		CALL scenario.observe(start);
+	END IF;
 
 	-- ordinary bounces: a time slot (15 minutes) and a domain drawn in
 	-- proportion to activity and to size, through tables of tickets, so
