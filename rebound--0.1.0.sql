@@ -1661,8 +1661,10 @@ COMMENT ON TABLE @extschema@.heal_log IS
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.heal_log', '');
 
 -- Meant for pg_cron: CALL rebound.heal() every few minutes.  Detects over
--- the lookback one day at a time (so that memory and each transaction stay
--- bounded however long the lookback), declares each new incident with
+-- the lookback seven days at a time (so that memory and each transaction
+-- stay bounded however long the lookback; each detection also reads the
+-- weeks of history its baselines need, so shorter chunks would read the
+-- same history many times), declares each new incident with
 -- origin 'detected', extends a detected incident that grew instead of
 -- declaring it again, leaves an interval that a manually declared or a
 -- withdrawn incident already overlaps to that incident's owner, heals,
@@ -1718,7 +1720,7 @@ BEGIN
 		EXIT WHEN next_bounce IS NULL OR next_bounce OPERATOR(pg_catalog.>=) until;
 		chunk_lo := GREATEST(chunk_lo, pg_catalog.to_timestamp(
 			pg_catalog.floor(pg_catalog.date_part('epoch', next_bounce) / w) * w));
-		chunk_hi := LEAST(chunk_lo OPERATOR(pg_catalog.+) interval '1 day', until);
+		chunk_hi := LEAST(chunk_lo OPERATOR(pg_catalog.+) interval '7 days', until);
 		FOR d IN
 			SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
 			ORDER BY x.provider, pg_catalog.lower(x.during)

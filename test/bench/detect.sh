@@ -9,8 +9,8 @@
 # the decoys, an outage on the last morning), then times, in one session:
 #   - the reference: one pass over the month's infrastructure hard bounces,
 #     counted per 15-minute bucket (what any detector must read);
-#   - detect_incidents over the month, and over the last day (what each
-#     one-day chunk of rebound.heal costs, baseline history included);
+#   - detect_incidents over the month, and over the last day (what a
+#     pg_cron run of rebound.heal('1 day') costs, baseline history included);
 #   - CALL rebound.heal('31 days', true): the whole month, dry run;
 # and prints each as a ratio to the reference, with the incidents found.
 

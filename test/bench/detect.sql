@@ -38,7 +38,7 @@ BEGIN
 		t0 := clock_timestamp();
 		SELECT string_agg(provider || ' ' || during::text, '; ') INTO r
 		FROM rebound.detect_incidents(hi - interval '1 day', hi);
-		INSERT INTO timing VALUES ('detect_incidents over the last day (one heal chunk)',
+		INSERT INTO timing VALUES ('detect_incidents over the last day (a heal(''1 day'') run)',
 			extract(epoch FROM clock_timestamp() - t0), r);
 	END LOOP;
 END
