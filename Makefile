@@ -40,6 +40,10 @@ else
 SHLIB_LINK += $(CORE_LIBS)
 endif
 
+# Vectorscan: the classifier's phrase matcher (src/core/phrase.c).
+SHLIB_LINK += -lhs
+CORE_EXTRA_LIBS += -lhs
+
 # ---------------------------------------------------------------------------
 # Core unit tests and fuzzers: src/core/ alone, no PostgreSQL.
 
@@ -62,4 +66,4 @@ test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 fuzzers: $(FUZZERS)
 
 .PHONY: unit fuzzers
-EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check
+EXTRA_CLEAN = test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check test/isolation/output

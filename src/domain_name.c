@@ -18,36 +18,37 @@ report_domain_error(rb_domain_error err, const char *what, text *input)
 			 errdetail("%s", rb_domain_strerror(err))));
 }
 
-PG_FUNCTION_INFO_V1(rebound_normalize_domain);
-Datum
-rebound_normalize_domain(PG_FUNCTION_ARGS)
+typedef rb_domain_error (*domain_parser) (const char *in, size_t len,
+										   char *out, size_t *outlen);
+
+/* Runs one of the core parsers over a text argument. */
+static text *
+parse_domain_text(text *in, domain_parser parse, const char *what)
 {
-	text	   *in = PG_GETARG_TEXT_PP(0);
 	size_t		len;
 	char	   *utf8 = rb_text_to_utf8(in, &len);
 	char		out[RB_DOMAIN_BUFSIZE];
 	size_t		outlen;
 	rb_domain_error err;
 
-	err = rb_normalize_domain(utf8, len, out, &outlen);
+	err = parse(utf8, len, out, &outlen);
 	if (err != RB_DOMAIN_OK)
-		report_domain_error(err, "domain name", in);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out, (int) outlen));
+		report_domain_error(err, what, in);
+	return cstring_to_text_with_len(out, (int) outlen);
+}
+
+PG_FUNCTION_INFO_V1(rebound_normalize_domain);
+Datum
+rebound_normalize_domain(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(parse_domain_text(PG_GETARG_TEXT_PP(0),
+									   rb_normalize_domain, "domain name"));
 }
 
 PG_FUNCTION_INFO_V1(rebound_address_domain);
 Datum
 rebound_address_domain(PG_FUNCTION_ARGS)
 {
-	text	   *in = PG_GETARG_TEXT_PP(0);
-	size_t		len;
-	char	   *utf8 = rb_text_to_utf8(in, &len);
-	char		out[RB_DOMAIN_BUFSIZE];
-	size_t		outlen;
-	rb_domain_error err;
-
-	err = rb_address_domain(utf8, len, out, &outlen);
-	if (err != RB_DOMAIN_OK)
-		report_domain_error(err, "e-mail address", in);
-	PG_RETURN_TEXT_P(cstring_to_text_with_len(out, (int) outlen));
+	PG_RETURN_TEXT_P(parse_domain_text(PG_GETARG_TEXT_PP(0),
+									   rb_address_domain, "e-mail address"));
 }

@@ -17,6 +17,7 @@ void
 _PG_init(void)
 {
 	rb_classify_init();
+	rb_ledger_init();
 
 	/* Settings are added by the modules that need them; reserve the prefix. */
 	rb_detect_init();

@@ -47,26 +47,58 @@ run_pgtap() {
 	PGDATABASE=rebound_test pg_prove --ext .sql -r test/pgtap
 }
 
+# Concurrency specs (test/isolation/specs), run by PostgreSQL's own
+# isolation tester from the server development package.
+run_isolation() {
+	local tester specs
+	tester=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress
+	specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
+	fresh_database rebound_isolation rebound
+	rm -rf test/isolation/output
+	if "$tester" --use-existing --dbname=rebound_isolation --inputdir=test/isolation \
+		--outputdir=test/isolation/output $specs; then
+		return 0
+	fi
+	[ -f test/isolation/output/regression.diffs ] && cat test/isolation/output/regression.diffs
+	return 1
+}
+
 run_unit() {
 	make -s unit && prove test/unit/bin/*
 }
 
+# One fuzzer: FUZZ_SECONDS from its seeds, in a scratch corpus (libFuzzer
+# writes new inputs into its first corpus directory).
+run_fuzzer() {
+	local bin=$1 name corpus rc=0
+	name=$(basename "$bin")
+	corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
+	[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
+	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
+		echo "$name: ${FUZZ_SECONDS}s, $(sed -n 's/^stat::number_of_executed_units: *//p' "$corpus.log") runs, peak RSS $(sed -n 's/^stat::peak_rss_mb: *//p' "$corpus.log") MB"
+	else
+		echo "$name: FAILED"
+		tail -n 60 "$corpus.log"
+		rc=1
+	fi
+	rm -rf "$corpus" "$corpus.log"
+	return $rc
+}
+
+# Two fuzzers at a time, one per core.
 run_fuzzers() {
 	make -s fuzzers || return 1
-	local bin name corpus rc=0
-	for bin in test/fuzz/bin/fuzz_*; do
-		name=$(basename "$bin")
-		corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
-		[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
-		echo "$name: ${FUZZ_SECONDS}s"
-		if ! "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
-			-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
-			tail -n 60 "$corpus.log"
-			rc=1
-		else
-			grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' "$corpus.log" | sed "s/^/  /"
+	local bins=(test/fuzz/bin/fuzz_*) i rc=0
+	for ((i = 0; i < ${#bins[@]}; i += 2)); do
+		run_fuzzer "${bins[i]}" &
+		local p1=$! p2=
+		if [ $((i + 1)) -lt ${#bins[@]} ]; then
+			run_fuzzer "${bins[i + 1]}" &
+			p2=$!
 		fi
-		rm -rf "$corpus" "$corpus.log"
+		wait "$p1" || rc=1
+		[ -n "$p2" ] && { wait "$p2" || rc=1; }
 	done
 	return $rc
 }
@@ -75,6 +107,7 @@ setup_all
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
+step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers

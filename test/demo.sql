@@ -1,21 +1,170 @@
--- rebound demo (foundation): what exists so far.
+-- rebound demo: the OVH outage of 9 November 2017, replayed.
+--
+-- test/outage/scenario.sql builds a CRM with four mail flows wired to
+-- rebound by triggers, the morning's bounces, and the provider map as a
+-- resolver saw it over 2017.  Then: declare the incident, heal it, check
+-- every forgiven bounce against the generator's ground truth, apply the
+-- result to the CRM's contacts, and undo it.
 \pset footer off
-\echo
-\echo '== Enhanced status codes (RFC 3463) are a type of their own'
-SELECT s AS status, rebound.status_class(s) AS class,
-       rebound.status_subject(s) AS subject, rebound.status_detail(s) AS detail
-FROM unnest('{5.1.1,4.2.2,5.7.26,4.4.7}'::rebound.smtp_status[]) s
-ORDER BY s;
-
-\echo '== Recipient domains, normalized the way rebound stores them'
-SELECT address, rebound.address_domain(address) AS domain
-FROM (VALUES ('Jean.Dupont@Wanadoo.FR'),
-             ('contact@Bücherei-Müller.de'),
-             ('"sales@emea"@Example.COM.'),
-             ('Support <support@OVH.net>')) v(address);
-
-\echo '== Bad input is refused with a clear error'
-\set ON_ERROR_STOP 0
-SELECT rebound.address_domain('jean.dupont.wanadoo.fr');
-SELECT '5.1'::rebound.smtp_status;
 \set ON_ERROR_STOP 1
+SET timezone = 'Europe/Paris';
+
+\echo
+\echo '== Building the CRM of 9 November 2017 (test/outage/scenario.sql)'
+\i test/outage/scenario.sql
+SELECT profile, count(*) AS domains,
+	   min(moved_at)::date AS first_move, max(moved_at)::date AS last_move
+FROM crm.company GROUP BY profile ORDER BY domains DESC;
+SELECT (SELECT count(*) FROM crm.contact) AS contacts,
+	   :observations AS domain_observations, :host_observations AS host_observations;
+
+\echo
+\echo '== Every flow landed in one ledger, classified (the triggers of each CRM table)'
+SELECT source AS flow, count(*) AS bounces, count(*) FILTER (WHERE hard) AS hard,
+	   count(*) FILTER (WHERE infrastructure) AS infrastructure,
+	   count(*) FILTER (WHERE diagnostic IS NULL) AS without_text
+FROM rebound.bounce GROUP BY source ORDER BY bounces DESC;
+
+\echo
+\echo '== A bounce is hard when its sender or its classification says so'
+\echo '   (the transactional flow records no verdict: its MTA text alone decides)'
+SELECT e.flow, count(*) AS bounces,
+	   CASE WHEN e.flow <> 'transactional'
+			THEN count(*) FILTER (WHERE e.verdict = 'hard') END AS sender_says_hard,
+	   count(*) FILTER (WHERE b.severity = 'hard') AS classified_hard,
+	   count(*) FILTER (WHERE b.hard) AS hard_in_ledger
+FROM crm.event e
+JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
+GROUP BY e.flow ORDER BY bounces DESC;
+
+\echo
+\echo '== The morning, hour by hour: hard bounces at domains that depended on OVH'
+SELECT to_char(date_trunc('hour', b.occurred_at), 'DD Mon HH24:00') AS hour,
+	   count(*) AS hard_bounces,
+	   count(*) FILTER (WHERE b.infrastructure) AS infrastructure
+FROM rebound.bounce b
+WHERE b.hard AND b.occurred_at >= '2017-11-09 05:00' AND b.occurred_at < '2017-11-09 13:00'
+  AND EXISTS (SELECT 1 FROM rebound.domain_providers(b.domain, b.occurred_at) p WHERE p.provider = 'ovh')
+GROUP BY 1 ORDER BY 1;
+
+SELECT count(*) AS suppressed_before FROM rebound.suppressed \gset
+\echo
+\echo '== Addresses suppressed before healing:' :suppressed_before
+
+\echo
+\echo '== Where each domain''s mail and DNS were, as rebound.domain_providers() says, for three domains'
+SELECT c.profile, c.domain, p.provider, p.layer, p.host
+FROM (SELECT DISTINCT ON (profile) profile, domain FROM crm.company
+	  WHERE profile IN ('ovh_dns', 'ovh_mx_ip', 'ovh_ns_ip') ORDER BY profile, domain) c,
+	 rebound.domain_providers(c.domain, '2017-11-09 08:00') p
+ORDER BY c.profile, p.layer, p.host;
+
+\echo
+\echo '== The bounces healing will match, against domain_providers() asked for every bounce'
+WITH one_by_one AS (
+	SELECT b.id, m.layer
+	FROM rebound.bounce b
+	CROSS JOIN LATERAL (
+		SELECT p.layer FROM rebound.domain_providers(b.domain, b.occurred_at) p
+		WHERE p.provider = 'ovh'
+		ORDER BY array_position('{domain,mx,mx_ip,ns,ns_ip}', p.layer) LIMIT 1) m
+	WHERE b.hard AND b.occurred_at >= '2017-11-09 07:00' AND b.occurred_at < '2017-11-09 10:55'
+), set_based AS (
+	SELECT bounce_id AS id, layer FROM rebound.incident_bounces('ovh',
+		tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))
+)
+SELECT (SELECT count(*) FROM one_by_one) AS per_bounce,
+	   (SELECT count(*) FROM set_based) AS incident_bounces,
+	   (SELECT count(*) FROM (SELECT * FROM one_by_one EXCEPT SELECT * FROM set_based) x)
+	   + (SELECT count(*) FROM (SELECT * FROM set_based EXCEPT SELECT * FROM one_by_one) y) AS differences;
+
+\echo
+\echo '== Declare the incident: all of OVH, 07:00-10:55 Paris time'
+SELECT rebound.declare_incident('ovh',
+	tstzrange('2017-11-09 07:00 Europe/Paris', '2017-11-09 10:55 Europe/Paris'),
+	NULL, 'OVH unreachable, 9 Nov 2017 (travaux.ovh.net)') AS incident \gset
+SELECT id, provider, layers, during, origin, note FROM rebound.incident WHERE id = :incident;
+
+\echo
+\echo '== Dry run: what would be forgiven (nothing is written)'
+SELECT count(*) AS would_forgive, count(DISTINCT address) AS addresses
+FROM rebound.unharden(:incident, dry_run => true);
+
+\echo
+\echo '== Heal'
+\timing on
+CREATE TABLE crm.healed AS SELECT * FROM rebound.unharden(:incident);
+\timing off
+
+\echo
+\echo '== Forgiven, per flow and per layer'
+SELECT source AS flow,
+	   count(*) FILTER (WHERE layer = 'mx') AS mx,
+	   count(*) FILTER (WHERE layer = 'mx_ip') AS mx_ip,
+	   count(*) FILTER (WHERE layer = 'ns') AS ns,
+	   count(*) FILTER (WHERE layer = 'ns_ip') AS ns_ip,
+	   count(*) AS forgiven,
+	   count(DISTINCT address) FILTER (WHERE reinstated) AS addresses_reinstated,
+	   count(DISTINCT address) FILTER (WHERE NOT reinstated) AS still_suppressed
+FROM crm.healed GROUP BY ROLLUP (source) ORDER BY source NULLS LAST;
+
+\echo
+\echo '== Against the ground truth of the generator: every outage bounce the ledger holds as hard'
+\echo '   (an outage bounce nobody called hard suppresses nothing and needs no healing)'
+WITH truth AS (
+	SELECT b.id FROM crm.event e
+	JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
+	WHERE e.kind = 'outage' AND b.hard
+), m AS (
+	SELECT (SELECT count(*) FROM crm.healed h WHERE h.bounce_id IN (SELECT id FROM truth)) AS true_pos,
+		   (SELECT count(*) FROM crm.healed) AS forgiven,
+		   (SELECT count(*) FROM truth) AS should_be
+)
+SELECT should_be, forgiven, true_pos AS correct,
+	   round(100.0 * true_pos / NULLIF(forgiven, 0), 2) AS precision_pct,
+	   round(100.0 * true_pos / NULLIF(should_be, 0), 2) AS recall_pct
+FROM m;
+
+\echo
+\echo '== What stayed hard, and why'
+SELECT e.kind, c.profile, count(*) AS hard_bounces_kept
+FROM crm.event e
+JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
+LEFT JOIN crm.company c ON c.domain = b.domain
+WHERE b.hard AND b.forgiven_by IS NULL
+  AND b.occurred_at >= '2017-11-09 07:00' AND b.occurred_at < '2017-11-09 10:55'
+GROUP BY 1, 2 ORDER BY 3 DESC;
+
+\echo
+\echo '== Forgiven but still suppressed: addresses with a genuine 2016 hard bounce'
+SELECT h.address, h.source, h.occurred_at, s.since AS suppressed_since, s.reason
+FROM crm.healed h JOIN rebound.suppressed s ON s.address = h.address
+WHERE NOT h.reinstated ORDER BY h.address LIMIT 5;
+
+\echo
+\echo '== Apply it to the CRM: one UPDATE, unsubscribes and complaints untouched'
+SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_hard_before FROM crm.contact;
+UPDATE crm.contact c SET hard_bounced = false
+FROM (SELECT DISTINCT address FROM crm.healed WHERE reinstated) h
+WHERE lower(c.email) = h.address
+  AND c.hard_bounced AND NOT c.unsubscribed AND NOT c.complained;
+SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_hard_after,
+	   count(*) FILTER (WHERE hard_bounced AND (unsubscribed OR complained)
+						AND lower(email) IN (SELECT address FROM crm.healed WHERE reinstated))
+		   AS reinstated_but_left_alone_unsubscribed_or_complained
+FROM crm.contact;
+SELECT count(*) AS suppressed_after FROM rebound.suppressed;
+
+\echo
+\echo '== Healing again forgives nothing twice'
+SELECT count(*) AS forgiven_again FROM rebound.unharden(:incident);
+
+\echo
+\echo '== The audit trail'
+SELECT action, actor, count(*) FROM rebound.audit WHERE incident = :incident GROUP BY 1, 2;
+
+\echo
+\echo '== Undo: reharden the incident'
+SELECT count(*) AS hardened_again FROM rebound.reharden(:incident);
+SELECT count(*) AS suppressed_after_undo, :suppressed_before AS suppressed_before FROM rebound.suppressed;
+SELECT id, withdrawn_at IS NOT NULL AS withdrawn FROM rebound.incident WHERE id = :incident;

@@ -1,190 +1,111 @@
 /*
  * phrase.c
- *	  One-pass multi-phrase matcher: an Aho-Corasick automaton compiled to
- *	  a dense transition table over a folded alphabet.
+ *	  One-pass multi-phrase matching with Vectorscan.
  *
- * Why not Vectorscan: see the README's design notes (in short, the texts
- * are short and must be normalized on the way in; this automaton does both
- * in a single pass with no copy, and beat Vectorscan on the corpus).
+ * The phrase table is compiled once per process, on first use, into two
+ * Vectorscan literal databases (block mode for texts that fit the buffer,
+ * stream mode for longer ones), caseless.  The text is copied through a
+ * normalizer into a fixed buffer on the way in: runs of white space become
+ * one space and the "550-5.1.1 " prefixes of continuation lines are
+ * dropped, so that a phrase matches across the line breaks of a multi-line
+ * reply.  Texts longer than the buffer are fed to a stream chunk by chunk:
+ * memory stays fixed whatever the length of the text.
+ *
+ * Why Vectorscan and not a hand-written automaton: README, "Design notes";
+ * test/bench/matcher_bench.sh measures both.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE				/* memmem() */
+#endif
+
 #include "phrase.h"
 
-#include <stdlib.h>
+#include <hs/hs.h>
+#include <limits.h>
 #include <string.h>
 
-typedef uint16_t rb_state;		/* the table has far fewer than 65535 states */
+/* Normalized bytes scanned at once; texts up to this size use block mode. */
+#define RB_PHRASE_CHUNK 16384
 
 static struct
 {
 	bool		built;
 	bool		failed;
-	int			nclass;
-	unsigned char cls[256];		/* byte -> alphabet class, 0 = any other */
-	size_t		nstate;
-	rb_state   *delta;			/* nstate * nclass */
-	int32_t    *out;			/* first phrase ending at a state, or -1 */
-	int32_t    *next_out;		/* next phrase in that state's output list */
-} ac;
-
-static unsigned char
-fold(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c + ('a' - 'A');
-	if (c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
-		return ' ';
-	return c;
-}
+	hs_database_t *block_db;
+	hs_database_t *stream_db;
+	hs_scratch_t *scratch;
+	hs_stream_t *stream;
+	char		buf[RB_PHRASE_CHUNK];
+} m;
 
 size_t
 rb_phrase_memory(void)
 {
-	if (!ac.built)
+	size_t		a = 0,
+				b = 0,
+				c = 0,
+				d = 0;
+
+	if (!m.built)
 		return 0;
-	return ac.nstate * ac.nclass * sizeof(rb_state) +
-		ac.nstate * sizeof(int32_t) + rb_phrase_count * sizeof(int32_t);
+	hs_database_size(m.block_db, &a);
+	hs_database_size(m.stream_db, &b);
+	hs_scratch_size(m.scratch, &c);
+	hs_stream_size(m.stream_db, &d);
+	return a + b + c + d + sizeof(m.buf);
+}
+
+static bool
+compile(unsigned mode, hs_database_t **db)
+{
+	const char *pats[1024];
+	unsigned	flags[1024];
+	unsigned	ids[1024];
+	size_t		lens[1024];
+	hs_compile_error_t *err = NULL;
+	size_t		i;
+
+	if (rb_phrase_count > 1024)
+		return false;
+	for (i = 0; i < rb_phrase_count; i++)
+	{
+		pats[i] = rb_phrase_table[i].text;
+		lens[i] = strlen(pats[i]);
+		/*
+		 * Not HS_FLAG_SINGLEMATCH: it would save a few callbacks, but it
+		 * made the scan slower on the corpus (test/bench/matcher_bench.sh).
+		 */
+		flags[i] = HS_FLAG_CASELESS;
+		ids[i] = (unsigned) i;
+	}
+	if (hs_compile_lit_multi(pats, flags, ids, lens, (unsigned) rb_phrase_count,
+							 mode, NULL, db, &err) != HS_SUCCESS)
+	{
+		hs_free_compile_error(err);
+		return false;
+	}
+	return true;
 }
 
 bool
 rb_phrase_init(void)
 {
-	size_t		maxstate = 1,
-				i;
-	int32_t    *fail = NULL,
-			   *queue = NULL;
-	int32_t    *trie = NULL;	/* nstate * nclass, -1 = no edge */
-	size_t		head = 0,
-				tail = 0;
-
-	if (ac.built)
+	if (m.built)
 		return true;
-	if (ac.failed)
+	if (m.failed)
 		return false;
-
-	/* Alphabet: every byte used by a phrase gets its own class. */
-	memset(ac.cls, 0, sizeof(ac.cls));
-	ac.nclass = 1;
-	for (i = 0; i < rb_phrase_count; i++)
+	if (hs_valid_platform() != HS_SUCCESS ||
+		!compile(HS_MODE_BLOCK, &m.block_db) ||
+		!compile(HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL, &m.stream_db) ||
+		hs_alloc_scratch(m.block_db, &m.scratch) != HS_SUCCESS ||
+		hs_alloc_scratch(m.stream_db, &m.scratch) != HS_SUCCESS ||
+		hs_open_stream(m.stream_db, 0, &m.stream) != HS_SUCCESS)
 	{
-		const unsigned char *p = (const unsigned char *) rb_phrase_table[i].text;
-
-		for (; *p; p++)
-		{
-			unsigned char c = fold(*p);
-
-			maxstate++;
-			if (ac.cls[c] == 0)
-				ac.cls[c] = (unsigned char) ac.nclass++;
-		}
+		m.failed = true;
+		return false;
 	}
-	/* Upper-case letters share their lower-case class. */
-	for (i = 'A'; i <= 'Z'; i++)
-		ac.cls[i] = ac.cls[i + ('a' - 'A')];
-	if (maxstate >= 65535 || ac.nclass > 255)
-		goto fail;
-
-	trie = malloc(maxstate * ac.nclass * sizeof(int32_t));
-	ac.out = malloc(maxstate * sizeof(int32_t));
-	ac.next_out = malloc(rb_phrase_count * sizeof(int32_t));
-	fail = malloc(maxstate * sizeof(int32_t));
-	queue = malloc(maxstate * sizeof(int32_t));
-	if (!trie || !ac.out || !ac.next_out || !fail || !queue)
-		goto fail;
-	memset(trie, 0xff, maxstate * ac.nclass * sizeof(int32_t));
-	for (i = 0; i < maxstate; i++)
-		ac.out[i] = -1;
-
-	/* The trie. */
-	ac.nstate = 1;
-	for (i = 0; i < rb_phrase_count; i++)
-	{
-		const unsigned char *p = (const unsigned char *) rb_phrase_table[i].text;
-		int32_t		st = 0;
-
-		for (; *p; p++)
-		{
-			int			c = ac.cls[fold(*p)];
-
-			if (trie[st * ac.nclass + c] < 0)
-				trie[st * ac.nclass + c] = (int32_t) ac.nstate++;
-			st = trie[st * ac.nclass + c];
-		}
-		/* Chain this phrase in front of the state's own list. */
-		ac.next_out[i] = ac.out[st];
-		ac.out[st] = (int32_t) i;
-	}
-
-	/*
-	 * Breadth-first: failure links, then complete the transitions so that
-	 * the scan never follows a failure link.  A state's output list is
-	 * extended by pointing the tail of its own list at its failure state's
-	 * list; since lists only grow at the tail, they stay acyclic.
-	 */
-	ac.delta = malloc(ac.nstate * ac.nclass * sizeof(rb_state));
-	if (!ac.delta)
-		goto fail;
-	fail[0] = 0;
-	for (i = 0; i < (size_t) ac.nclass; i++)
-	{
-		int32_t		t = trie[i];
-
-		if (t < 0)
-			ac.delta[i] = 0;
-		else
-		{
-			ac.delta[i] = (rb_state) t;
-			fail[t] = 0;
-			queue[tail++] = t;
-		}
-	}
-	while (head < tail)
-	{
-		int32_t		s = queue[head++];
-		int			c;
-
-		/* Append the failure state's outputs to s's list. */
-		if (ac.out[s] < 0)
-			ac.out[s] = ac.out[fail[s]];
-		else
-		{
-			int32_t		k = ac.out[s];
-
-			while (ac.next_out[k] >= 0 && ac.next_out[k] != ac.out[fail[s]])
-				k = ac.next_out[k];
-			if (ac.next_out[k] < 0)
-				ac.next_out[k] = ac.out[fail[s]];
-		}
-		for (c = 0; c < ac.nclass; c++)
-		{
-			int32_t		t = trie[s * ac.nclass + c];
-
-			if (t < 0)
-				ac.delta[s * ac.nclass + c] = ac.delta[fail[s] * ac.nclass + c];
-			else
-			{
-				ac.delta[s * ac.nclass + c] = (rb_state) t;
-				fail[t] = ac.delta[fail[s] * ac.nclass + c];
-				queue[tail++] = t;
-			}
-		}
-	}
-	free(trie);
-	free(fail);
-	free(queue);
-	ac.built = true;
+	m.built = true;
 	return true;
-
-fail:
-	free(trie);
-	free(fail);
-	free(queue);
-	free(ac.out);
-	free(ac.next_out);
-	free(ac.delta);
-	ac.out = ac.next_out = NULL;
-	ac.delta = NULL;
-	ac.failed = true;
-	return false;
 }
 
 /*
@@ -209,7 +130,7 @@ continuation_prefix(const unsigned char *s, size_t i, size_t len)
 	{
 		size_t		q = p + 2;
 
-		while (q < len && ((s[q] >= '0' && s[q] <= '9') || s[q] == '.'))
+		while (q < len && q < p + 10 && ((s[q] >= '0' && s[q] <= '9') || s[q] == '.'))
 			q++;
 		if (q < len && s[q] == ' ')
 			p = q + 1;
@@ -217,72 +138,107 @@ continuation_prefix(const unsigned char *s, size_t i, size_t len)
 	return p - i;
 }
 
+typedef struct scan_ctx
+{
+	rb_phrase_hit_fn hit;
+	void	   *arg;
+	size_t		base;			/* normalized offset of the chunk */
+} scan_ctx;
+
+static int
+on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		 unsigned int flags, void *ctx)
+{
+	scan_ctx   *c = (scan_ctx *) ctx;
+
+	(void) from;
+	(void) flags;
+	if (id < rb_phrase_count)
+		c->hit(&rb_phrase_table[id], (size_t) to, c->arg);
+	return 0;
+}
+
+/* White space: 1 for blanks, 2 for line breaks, 0 otherwise. */
+static const unsigned char space_kind[256] = {
+	['\t'] = 1, [' '] = 1, ['\f'] = 1, ['\v'] = 1, ['\n'] = 2, ['\r'] = 2,
+};
+
+/*
+ * Whether the text holds white space that normalizing would change: line
+ * breaks, tabs, form feeds or a run of spaces.  Most diagnostics hold none,
+ * and are then scanned in place; memchr and memmem are vectorized by the C
+ * library, far cheaper than copying byte by byte.
+ */
+static bool
+needs_normalizing(const char *s, size_t len)
+{
+	return memchr(s, '\n', len) != NULL || memchr(s, '\r', len) != NULL ||
+		memchr(s, '\t', len) != NULL || memchr(s, '\f', len) != NULL ||
+		memchr(s, '\v', len) != NULL || memmem(s, len, "  ", 2) != NULL;
+}
+
 void
 rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
 {
 	const unsigned char *s = (const unsigned char *) text;
-	const rb_state *delta;
-	const unsigned char *cls;
-	int			nclass;
-	size_t		i;
-	rb_state	st;
-	bool		space = true;	/* the text starts as after a space */
-	int			spcls;
+	scan_ctx	ctx;
+	size_t		i = 0,
+				n = 0;
+	bool		space = true;	/* collapse white space at the start */
+	bool		streaming;
+	char	   *buf = m.buf;
 
-	if (!rb_phrase_init() || s == NULL)
+	if (s == NULL || len == 0 || !rb_phrase_init())
 		return;
-	delta = ac.delta;
-	cls = ac.cls;
-	nclass = ac.nclass;
-	spcls = cls[' '];
+	ctx.hit = hit;
+	ctx.arg = arg;
+	ctx.base = 0;
 
-	/* A virtual space before the text, so " word" matches at its start. */
-	st = delta[spcls];
-	for (i = 0; i < len; i++)
+	if (len <= UINT_MAX && !needs_normalizing(text, len))
 	{
-		unsigned char c = s[i];
+		hs_scan(m.block_db, text, (unsigned) len, 0, m.scratch, on_match, &ctx);
+		return;
+	}
+	streaming = len > RB_PHRASE_CHUNK;
 
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
+	while (i < len)
+	{
+		if (space_kind[s[i]] == 0)
 		{
-			if (c == '\n' || c == '\r')
-			{
-				size_t		j = i + 1;
-				size_t		skip;
-
-				while (j < len && (s[j] == '\n' || s[j] == '\r'))
-					j++;
-				skip = continuation_prefix(s, j, len);
-				if (skip > 0)
-					i = j + skip - 1;
-			}
-			if (space)
-				continue;
-			space = true;
-			st = delta[st * nclass + spcls];
+			buf[n++] = (char) s[i++];
+			space = false;
 		}
 		else
 		{
-			space = false;
-			st = delta[st * nclass + cls[c]];
-		}
-		if (ac.out[st] >= 0)
-		{
-			int32_t		k;
+			if (space_kind[s[i]] == 2)
+			{
+				size_t		j = i + 1;
 
-			for (k = ac.out[st]; k >= 0; k = ac.next_out[k])
-				hit(&rb_phrase_table[k], i + 1, arg);
+				while (j < len && space_kind[s[j]] == 2)
+					j++;
+				i = j + continuation_prefix(s, j, len);
+			}
+			else
+				i++;
+			if (!space)
+				buf[n++] = ' ';
+			space = true;
+		}
+		if (n == RB_PHRASE_CHUNK)
+		{
+			/* only reached when streaming: n <= len otherwise */
+			hs_scan_stream(m.stream, buf, (unsigned) n, 0, m.scratch, on_match, &ctx);
+			ctx.base += n;
+			n = 0;
 		}
 	}
-	/* A virtual space after the text, so "word " matches at its end. */
-	if (!space)
+	if (!streaming)
+		hs_scan(m.block_db, buf, (unsigned) n, 0, m.scratch, on_match, &ctx);
+	else
 	{
-		st = delta[st * nclass + spcls];
-		if (ac.out[st] >= 0)
-		{
-			int32_t		k;
-
-			for (k = ac.out[st]; k >= 0; k = ac.next_out[k])
-				hit(&rb_phrase_table[k], len, arg);
-		}
+		if (n > 0)
+			hs_scan_stream(m.stream, buf, (unsigned) n, 0, m.scratch, on_match, &ctx);
+		/* Ready for the next text: literals have no end-of-data matches. */
+		hs_reset_stream(m.stream, 0, m.scratch, NULL, NULL);
 	}
 }

@@ -5,11 +5,11 @@
  * Plain C99, no PostgreSQL.  The table (phrase_table.c) is data: each entry
  * is a phrase in lower case with single spaces, the reason it signals, its
  * rank (which phrase wins when several match), flags, and its origin (the
- * provider or MTA whose wording it is).  The matcher is an Aho-Corasick
- * automaton over a folded alphabet, built once per process on first use;
- * it reads the text once, folding ASCII case, collapsing runs of white
- * space and skipping the "550-5.1.1 " prefixes of continuation lines as it
- * goes, so phrases match across the line breaks of multi-line replies.
+ * provider or MTA whose wording it is).  The matcher (phrase.c) is a
+ * Vectorscan literal database built once per process on first use; the
+ * text is matched in one pass, caseless, after runs of white space and the
+ * "550-5.1.1 " prefixes of continuation lines are collapsed, so phrases
+ * match across the line breaks of multi-line replies.
  */
 #ifndef REBOUND_CORE_PHRASE_H
 #define REBOUND_CORE_PHRASE_H
@@ -53,12 +53,15 @@ typedef struct rb_phrase
 extern const rb_phrase rb_phrase_table[];
 extern const size_t rb_phrase_count;
 
-/* Called for each match: the entry, and the offset just past it in text. */
+/*
+ * Called once per phrase found, in the order of their ends: the entry, and
+ * the offset just past it in the normalized text.
+ */
 typedef void (*rb_phrase_hit_fn) (const rb_phrase *p, size_t end, void *arg);
 
 /*
- * Builds the automaton if needed; false when out of memory (the caller
- * then classifies by codes alone).
+ * Builds the matcher if needed; false when it cannot be built (out of
+ * memory, or a CPU Vectorscan does not support).
  */
 extern bool rb_phrase_init(void);
 
@@ -66,7 +69,7 @@ extern bool rb_phrase_init(void);
 extern void rb_phrase_scan(const char *text, size_t len,
 						   rb_phrase_hit_fn hit, void *arg);
 
-/* Bytes the automaton occupies (for the design notes and the benchmark). */
+/* Bytes the matcher occupies (for the design notes and the benchmark). */
 extern size_t rb_phrase_memory(void);
 
 #endif							/* REBOUND_CORE_PHRASE_H */

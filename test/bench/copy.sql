@@ -1,0 +1,49 @@
+-- test/bench/copy.sql — COPY of :copy_rows rows into a CRM bounce table,
+-- without rebound, with capture_bounce (each row classified and copied to
+-- the ledger), and with capture_bounce and classify_bounce.
+\set ON_ERROR_STOP 1
+\pset footer off
+SET client_min_messages = warning;
+
+CREATE TEMP TABLE src AS
+SELECT 'contact' || g || '@d' || (g % 100000) || '.example' AS email,
+	   timestamptz '2017-11-09 07:00' + g * interval '10 ms' AS bounced_at,
+	   (ARRAY['550 5.1.1 <x@example.org>: Recipient address rejected: User unknown in virtual mailbox table',
+			  'connect to mx1.mail.ovh.net[213.186.33.29]:25: Connection timed out',
+			  'Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again',
+			  '452 4.2.2 The email account that you tried to reach is over quota.',
+			  NULL])[1 + g % 5] AS diagnostic,
+	   CASE WHEN g % 3 = 0 THEN 'soft' ELSE 'hard' END AS bounce_class
+FROM generate_series(1, :copy_rows) g;
+\copy src TO '/tmp/rebound-bench-copy.tsv'
+
+CREATE TABLE crm_plain (email text, bounced_at timestamptz, diagnostic text, bounce_class text);
+CREATE TABLE crm_capture (LIKE crm_plain);
+CREATE TRIGGER to_ledger AFTER INSERT ON crm_capture
+	FOR EACH ROW EXECUTE FUNCTION rebound.capture_bounce('bench', 'email', 'bounced_at', 'diagnostic', 'bounce_class');
+CREATE TABLE crm_both (LIKE crm_plain, reason rebound.reason, severity rebound.severity, infrastructure boolean);
+CREATE TRIGGER classify BEFORE INSERT ON crm_both
+	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('diagnostic', 'reason', 'severity', 'infrastructure');
+CREATE TRIGGER to_ledger AFTER INSERT ON crm_both
+	FOR EACH ROW EXECUTE FUNCTION rebound.capture_bounce('bench', 'email', 'bounced_at', 'diagnostic', 'bounce_class');
+
+CREATE TEMP TABLE copy_result (target text, ms float8);
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_plain FROM '/tmp/rebound-bench-copy.tsv'
+INSERT INTO copy_result SELECT 'no trigger', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_capture FROM '/tmp/rebound-bench-copy.tsv'
+INSERT INTO copy_result SELECT 'capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+TRUNCATE rebound.bounce;
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_both (email, bounced_at, diagnostic, bounce_class) FROM '/tmp/rebound-bench-copy.tsv'
+INSERT INTO copy_result SELECT 'classify_bounce + capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+\! rm -f /tmp/rebound-bench-copy.tsv
+
+\echo
+\echo '== COPY of' :copy_rows 'rows into a CRM bounce table'
+SELECT target, round(ms::numeric) AS ms,
+	   round((:copy_rows / (ms / 1000))::numeric) AS rows_per_s,
+	   round((ms / (SELECT ms FROM copy_result WHERE target = 'no trigger'))::numeric, 1) AS vs_no_trigger
+FROM copy_result;
+SELECT count(*) AS ledger_rows FROM rebound.bounce;
