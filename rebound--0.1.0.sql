@@ -289,6 +289,10 @@ COMMENT ON COLUMN @extschema@.rule.severity IS
 COMMENT ON COLUMN @extschema@.rule.priority IS
 	'rules are tried from the highest priority down (then by id); the first that matches decides';
 
+-- classify() reads the rules with the caller's rights: whoever may
+-- classify may read them (changing them stays with the owner).
+GRANT SELECT ON @extschema@.rule TO PUBLIC;
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule_id_seq', '');
 
@@ -320,6 +324,18 @@ CREATE FUNCTION @extschema@.classify(diagnostic pg_catalog.text)
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.classify(pg_catalog.text) IS
 	'classify a bounce diagnostic: reply code, enhanced status, reason, severity, infrastructure (user rules first, then the built-in tables)';
+
+CREATE FUNCTION @extschema@.phrases(
+	OUT phrase pg_catalog.text,
+	OUT reason @extschema@.reason,
+	OUT rank pg_catalog.int4,
+	OUT flags pg_catalog.text[],
+	OUT origin pg_catalog.text)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'rebound_phrases'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 500;
+COMMENT ON FUNCTION @extschema@.phrases() IS
+	'the built-in phrase table of classify(): each phrase, the reason it signals (NULL: flags only), its rank, flags and origin';
 
 -- ===========================================================================
 -- Providers: the catalogue, host and address matching, the observed history
@@ -1507,15 +1523,16 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- provider, through one of the layers, at the moment of the bounce.
 --
 -- Cost follows the window, not the ledger: the window's hard bounces come
--- from bounce_hard_window_idx; their distinct domains' hosts from
--- domain_host; each distinct host is matched once (by name, and by its
--- addresses), with the matchers domain_providers() uses; a domain's
--- dependency then holds for the part of the window its rows held, and each
--- bounce takes the span it falls in.  A domain rule matches by name, as
--- domain_provider() does (patterns are stored normalized, one rule per
--- name).  test/pgtap/05_heal.sql checks the result against
--- domain_providers() called for every bounce.  When several layers match,
--- the most direct one is reported: domain, mx, mx_ip, ns, ns_ip.
+-- from bounce_hard_window_idx; which of them depended on the provider is a
+-- semi-join with the domain_host rows valid at the moment of each bounce
+-- (and, for a host whose name does not match, the host's addresses then),
+-- with the matchers and rules domain_providers() uses, which the planner
+-- runs as index lookups or as one hash of the map, whichever is cheaper;
+-- only the bounces that matched then look again for the most direct layer
+-- (domain, mx, mx_ip, ns, ns_ip).  test/pgtap/05_heal.sql and the demo
+-- check the result against domain_providers() called for every bounce.
+-- A domain rule matches by name, as domain_provider() does (patterns are
+-- stored normalized, one rule per name).
 --
 -- One SELECT, STABLE: the planner inlines it into the caller, which then
 -- plans with the incident's actual interval.
@@ -1528,58 +1545,63 @@ CREATE FUNCTION @extschema@.incident_bounces(
 				   reason @extschema@.reason, layer pg_catalog.text)
 	LANGUAGE sql STABLE PARALLEL SAFE
 	AS $$
-	WITH cand AS MATERIALIZED (
-		SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason
-		FROM @extschema@.bounce b
+	WITH w AS (
 		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
 		-- for the index and for the planner's estimate
-		WHERE b.hard AND b.forgiven_by IS NULL
-		  AND b.occurred_at OPERATOR(pg_catalog.>=) (pg_catalog.lower($2) OPERATOR(pg_catalog.+)
-				CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
-					 ELSE '1 microsecond'::pg_catalog.interval END)
-		  AND b.occurred_at OPERATOR(pg_catalog.<) (pg_catalog.upper($2) OPERATOR(pg_catalog.+)
-				CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
-					 ELSE '0'::pg_catalog.interval END)
-	), doms AS MATERIALIZED (
-		SELECT DISTINCT c.domain FROM cand c
-	), hosts AS MATERIALIZED (
-		SELECT h.domain, h.role, h.host, h.observed
-		FROM doms d
-		JOIN @extschema@.domain_host h ON h.domain OPERATOR(pg_catalog.=) d.domain
-		WHERE h.observed OPERATOR(pg_catalog.&&) $2
-	), distinct_hosts AS MATERIALIZED (
-		SELECT DISTINCT x.host FROM hosts x
-	), matched AS MATERIALIZED (
-		-- by name: the whole time the domain used the host
-		SELECT x.host, false AS by_addr, '(,)'::pg_catalog.tstzrange AS held
-		FROM distinct_hosts x
-		WHERE @extschema@.host_provider(x.host) OPERATOR(pg_catalog.=) $1
-		UNION ALL
-		-- by address: while the host had that address
-		SELECT a.host, true, a.observed
-		FROM distinct_hosts x
-		JOIN @extschema@.host_address a ON a.host OPERATOR(pg_catalog.=) x.host
-		WHERE a.observed OPERATOR(pg_catalog.&&) $2
-		  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
-	), spans AS (
-		SELECT d.domain, 'domain'::pg_catalog.text AS layer, $2 AS held
-		FROM doms d
-		JOIN @extschema@.provider_rule r
-		  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) d.domain
-		WHERE r.provider OPERATOR(pg_catalog.=) $1
-		UNION ALL
-		SELECT x.domain,
-			   CASE WHEN m.by_addr THEN x.role OPERATOR(pg_catalog.||) '_ip' ELSE x.role END,
-			   x.observed OPERATOR(pg_catalog.*) m.held OPERATOR(pg_catalog.*) $2
-		FROM hosts x
-		JOIN matched m ON m.host OPERATOR(pg_catalog.=) x.host
+		SELECT pg_catalog.lower($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
+						ELSE '1 microsecond'::pg_catalog.interval END AS lo,
+			   pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
+						ELSE '0'::pg_catalog.interval END AS hi
 	)
-	SELECT DISTINCT ON (c.id) c.id, c.domain, c.address, c.source, c.occurred_at, c.reason, s.layer
-	FROM cand c
-	JOIN spans s ON s.domain OPERATOR(pg_catalog.=) c.domain
-				AND s.held OPERATOR(pg_catalog.@>) c.occurred_at
-	WHERE $3 IS NULL OR s.layer OPERATOR(pg_catalog.=) ANY ($3)
-	ORDER BY c.id, pg_catalog.array_position('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], s.layer)
+	-- the provider's own mail domains
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, 'domain'::pg_catalog.text
+	FROM w, @extschema@.bounce b
+	JOIN @extschema@.provider_rule r
+	  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) b.domain
+	WHERE r.provider OPERATOR(pg_catalog.=) $1
+	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+	  AND b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	UNION ALL
+	-- domains whose MX or NS hosts were the provider's, by name or network
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
+		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
+	FROM w, @extschema@.bounce b
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.min(CASE
+			WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+				THEN CASE h.role WHEN 'mx' THEN 2 ELSE 4 END
+			WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+							 WHERE a.host OPERATOR(pg_catalog.=) h.host
+							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
+				THEN CASE h.role WHEN 'mx' THEN 3 ELSE 5 END
+			END) AS best
+		FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at) m
+	WHERE b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	  AND NOT EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+					  WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+						AND r.pattern OPERATOR(pg_catalog.=) b.domain
+						AND r.provider OPERATOR(pg_catalog.=) $1
+						AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3)))
+	  AND EXISTS (
+		SELECT 1 FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		  AND ((($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
+			   OR (($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+							   WHERE a.host OPERATOR(pg_catalog.=) h.host
+								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+								 AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1))))
 $$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
@@ -1599,6 +1621,10 @@ CREATE FUNCTION @extschema@.heal_bounces(
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	AS $fn$
+DECLARE
+	-- the soft-bounce policy, read once
+	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
+	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
 BEGIN
 	-- EXECUTE ... USING: planned with the incident's actual interval,
 	-- every time (a cached generic plan would guess its size)
@@ -1630,8 +1656,7 @@ BEGIN
 	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
 		   x.hard_left OPERATOR(pg_catalog.=)
 			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
-		   AND NOT (x.soft_limit OPERATOR(pg_catalog.>) 0
-					AND x.soft_recent OPERATOR(pg_catalog.>=) x.soft_limit)
+		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $6)
 	FROM chosen c
 	CROSS JOIN LATERAL (
 		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
@@ -1639,18 +1664,17 @@ BEGIN
 				   WHERE NOT o.hard
 					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
 						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
-					 AND o.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.now()
-					 AND o.occurred_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-)
-						 pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))
-			   ) AS soft_recent,
-			   COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5) AS soft_limit
+					 AND o.occurred_at OPERATOR(pg_catalog.>) $7
+					 AND o.occurred_at OPERATOR(pg_catalog.<=) $8) AS soft_recent
 		FROM @extschema@.bounce o
 		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
 		  AND o.address OPERATOR(pg_catalog.=) c.address
 		  AND o.forgiven_by IS NULL) x
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
-			  heal_bounces.layers, heal_bounces.dry_run;
+			  heal_bounces.layers, heal_bounces.dry_run,
+			  soft_limit, pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
+			  pg_catalog.now();
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS

@@ -15,6 +15,7 @@ INSERT INTO sample (origin, diagnostic) VALUES
 	('qmail', 'Sorry, no mailbox here by that name. (#5.1.1)'),
 	('Postfix', 'host mx.example.fr[192.0.2.1] said: 550 5.1.1 <a@example.fr>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)'),
 	('French', '550 Utilisateur inconnu'),
+	('French, typographic apostrophe', '550 Cette adresse n’existe pas'),
 	('status only', '550 5.1.1 <a@example.org>'),
 	('4xx reply, user unknown', '450 4.1.1 <a@example.org>: Recipient address rejected: User unknown in virtual alias table'),
 	-- filtered
@@ -32,6 +33,9 @@ INSERT INTO sample (origin, diagnostic) VALUES
 	('refused', 'connect to mx.example.com[192.0.2.2]:25: Connection refused'),
 	('reset', 'lost connection with mx.example.com[192.0.2.2] while receiving the initial server greeting'),
 	('421', '421 4.3.2 Service not available, closing transmission channel'),
+	('Gmail SERVFAIL', 'DNS Error: 2737 DNS type ''mx'' lookup of example.fr responded with code SERVFAIL'),
+	('Exchange', '451 4.4.0 DNS query failed. The error was: DNS query failed with error: ServerFailure'),
+	('Postfix greeting', 'conversation with mx1.example.fr[192.0.2.3] timed out while receiving the initial server greeting'),
 	-- expired
 	('timeout', 'connect to example.org[203.0.113.225]:25: Connection timed out'),
 	('Exim', 'retry timeout exceeded'),
@@ -110,3 +114,17 @@ CREATE TEMP TABLE bounce AS
 SELECT d AS diagnostic, (classify(d)).*
 FROM (VALUES ('550 5.1.1 user unknown'), ('452 4.2.2 over quota')) v(d);
 SELECT * FROM bounce ORDER BY diagnostic;
+
+-- the built-in phrase table is readable
+SELECT count(*) > 300 AS many_phrases, count(DISTINCT reason) AS reasons,
+	count(*) FILTER (WHERE origin ~* 'french') > 20 AS french
+FROM phrases();
+SELECT phrase, reason, rank, flags, origin FROM phrases()
+WHERE phrase IN ('user unknown', 'host not found, try again', 'nxdomain', 'end of data')
+ORDER BY phrase;
+-- every reason that has phrases is exercised by the samples above
+SELECT DISTINCT p.reason AS reason_without_sample
+FROM phrases() p
+WHERE p.reason IS NOT NULL
+  AND p.reason NOT IN (SELECT (classify(diagnostic)).reason FROM sample)
+ORDER BY 1;

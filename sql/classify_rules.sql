@@ -50,6 +50,18 @@ SELECT pattern, is_regex FROM rule;
 INSERT INTO rule (pattern, reason) VALUES ('', 'blocked');
 DELETE FROM rule;
 
+-- a role that may only use the schema can classify (it reads the rules)
+INSERT INTO rule (pattern, reason) VALUES ('nekochan', 'spam_detected');
+CREATE ROLE rebound_reader;
+GRANT USAGE ON SCHEMA rebound TO rebound_reader;
+SET ROLE rebound_reader;
+SELECT classify('550 nekochan');
+INSERT INTO rule (pattern, reason) VALUES ('x', 'blocked');
+RESET ROLE;
+DELETE FROM rule;
+REVOKE USAGE ON SCHEMA rebound FROM rebound_reader;
+DROP ROLE rebound_reader;
+
 -- the rules are configuration: pg_dump keeps them
 SELECT c.relname
 FROM pg_extension e, unnest(e.extconfig) cfg

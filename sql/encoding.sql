@@ -54,3 +54,18 @@ SELECT rebound.classify(convert_from('\x353530ff20757365f220756e6b6e6f776e'::byt
 SELECT rebound.classify(convert_from('\x7573ff72'::bytea, 'SQL_ASCII'));
 \c contrib_regression
 DROP DATABASE rebound_sqlascii2;
+
+-- classify() and its rules in a LATIN1 database: text is converted to UTF-8
+-- for the built-in tables, patterns alike for the rules
+CREATE DATABASE rebound_latin1b ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c rebound_latin1b
+CREATE EXTENSION rebound;
+SET client_encoding = 'UTF8';
+SELECT rebound.classify('552 Boîte du destinataire pleine');
+INSERT INTO rebound.rule (pattern, reason) VALUES ('compte fermé', 'suspend');
+INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('d[ée]sactiv[ée]e', true, 'suspend');
+SELECT rebound.classify('550 Compte FERMé');
+SELECT rebound.classify('550 adresse désactivée');
+SELECT rebound.classify('550 adresse desactivee');
+\c contrib_regression
+DROP DATABASE rebound_latin1b;

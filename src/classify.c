@@ -12,6 +12,9 @@
  */
 #include "rebound.h"
 #include "classify.h"
+#include "core/phrase.h"
+
+#include <hs/hs.h>
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -24,6 +27,7 @@
 #include "mb/pg_wchar.h"
 #include "parser/parse_func.h"
 #include "regex/regex.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -165,11 +169,18 @@ typedef struct user_rule
 	bool		infrastructure;
 } user_rule;
 
+/*
+ * The substring rules are also compiled into one Vectorscan literal
+ * database, so that a text is read once for all of them whatever their
+ * number; contains() is the fallback if that database cannot be built.
+ */
+static hs_database_t *needle_db = NULL;
+static hs_scratch_t *needle_scratch = NULL;
+
 static bool rules_valid = false;
 static MemoryContext rules_cxt = NULL;
 static user_rule *rules = NULL;
 static int	nrules = 0;
-static bool any_regex = false;
 static bool any_provider = false;
 static Oid	rule_relid = InvalidOid;
 static FmgrInfo host_provider_fn;
@@ -195,17 +206,92 @@ fold(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
 }
 
-/* Compile a rule's regex the way it is matched: advanced, case-insensitive. */
+/*
+ * Texts reach the rules as rb_text_to_utf8() gives them: UTF-8, or raw
+ * bytes in a SQL_ASCII database.  Patterns are brought to the same form,
+ * and both are decoded to pg_wchar in that encoding.
+ */
 static int
-compile_regex(const char *pattern, int len, regex_t *re)
+match_encoding(void)
 {
-	pg_wchar   *wpat = palloc((len + 1) * sizeof(pg_wchar));
-	int			wlen = pg_mb2wchar_with_len(pattern, wpat, len);
+	return GetDatabaseEncoding() == PG_SQL_ASCII ? PG_SQL_ASCII : PG_UTF8;
+}
+
+static pg_wchar *
+to_wchar(const char *s, size_t len, int *wlen)
+{
+	pg_wchar   *w = palloc((len + 1) * sizeof(pg_wchar));
+
+	*wlen = pg_encoding_mb2wchar_with_len(match_encoding(), s, w, (int) len);
+	return w;
+}
+
+/*
+ * Compile a rule's regex the way it is matched: advanced syntax,
+ * case-insensitive.  PostgreSQL 15's regex library allocates with malloc:
+ * a compiled regex must be given back with pg_regfree().
+ */
+static int
+compile_regex(text *pattern, regex_t *re)
+{
+	size_t		len;
+	char	   *bytes = rb_text_to_utf8(pattern, &len);
+	int			wlen;
+	pg_wchar   *wpat = to_wchar(bytes, len, &wlen);
 	int			rc;
 
 	rc = pg_regcomp(re, wpat, wlen, REG_ADVANCED | REG_ICASE, C_COLLATION_OID);
 	pfree(wpat);
 	return rc;
+}
+
+/* One literal database of every substring rule; id = the rule's index. */
+static void
+build_needle_db(void)
+{
+	const char **pats;
+	unsigned   *flags,
+			   *ids;
+	size_t	   *lens;
+	unsigned	n = 0;
+	int			i;
+	hs_compile_error_t *err = NULL;
+
+	for (i = 0; i < nrules; i++)
+		if (rules[i].needle != NULL)
+			n++;
+	if (n == 0)
+		return;
+	pats = palloc(n * sizeof(char *));
+	flags = palloc(n * sizeof(unsigned));
+	ids = palloc(n * sizeof(unsigned));
+	lens = palloc(n * sizeof(size_t));
+	n = 0;
+	for (i = 0; i < nrules; i++)
+	{
+		if (rules[i].needle == NULL)
+			continue;
+		pats[n] = rules[i].needle;
+		lens[n] = rules[i].needle_len;
+		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[n] = (unsigned) i;
+		n++;
+	}
+	if (hs_compile_lit_multi(pats, flags, ids, lens, n, HS_MODE_BLOCK, NULL,
+							 &needle_db, &err) != HS_SUCCESS)
+	{
+		hs_free_compile_error(err);
+		needle_db = NULL;
+	}
+	else if (hs_alloc_scratch(needle_db, &needle_scratch) != HS_SUCCESS)
+	{
+		hs_free_database(needle_db);
+		needle_db = NULL;
+	}
+	pfree(pats);
+	pfree(flags);
+	pfree(ids);
+	pfree(lens);
 }
 
 static void
@@ -230,9 +316,12 @@ load_rules(void)
 				pg_regfree(rules[i].re);
 		MemoryContextReset(rules_cxt);
 	}
+	if (needle_db)
+		hs_free_database(needle_db);
+	needle_db = NULL;
 	rules = NULL;
 	nrules = 0;
-	any_regex = any_provider = false;
+	any_provider = false;
 
 	if (!OidIsValid(rule_relid))
 	{
@@ -260,35 +349,18 @@ load_rules(void)
 		bool		is_regex = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
 		Datum		d;
 		char	   *s;
-		int			k;
+		int			reason;
 
-		if (is_regex)
-		{
-			r->re = palloc(sizeof(regex_t));
-			if (compile_regex(VARDATA_ANY(pat), VARSIZE_ANY_EXHDR(pat), r->re) != REG_OKAY)
-			{
-				/* rejected at insert; skip it if it slipped in (pg_restore) */
-				r->re = NULL;
-				continue;
-			}
-			any_regex = true;
-		}
-		else
-		{
-			r->needle_len = VARSIZE_ANY_EXHDR(pat);
-			r->needle = palloc(r->needle_len + 1);
-			for (k = 0; k < r->needle_len; k++)
-				r->needle[k] = fold(((unsigned char *) VARDATA_ANY(pat))[k]);
-			r->needle[r->needle_len] = '\0';
-		}
+		s = SPI_getvalue(tup, desc, 5);
+		reason = rb_reason_lookup(s, strlen(s));
+		if (reason < 0)
+			continue;			/* a label this module does not know */
+		memset(r, 0, sizeof(*r));
+		r->reason = (rb_reason) reason;
 		d = SPI_getbinval(tup, desc, 3, &isnull);
 		r->status = isnull ? 0 : DatumGetUInt32(d);
 		s = SPI_getvalue(tup, desc, 4);
 		r->provider = s ? pstrdup(s) : NULL;
-		if (s)
-			any_provider = true;
-		s = SPI_getvalue(tup, desc, 5);
-		r->reason = (rb_reason) rb_reason_lookup(s, strlen(s));
 		s = SPI_getvalue(tup, desc, 6);
 		if (s == NULL)
 			r->severity = -1;
@@ -296,12 +368,36 @@ load_rules(void)
 			r->severity = strcmp(s, "hard") == 0 ? RB_SEVERITY_HARD :
 				strcmp(s, "soft") == 0 ? RB_SEVERITY_SOFT : RB_SEVERITY_UNDETERMINED;
 		r->infrastructure = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		if ((int) r->reason < 0)
-			continue;
+
+		if (is_regex)
+		{
+			regex_t    *re = palloc(sizeof(regex_t));
+
+			/* refused at insert; skipped if one slipped in (pg_restore) */
+			if (compile_regex(pat, re) != REG_OKAY)
+				continue;
+			r->re = re;
+		}
+		else
+		{
+			size_t		len;
+			char	   *bytes = rb_text_to_utf8(pat, &len);
+			size_t		k;
+
+			r->needle = palloc(len + 1);
+			for (k = 0; k < len; k++)
+				r->needle[k] = fold((unsigned char) bytes[k]);
+			r->needle[len] = '\0';
+			r->needle_len = (int) len;
+		}
+		if (r->provider)
+			any_provider = true;
+		/* counted at once, so that a later error cannot leak the regex */
 		nrules++;
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
+	build_needle_db();
 
 	/* Provider rules need rebound.host_provider(text), when it exists. */
 	have_host_provider = false;
@@ -346,6 +442,14 @@ contains(const char *hay, size_t len, const char *needle, int nlen)
 	return false;
 }
 
+static int
+on_needle(unsigned int id, unsigned long long from, unsigned long long to,
+		  unsigned int flags, void *ctx)
+{
+	((bool *) ctx)[id] = true;
+	return 0;
+}
+
 /* The provider of the remote host, or NULL. */
 static char *
 rhost_provider(const rb_classify_input *in)
@@ -371,6 +475,7 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	int			wlen = 0;
 	char	   *provider = NULL;
 	bool		provider_known = false;
+	bool	   *found = NULL;
 	int			i;
 
 	/* The built-in verdict gives the codes the rules' conditions test. */
@@ -379,6 +484,15 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	load_rules();
 	if (nrules == 0)
 		return;
+
+	/* Every substring rule in one pass. */
+	if (needle_db != NULL)
+	{
+		found = palloc0(nrules * sizeof(bool));
+		if (in->text != NULL && in->len > 0)
+			hs_scan(needle_db, in->text, (unsigned int) in->len, 0,
+					needle_scratch, on_needle, found);
+	}
 
 	for (i = 0; i < nrules; i++)
 	{
@@ -400,12 +514,11 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 		if (r->re != NULL)
 		{
 			if (wtext == NULL)
-			{
-				wtext = palloc((in->len + 1) * sizeof(pg_wchar));
-				wlen = pg_mb2wchar_with_len(in->text ? in->text : "", wtext, (int) in->len);
-			}
+				wtext = to_wchar(in->text ? in->text : "", in->text ? in->len : 0, &wlen);
 			hit = pg_regexec(r->re, wtext, wlen, 0, NULL, 0, NULL, 0) == REG_OKAY;
 		}
+		else if (found != NULL)
+			hit = found[i];
 		else
 			hit = contains(in->text ? in->text : "", in->len, r->needle, r->needle_len);
 		if (!hit)
@@ -421,6 +534,8 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	}
 	if (wtext)
 		pfree(wtext);
+	if (found)
+		pfree(found);
 	if (provider)
 		pfree(provider);
 }
@@ -478,7 +593,7 @@ rebound_rule_check(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(tuple);
 	pat = DatumGetTextPP(d);
-	rc = compile_regex(VARDATA_ANY(pat), VARSIZE_ANY_EXHDR(pat), &re);
+	rc = compile_regex(pat, &re);
 	if (rc != REG_OKAY)
 	{
 		char		msg[256];
@@ -511,4 +626,47 @@ rebound_rule_changed(PG_FUNCTION_ARGS)
 				 errmsg("rule_changed() must be fired as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * rebound.phrases(): the built-in phrase table, for users to read and for
+ * the tests to check that every reason with phrases is exercised.
+ */
+PG_FUNCTION_INFO_V1(rebound_phrases);
+Datum
+rebound_phrases(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	size_t		i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < rb_phrase_count; i++)
+	{
+		const rb_phrase *p = &rb_phrase_table[i];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		Datum		flags[5];
+		int			nflags = 0;
+
+		values[0] = CStringGetTextDatum(p->text);
+		if (p->reason == RB_PHRASE_NO_REASON)
+			nulls[1] = true;
+		else
+			values[1] = rb_reason_datum((rb_reason) p->reason);
+		values[2] = Int32GetDatum(p->rank);
+		if (p->flags & RB_PF_INFRA)
+			flags[nflags++] = CStringGetTextDatum("infrastructure");
+		if (p->flags & RB_PF_TEMP)
+			flags[nflags++] = CStringGetTextDatum("temporary");
+		if (p->flags & RB_PF_PERM)
+			flags[nflags++] = CStringGetTextDatum("permanent");
+		if (p->flags & RB_PF_DATA)
+			flags[nflags++] = CStringGetTextDatum("after_data");
+		if (p->flags & RB_PF_DNS)
+			flags[nflags++] = CStringGetTextDatum("dns");
+		values[3] = PointerGetDatum(construct_array(flags, nflags, TEXTOID, -1, false, TYPALIGN_INT));
+		values[4] = CStringGetTextDatum(p->origin);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -20,8 +20,15 @@
 /* Registers the cache invalidation callbacks; called by _PG_init. */
 extern void rb_classify_init(void);
 
-/* The user's rules of rebound.rule first (highest priority first), then
- * the built-in tables. */
+/*
+ * The user's rules of rebound.rule first (highest priority first, the first
+ * that matches decides), then the built-in tables.  in->text must be what
+ * rb_text_to_utf8() gives (UTF-8; raw bytes in a SQL_ASCII database), as
+ * regex rules decode it that way.  Provider rules apply only when
+ * in->rhost is set and rebound.host_provider(rhost) names their provider.
+ * May run SPI (to load the rules once per backend): call it inside a
+ * transaction, outside a critical section.
+ */
 extern void rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out);
 
 /* The enum value Datums (OIDs looked up once per backend, cached). */

@@ -27,6 +27,8 @@ CREATE TABLE verdict AS
 SELECT s.sample_id, s.expected_reason, s.expected_hardbounce = 1 AS expected_hard,
 	s.diagnostic_code, replace(c.reason::text, '_', '') AS got_reason,
 	c.severity = 'hard' AS got_hard,
+	nullif(s.expected_replycode, '')::int AS expected_code, c.reply_code AS got_code,
+	nullif(s.non_pseudo_status, '') AS expected_status, c.status::text AS got_status,
 	-- documented departures: a definitive NXDOMAIN is host_unknown, a null
 	-- MX is not_accept, both hard
 	(s.diagnostic_code ~* 'NXDOMAIN' AND c.reason = 'host_unknown')
@@ -43,6 +45,15 @@ SELECT count(*) AS bounce_rows,
 	round(100.0 * count(*) FILTER (WHERE got_hard = expected_hard) / count(*), 1) AS hard_soft_pct,
 	round(100.0 * count(*) FILTER (WHERE got_reason = expected_reason OR departure) / count(*), 1) AS reason_pct_with_departures,
 	round(100.0 * count(*) FILTER (WHERE got_hard = expected_hard OR departure) / count(*), 1) AS hard_soft_pct_with_departures
+FROM verdict;
+
+\echo 'The reply parser: codes found in the text against the labels (rows that have one):'
+SELECT count(*) FILTER (WHERE expected_code IS NOT NULL) AS rows_with_code,
+	count(*) FILTER (WHERE got_code = expected_code) AS same_code,
+	count(*) FILTER (WHERE expected_code IS NOT NULL AND got_code IS NULL) AS code_not_found,
+	count(*) FILTER (WHERE expected_status IS NOT NULL) AS rows_with_status,
+	count(*) FILTER (WHERE got_status = expected_status) AS same_status,
+	count(*) FILTER (WHERE expected_status IS NOT NULL AND got_status IS NULL) AS status_not_found
 FROM verdict;
 
 \echo 'Confusion of the reason misses (expected -> got), largest first:'

@@ -8,11 +8,13 @@
  *		providers reuse 5.1.1 or 5.7.1 for many things, but "mailbox full"
  *		means what it says);
  *	 2. a specific status code (X.1.1 user_unknown, X.2.2 mailbox_full,
- *		X.7.26 auth_failure, ...);
+ *		X.7.26 auth_failure, ...), then a specific reply code (521/556
+ *		not_accept, 525 suspend, 523/524/538 failed_starttls);
  *	 3. a weaker phrase ("access denied", "does not exist");
  *	 4. the SMTP stage named in the text ("after MAIL FROM": the sender was
  *		refused; "after initial connection": the client was);
- *	 5. a generic status code (X.7.1 security_error, X.2.0 filtered, ...);
+ *	 5. a generic status code (X.7.1 security_error, X.2.0 filtered, ...),
+ *		then a generic reply code (500-507: syntax_error);
  *	 6. nothing: undefined.
  * Then three general corrections: a user unknown "after DATA" is a filter
  * (the recipient was accepted at RCPT), a domain lookup said to be
@@ -164,7 +166,7 @@ status_reason(rb_status st, bool *specific)
 		case 7028:				/* mail flood detected */
 			*specific = true;
 			return RB_REASON_SPAM_DETECTED;
-		case 7030:				/* RFC 9367?: STARTTLS required */
+		case 7030:				/* STARTTLS failed (Sisimai's mapping) */
 			*specific = true;
 			return RB_REASON_FAILED_STARTTLS;
 		default:
@@ -174,6 +176,38 @@ status_reason(rb_status st, bool *specific)
 		return RB_REASON_CONTENT_ERROR;
 	if (RB_STATUS_SUBJECT(st) == 7 && RB_STATUS_DETAIL(st) <= 19)
 		return RB_REASON_SECURITY_ERROR;
+	return -1;
+}
+
+/*
+ * What a reply code says on its own (RFC 5321, RFC 7504 521/556, RFC 3207
+ * and RFC 4954 523/524/538, 525 as Sisimai reads it), with the same
+ * specific/generic split as status codes.  -1 when it says nothing.
+ */
+static int
+code_reason(int code, bool *specific)
+{
+	*specific = false;
+	switch (code)
+	{
+		case 521:				/* host does not accept mail (RFC 7504) */
+		case 556:				/* domain does not accept mail (RFC 7504) */
+			*specific = true;
+			return RB_REASON_NOT_ACCEPT;
+		case 525:				/* user account disabled */
+			*specific = true;
+			return RB_REASON_SUSPEND;
+		case 523:				/* encryption needed */
+		case 524:
+		case 538:				/* encryption required */
+			*specific = true;
+			return RB_REASON_FAILED_STARTTLS;
+		default:
+			break;
+	}
+	/* syntax errors in commands or parameters */
+	if ((code >= 500 && code <= 507) || (code >= 401 && code <= 407))
+		return RB_REASON_SYNTAX_ERROR;
 	return -1;
 }
 
@@ -234,9 +268,11 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	int			code,
 				klass,
 				reason,
-				sreason;
+				sreason,
+				creason;
 	rb_status	status;
-	bool		specific;
+	bool		specific,
+				code_specific;
 	bool		infra;
 	bool		temporary,
 				permanent;
@@ -247,18 +283,23 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	klass = code != 0 ? code / 100 : (status != 0 ? RB_STATUS_CLASS(status) : 0);
 
 	if (in->text != NULL && in->len > 0)
-		rb_phrase_scan(in->text, in->len, on_hit, &scan);
+		rb_phrase_scan(in->text, in->len, reply.npaired >= 2, on_hit, &scan);
 
 	sreason = status_reason(status, &specific);
+	creason = code_reason(code, &code_specific);
 	reason = RB_REASON_UNDEFINED;
 	if (scan.best != NULL && scan.best->rank >= RB_RANK_STRONG)
 		reason = scan.best->reason;
 	else if (sreason >= 0 && specific)
 		reason = sreason;
+	else if (creason >= 0 && code_specific)
+		reason = creason;
 	else if (scan.best != NULL)
 		reason = scan.best->reason;
 	else if (sreason >= 0)
 		reason = sreason;
+	else if (creason >= 0)
+		reason = creason;
 
 	/*
 	 * X.1.7/X.1.8 name the sender's address: "no such domain" next to them

@@ -23,7 +23,9 @@ typedef struct rb_classify_input
 								 * unknown */
 	rb_status	status;			/* known from a report's Status: field, 0 =
 								 * unknown */
-	const char *rhost;			/* remote MTA host or NULL */
+	const char *rhost;			/* remote MTA host or NULL: the glue tests
+								 * provider-scoped user rules with it; the
+								 * built-in tables do not use it */
 	size_t		rhost_len;
 } rb_classify_input;
 

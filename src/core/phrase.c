@@ -142,7 +142,6 @@ typedef struct scan_ctx
 {
 	rb_phrase_hit_fn hit;
 	void	   *arg;
-	size_t		base;			/* normalized offset of the chunk */
 } scan_ctx;
 
 static int
@@ -177,8 +176,23 @@ needs_normalizing(const char *s, size_t len)
 		memchr(s, '\v', len) != NULL || memmem(s, len, "  ", 2) != NULL;
 }
 
+/*
+ * A "550-5.1.1 " or "550 5.1.1 " prefix (code and status both) at s[i]:
+ * its length or 0.  Used within lines, where a bare "550 " may be part of
+ * the wording.
+ */
+static size_t
+paired_prefix(const unsigned char *s, size_t i, size_t len)
+{
+	size_t		n = continuation_prefix(s, i, len);
+
+	/* continuation_prefix() takes the status as optional: require it */
+	return n > 4 ? n : 0;
+}
+
 void
-rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
+rb_phrase_scan(const char *text, size_t len, bool multi_line,
+			   rb_phrase_hit_fn hit, void *arg)
 {
 	const unsigned char *s = (const unsigned char *) text;
 	scan_ctx	ctx;
@@ -192,9 +206,8 @@ rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
 		return;
 	ctx.hit = hit;
 	ctx.arg = arg;
-	ctx.base = 0;
 
-	if (len <= UINT_MAX && !needs_normalizing(text, len))
+	if (len <= UINT_MAX && !multi_line && !needs_normalizing(text, len))
 	{
 		hs_scan(m.block_db, text, (unsigned) len, 0, m.scratch, on_match, &ctx);
 		return;
@@ -205,6 +218,15 @@ rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
 	{
 		if (space_kind[s[i]] == 0)
 		{
+			size_t		skip;
+
+			/* a reply prefix inside an unfolded multi-line reply */
+			if (multi_line && space && s[i] >= '2' && s[i] <= '5' &&
+				(skip = paired_prefix(s, i, len)) > 0)
+			{
+				i += skip;
+				continue;
+			}
 			buf[n++] = (char) s[i++];
 			space = false;
 		}
@@ -228,7 +250,6 @@ rb_phrase_scan(const char *text, size_t len, rb_phrase_hit_fn hit, void *arg)
 		{
 			/* only reached when streaming: n <= len otherwise */
 			hs_scan_stream(m.stream, buf, (unsigned) n, 0, m.scratch, on_match, &ctx);
-			ctx.base += n;
 			n = 0;
 		}
 	}

@@ -65,8 +65,15 @@ typedef void (*rb_phrase_hit_fn) (const rb_phrase *p, size_t end, void *arg);
  */
 extern bool rb_phrase_init(void);
 
-/* Report every table phrase found in text[0..len). */
-extern void rb_phrase_scan(const char *text, size_t len,
+/*
+ * Report every table phrase found in text[0..len).  With multi_line (the
+ * reply parser saw several "550-5.1.1" prefixes), the prefixes are dropped
+ * wherever they stand, not only at the start of a line: ESPs often unfold
+ * a multi-line reply into one line ("... multiple 550-5.7.1 addresses in
+ * From: ...").  Uses per-process buffers and Vectorscan scratch space: one
+ * scan at a time (PostgreSQL backends are single-threaded).
+ */
+extern void rb_phrase_scan(const char *text, size_t len, bool multi_line,
 						   rb_phrase_hit_fn hit, void *arg);
 
 /* Bytes the matcher occupies (for the design notes and the benchmark). */

@@ -144,6 +144,7 @@ rb_reply_parse(const char *text, size_t len, rb_reply *out)
 	out->status = 0;
 	out->paired = false;
 	out->klass = 0;
+	out->npaired = 0;
 	if (s == NULL)
 		return;
 
@@ -188,6 +189,8 @@ rb_reply_parse(const char *text, size_t len, rb_reply *out)
 				if (read_status(s, j, len, &pst) == 0)
 					pst = 0;
 			}
+			if (pst != 0 && out->npaired < 100)
+				out->npaired++;
 			if (pst != 0)
 				score = 3;
 			else if (after_prefix(s, i))

@@ -21,6 +21,9 @@ typedef struct rb_reply
 	bool		paired;			/* the status stood right after the code */
 	int			klass;			/* 2, 4 or 5: the class that governs
 								 * (see rb_reply_parse), 0 = none */
+	int			npaired;		/* code+status pairs seen ("550-5.1.1"),
+								 * counted up to 100: two or more mean a
+								 * multi-line reply, maybe unfolded */
 } rb_reply;
 
 /*

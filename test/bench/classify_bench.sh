@@ -78,6 +78,20 @@ SELECT scan AS scan_ms, md5 AS md5_ms, classify AS classify_ms, sql_regex_case A
 	round(sql_regex_case / md5, 2) AS regex_case_over_md5
 FROM t;
 
+\echo 'With user rules in rebound.rule (matching no row), as a ratio to md5():'
+INSERT INTO rebound.rule (pattern, reason)
+SELECT 'no such wording ' || i, 'blocked' FROM generate_series(1, 20) i;
+SELECT rebound.classify('load the rules');
+SELECT round(pg_temp.best_ms('SELECT count(rebound.classify(diagnostic)) FROM diag')
+	/ pg_temp.best_ms('SELECT count(md5(diagnostic)) FROM diag'), 2) AS with_20_substring_rules;
+INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES
+	('^4[0-9][0-9] .*greylist(ed|ing)', true, 'blocked'),
+	('quota (utilisateur|user) (atteint|reached)', true, 'mailbox_full');
+SELECT rebound.classify('load the rules');
+SELECT round(pg_temp.best_ms('SELECT count(rebound.classify(diagnostic)) FROM diag')
+	/ pg_temp.best_ms('SELECT count(md5(diagnostic)) FROM diag'), 2) AS with_20_substring_and_2_regex_rules;
+DELETE FROM rebound.rule;
+
 \echo 'Memory of this backend before and after 10 million calls in one query:'
 CREATE TEMP TABLE mem (at text, context_bytes bigint, rss_anon_kb bigint);
 CREATE FUNCTION pg_temp.snap(label text) RETURNS void LANGUAGE sql AS $$

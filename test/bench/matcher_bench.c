@@ -283,7 +283,7 @@ main(int argc, char **argv)
 		hits = 0;
 		t0 = now();
 		for (i = 0; i < ntext; i++)
-			rb_phrase_scan(texts[i], lens[i], on_hit, NULL);
+			rb_phrase_scan(texts[i], lens[i], false, on_hit, NULL);
 		tr += now() - t0;
 		hr += hits;
 	}

@@ -445,4 +445,11 @@ END
 $$;
 SELECT observations, host_observations FROM observed \gset
 
+-- what autovacuum would have done by the next morning
+ANALYZE rebound.bounce;
+ANALYZE rebound.domain_host;
+ANALYZE rebound.host_address;
+ANALYZE crm.contact;
+ANALYZE crm.event;
+
 RESET client_min_messages;

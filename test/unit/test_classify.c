@@ -90,6 +90,9 @@ main(void)
 	/* Phrases across the lines of a multi-line reply */
 	check("550-5.1.1 The email account that you tried to reach does not\r\n550-5.1.1 exist. Please try", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
 	check("MAILBOX\n\n\t  FULL", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
+	/* ... and across the prefixes of a reply unfolded into one line */
+	check("550-5.7.1 [192.0.2.1 13] Messages with multiple 550-5.7.1 addresses in From: header are not accepted.", RB_REASON_NOT_COMPLIANT_RFC, RB_SEVERITY_SOFT, false);
+	check("smtp; 550-5.1.1 The email account that you tried to reach does 550 5.1.1 not exist.", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
 
 	/* Precedence */
 	check("550 5.1.1 Not enough disk space", RB_REASON_MAILBOX_FULL, RB_SEVERITY_SOFT, false);
@@ -128,6 +131,27 @@ main(void)
 
 		rb_classify(&in, &v);
 		ok(v.reason == RB_REASON_UNDEFINED, "NULL text");
+	}
+
+	/* Streamed in chunks: a phrase across the 16 kB chunk boundary */
+	{
+		size_t		n = 48 * 1024;
+		char	   *big = malloc(n + 1);
+		rb_verdict	v;
+
+		memset(big, 'a', n);
+		big[n] = '\0';
+		big[16380] = '\n';
+		memcpy(big + 16381, "mailbox  full", 13);
+		memset(big + 16394, ' ', 1);
+		v = classify(big);
+		ok(v.reason == RB_REASON_MAILBOX_FULL, "a phrase across the chunks of a long text");
+		/* the same with plain spacing: scanned in place */
+		memset(big, 'a', n);
+		memcpy(big + 30000, " mailbox full ", 14);
+		v = classify(big);
+		ok(v.reason == RB_REASON_MAILBOX_FULL, "a phrase deep in a long text without line breaks");
+		free(big);
 	}
 
 	/* A big text of arbitrary bytes */
