@@ -1823,9 +1823,10 @@ COMMENT ON FUNCTION @extschema@.poisson_score(pg_catalog.int8, pg_catalog.float8
 -- The evidence: every hard bounce flagged as an infrastructure failure,
 -- charged to each provider its domain depended on, at the time of the
 -- bounce, through a layer the failure implicates.  A DNS failure
--- implicates the DNS hosts (ns, ns_ip), any other infrastructure failure
--- the mail hosts (mx, mx_ip); a provider's own domains (layer domain) are
--- implicated by both.  The provider map is read once per domain and per
+-- implicates the DNS hosts (ns, ns_ip), a connection failure the mail
+-- hosts (mx, mx_ip), and a provider's own domains (layer domain) are
+-- implicated by any failure.  A failure whose text names neither accuses
+-- no host: precision first.  The provider map is read once per domain and per
 -- stretch of time in which its rows in domain_host and host_address do not
 -- change, not once per bounce.
 CREATE FUNCTION @extschema@.incident_signal(since pg_catalog.timestamptz,
@@ -1886,7 +1887,7 @@ BEGIN
 	WHERE dep.layer OPERATOR(pg_catalog.=) 'domain'
 	   OR (sig.kind OPERATOR(pg_catalog.=) 'dns'
 		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{ns,ns_ip}'::pg_catalog.text[]))
-	   OR (sig.kind IS DISTINCT FROM 'dns'
+	   OR (sig.kind OPERATOR(pg_catalog.=) 'connection'
 		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{mx,mx_ip}'::pg_catalog.text[]))
 	ORDER BY sig.id, dep.provider,
 			 pg_catalog.array_position('{domain,ns,ns_ip,mx,mx_ip}'::pg_catalog.text[], dep.layer);

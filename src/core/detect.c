@@ -48,6 +48,10 @@ static const char *const dns_phrases[] = {
 	"hostname lookup",
 	"domain lookup",
 	"resolver",
+	"lookup of ",
+	"nonexistent domain",
+	"nonexistentdomain",
+	"smtpsend.dns",
 };
 
 /* Wordings for a mail server that could not be reached or dropped us. */
@@ -86,6 +90,8 @@ static const char *const connection_phrases[] = {
 	"read timed out",
 	"socket error",
 	"broken pipe",
+	"timed out",
+	"timeout",
 };
 
 #define lengthof(a) (sizeof(a) / sizeof((a)[0]))

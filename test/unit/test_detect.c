@@ -60,6 +60,8 @@ main(void)
 	is_str(kind("Temporary failure in name resolution"), "dns", "resolver wording");
 	is_str(kind("451 4.4.3 Temporary lookup failure"), "dns", "lookup failure");
 	is_str(kind("550 5.4.4 relay not possible"), "dns", "X.4.4 unable to route");
+	is_str(kind("lookup of MX records for acme.fr failed: timed out"), "dns", "a lookup that timed out is DNS");
+	is_str(kind("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain"), "dns", "exchange nonexistent domain");
 	is_str(kind("delivery temporarily suspended: Host or domain name not found. Name service error for name=mx1.mail.ovh.net type=A: Host not found, try again"), "dns", "dns wins over a later connection word");
 
 	/* connection failures */
@@ -71,6 +73,7 @@ main(void)
 	is_str(kind("421-mx.acme.fr busy"), "connection", "421 continuation");
 	is_str(kind("4.4.1 No answer from host"), "connection", "X.4.1 no answer");
 	is_str(kind("550 5.4.316 Message expired, connection refused(Socket error code 10061)"), "connection", "exchange connection refused");
+	is_str(kind("mx.acme.fr: read timeout after DATA"), "connection", "a bare timeout is the mail server's");
 
 	/* neither */
 	is_str(kind("550 5.1.1 <jean@acme.fr>: Recipient address rejected: User unknown in virtual mailbox table"), "none", "user unknown");
