@@ -2253,6 +2253,7 @@ CREATE TABLE @extschema@.heal_log (
 COMMENT ON TABLE @extschema@.heal_log IS
 	'what each run of rebound.heal detected and did';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.heal_log', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.heal_log_id_seq', '');
 
 -- Meant for pg_cron: CALL rebound.heal() every few minutes.  Detects over
 -- the lookback seven days at a time (so that memory and each transaction
