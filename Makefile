@@ -38,6 +38,9 @@ include $(PGXS)
 # The DNS client (src/dns.c) uses c-ares.
 SHLIB_LINK += -lcares
 
+# detect.c (Poisson tail) needs the maths library outside the server.
+CORE_EXTRA_LIBS += -lm
+
 ifeq ($(with_icu),yes)
 SHLIB_LINK += $(ICU_LIBS)
 else

@@ -12,16 +12,15 @@
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
-extern void rb_dns_init(void);
 
 void
 _PG_init(void)
 {
+	/* Each module defines its settings; then the prefix is reserved. */
 	rb_classify_init();
 	rb_ledger_init();
-
-	/* Settings are added by the modules that need them; reserve the prefix. */
 	rb_dns_init();
+	rb_detect_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("rebound");
 #else

@@ -34,5 +34,9 @@ extern char *rb_text_to_utf8(text *t, size_t *len);
 
 /* Settings of the ledger (ledger.c), defined from _PG_init. */
 extern void rb_ledger_init(void);
+extern void rb_dns_init(void);
+
+/* Settings of incident detection (detect.c). */
+extern void rb_detect_init(void);
 
 #endif							/* REBOUND_H */

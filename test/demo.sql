@@ -4,7 +4,9 @@
 -- rebound by triggers, the morning's bounces, and the provider map as a
 -- resolver saw it over 2017.  Then: declare the incident, heal it, check
 -- every forgiven bounce against the generator's ground truth, apply the
--- result to the CRM's contacts, and undo it.
+-- result to the CRM's contacts, and undo it.  Before any of that, rebound
+-- finds the outage by itself (rebound.detect_incidents, what the pg_cron job
+-- rebound.heal() acts on) and prints it beside the real one.
 \pset footer off
 \set ON_ERROR_STOP 1
 SET timezone = 'Europe/Paris';
@@ -77,6 +79,40 @@ SELECT (SELECT count(*) FROM one_by_one) AS per_bounce,
 	   (SELECT count(*) FROM set_based) AS incident_bounces,
 	   (SELECT count(*) FROM (SELECT * FROM one_by_one EXCEPT SELECT * FROM set_based) x)
 	   + (SELECT count(*) FROM (SELECT * FROM set_based EXCEPT SELECT * FROM one_by_one) y) AS differences;
+
+\echo
+\echo '== Nobody has declared anything yet: rebound notices the outage by itself'
+\echo '   (rebound.detect_incidents over the two days, beside the real outage)'
+CREATE TEMP TABLE detected AS
+SELECT * FROM rebound.detect_incidents('2017-11-08 00:00', '2017-11-11 00:00');
+SELECT d.provider, d.during AS detected,
+	   tstzrange('2017-11-09 07:00', '2017-11-09 10:55') AS real_outage,
+	   lower(d.during) - timestamptz '2017-11-09 07:00' AS start_error,
+	   upper(d.during) - timestamptz '2017-11-09 10:55' AS end_error,
+	   d.hard_bounces, d.baseline, d.score, d.layers
+FROM detected d ORDER BY lower(d.during);
+
+\echo
+\echo '== What healing the detected incident would forgive, against the generator''s truth'
+WITH truth AS (
+	SELECT b.id FROM crm.event e
+	JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
+	WHERE e.kind = 'outage' AND b.hard
+), would AS (
+	SELECT DISTINCT ib.bounce_id FROM detected d,
+		 rebound.incident_bounces(d.provider, d.during, d.layers) ib
+)
+SELECT (SELECT count(*) FROM truth) AS should_be,
+	   (SELECT count(*) FROM would) AS would_forgive,
+	   (SELECT count(*) FROM would WHERE bounce_id IN (SELECT id FROM truth)) AS correct,
+	   round(100.0 * (SELECT count(*) FROM would WHERE bounce_id IN (SELECT id FROM truth))
+			 / NULLIF((SELECT count(*) FROM would), 0), 2) AS precision_pct,
+	   round(100.0 * (SELECT count(*) FROM would WHERE bounce_id IN (SELECT id FROM truth))
+			 / NULLIF((SELECT count(*) FROM truth), 0), 2) AS recall_pct;
+
+\echo
+\echo '== Every mail flow rebound knows (rebound.flow): none forgotten in a crisis'
+SELECT source, wired_table, bounces, hard_share, last_bounce FROM rebound.flow ORDER BY bounces DESC;
 
 \echo
 \echo '== Declare the incident: all of OVH, 07:00-10:55 Paris time'

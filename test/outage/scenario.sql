@@ -250,7 +250,9 @@ LANGUAGE sql VOLATILE AS $$ SELECT date_trunc('second', lo + random() * (hi - lo
 -- What the outage looked like from each sender's side
 CREATE FUNCTION crm.outage_text(d text, profile text, n int) RETURNS text LANGUAGE sql AS $$
 	SELECT CASE
-		WHEN profile IN ('ovh_dns', 'ovh_ns_ip') OR n % 4 = 0 THEN (ARRAY[
+		-- a DNS failure only where OVH answered for the domain's names: with
+		-- its DNS at Gandi, an ovh_mx_ip domain's MX lookup still worked
+		WHEN profile IN ('ovh_dns', 'ovh_ns_ip') OR (n % 4 = 0 AND profile <> 'ovh_mx_ip') THEN (ARRAY[
 			'Host or domain name not found. Name service error for name=' || d || ' type=MX: Host not found, try again',
 			'DNS Error: DNS server returned answer with no data: SERVFAIL looking up ' || d,
 			'lookup of MX records for ' || d || ' failed: timed out',
