@@ -1,3 +1,6 @@
+-- Runs early (02_): its plan checks need a provider history no other suite
+-- has touched.  After the suites that commit and delete scenario data the
+-- planner scans domain_host for provider_domains (cause not yet found).
 -- The plans the healer relies on, checked with EXPLAIN on enough rows for
 -- the planner to choose: "as of" lookups by domain through domain_host_key,
 -- domain_providers inlined into a LATERAL join over many bounces, and
