@@ -12,7 +12,18 @@ CORE_SRCS = $(sort $(wildcard src/core/*.c))
 GLUE_SRCS = $(sort $(wildcard src/*.c))
 OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
-DATA = $(sort $(wildcard $(EXTENSION)--*.sql))
+# The install script is built from sources by concern (src/sql/): the
+# declarations, then the behaviour, then the catalogue rows.  An upgrade
+# script is its hand-written declarations part followed by the same
+# behaviour and rows, so that a function is written once for both.
+SQL_CONCERNS = types classify catalogue provider_map ledger detect
+SQL_SCHEMA = $(wildcard $(addprefix src/sql/schema/,$(addsuffix .sql,$(SQL_CONCERNS))))
+SQL_CODE = $(wildcard $(addprefix src/sql/code/,$(addsuffix .sql,$(SQL_CONCERNS))))
+SQL_DATA = src/sql/data/catalogue.sql
+UPGRADES = 0.1.0--$(EXTVERSION)
+
+DATA = $(EXTENSION)--0.1.0.sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(foreach u,$(UPGRADES),$(EXTENSION)--$(u).sql)
 
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
@@ -50,6 +61,18 @@ endif
 # Vectorscan: the classifier's phrase matcher (src/core/phrase.c).
 SHLIB_LINK += -lhs
 CORE_EXTRA_LIBS += -lhs
+
+# The base script says CREATE, not CREATE OR REPLACE: an install never
+# replaces an object, it fails on one that is already there.
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SCHEMA) $(SQL_CODE) $(SQL_DATA) Makefile
+	{ printf '/* %s, built from src/sql/ by the Makefile */\n\n' $@; \
+	  printf '\\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \\quit\n\n'; \
+	  cat $(SQL_SCHEMA) $(SQL_CODE) $(SQL_DATA) | sed 's/^CREATE OR REPLACE /CREATE /'; } >$@
+
+$(EXTENSION)--%--$(EXTVERSION).sql: src/sql/upgrade/%--$(EXTVERSION).sql $(SQL_CODE) $(SQL_DATA) Makefile
+	{ printf '/* %s, built from src/sql/ by the Makefile */\n\n' $@; \
+	  printf '\\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \\quit\n\n'; \
+	  cat $< $(SQL_CODE) $(SQL_DATA); } >$@
 
 # ---------------------------------------------------------------------------
 # Core unit tests and fuzzers: src/core/ alone, no PostgreSQL.

@@ -13,6 +13,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
 cd "$REBOUND_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -116,6 +117,7 @@ start_dns
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
+step "upgrade from 0.1.0 equals a fresh install" run_upgrade
 step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then

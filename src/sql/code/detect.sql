@@ -1,0 +1,646 @@
+-- src/sql/code/detect.sql: incident detection and unattended healing (heal, heal_log, the flow view).
+--
+-- Behaviour: functions, procedures, triggers, views, their grants.  Written
+-- CREATE OR REPLACE so that every upgrade script re-runs this file as it
+-- is (the full install script drops the OR REPLACE).
+
+-- ===========================================================================
+-- Incident detection and unattended healing
+-- ===========================================================================
+
+-- Settings: rebound.detect_bucket, rebound.detect_min_count,
+-- rebound.detect_threshold, rebound.detect_baseline_days,
+-- rebound.detect_baseline_weeks (defined by the module; README, "Incident
+-- detection").  Read through this function so that the module is loaded
+-- and the values typed.
+CREATE OR REPLACE FUNCTION @extschema@.detect_settings(
+		OUT bucket pg_catalog.interval,
+		OUT min_count pg_catalog.int4,
+		OUT threshold pg_catalog.float8,
+		OUT baseline_days pg_catalog.int4,
+		OUT baseline_weeks pg_catalog.int4)
+	AS 'MODULE_PATHNAME', 'rebound_detect_settings'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.detect_settings() IS
+	'current settings of incident detection';
+
+CREATE OR REPLACE FUNCTION @extschema@.failure_kind(diagnostic pg_catalog.text)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_failure_kind'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.failure_kind(pg_catalog.text) IS
+	'dns when a diagnostic reports a failed name lookup, connection when the mail server could not be reached, NULL otherwise';
+
+CREATE OR REPLACE FUNCTION @extschema@.poisson_score(n pg_catalog.int8, lambda pg_catalog.float8)
+	RETURNS pg_catalog.float8
+	AS 'MODULE_PATHNAME', 'rebound_poisson_score'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.poisson_score(pg_catalog.int8, pg_catalog.float8) IS
+	'-log10 of the probability of n or more events when lambda are expected (Poisson upper tail)';
+
+-- The evidence: every hard bounce flagged as an infrastructure failure,
+-- charged to each provider its domain depended on, at the time of the
+-- bounce, through a layer the failure implicates.  A DNS failure
+-- implicates the DNS hosts (ns, ns_ip), a connection failure the mail
+-- hosts (mx, mx_ip), and a provider's own domains (layer domain) are
+-- implicated by any failure.  A failure whose text names neither accuses
+-- no host: precision first.  The provider map is read once per domain and per
+-- stretch of time in which its rows in domain_host and host_address do not
+-- change, not once per bounce.
+CREATE OR REPLACE FUNCTION @extschema@.incident_signal(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz)
+	RETURNS TABLE (bounce_id pg_catalog.int8, provider pg_catalog.text,
+		layer pg_catalog.text, domain pg_catalog.text,
+		occurred_at pg_catalog.timestamptz, kind pg_catalog.text)
+	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+AS $body$
+BEGIN
+	RETURN QUERY
+	WITH sig AS MATERIALIZED (
+		SELECT b.id, b.domain, b.occurred_at,
+			   @extschema@.failure_kind(b.diagnostic) AS kind
+		FROM @extschema@.bounce b
+		WHERE b.hard AND b.infrastructure
+		  AND b.occurred_at OPERATOR(pg_catalog.>=) since
+		  AND b.occurred_at OPERATOR(pg_catalog.<) until
+	),
+	doms AS (SELECT DISTINCT s.domain FROM sig s),
+	hosts AS (
+		SELECT DISTINCT dh.domain, dh.host, dh.observed
+		FROM @extschema@.domain_host dh
+		JOIN doms d ON d.domain OPERATOR(pg_catalog.=) dh.domain
+	),
+	cuts AS (
+		SELECT d.domain, since AS at FROM doms d
+		UNION
+		SELECT h.domain, x.at
+		FROM hosts h,
+			 LATERAL (VALUES (pg_catalog.lower(h.observed)),
+							 (pg_catalog.upper(h.observed))) x(at)
+		WHERE x.at OPERATOR(pg_catalog.>) since AND x.at OPERATOR(pg_catalog.<) until
+		UNION
+		SELECT h.domain, x.at
+		FROM hosts h
+		JOIN @extschema@.host_address ha ON ha.host OPERATOR(pg_catalog.=) h.host,
+			 LATERAL (VALUES (pg_catalog.lower(ha.observed)),
+							 (pg_catalog.upper(ha.observed))) x(at)
+		WHERE x.at OPERATOR(pg_catalog.>) since AND x.at OPERATOR(pg_catalog.<) until
+	),
+	seg AS (
+		SELECT c.domain, c.at AS lo,
+			   pg_catalog.lead(c.at) OVER (PARTITION BY c.domain ORDER BY c.at) AS hi
+		FROM cuts c
+	),
+	dep AS (
+		SELECT s.domain, s.lo, s.hi, p.provider, p.layer
+		FROM seg s,
+			 LATERAL @extschema@.domain_providers(s.domain, s.lo) p
+	)
+	SELECT DISTINCT ON (sig.id, dep.provider)
+		   sig.id, dep.provider, dep.layer, sig.domain, sig.occurred_at, sig.kind
+	FROM sig
+	JOIN dep ON dep.domain OPERATOR(pg_catalog.=) sig.domain
+			AND sig.occurred_at OPERATOR(pg_catalog.>=) dep.lo
+			AND (dep.hi IS NULL OR sig.occurred_at OPERATOR(pg_catalog.<) dep.hi)
+	WHERE dep.layer OPERATOR(pg_catalog.=) 'domain'
+	   OR (sig.kind OPERATOR(pg_catalog.=) 'dns'
+		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{ns,ns_ip}'::pg_catalog.text[]))
+	   OR (sig.kind OPERATOR(pg_catalog.=) 'connection'
+		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{mx,mx_ip}'::pg_catalog.text[]))
+	ORDER BY sig.id, dep.provider,
+			 pg_catalog.array_position('{domain,ns,ns_ip,mx,mx_ip}'::pg_catalog.text[], dep.layer);
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'infrastructure hard bounces of an interval, each charged to the providers it implicates and the layer through which it does';
+
+-- Per provider and bucket: the signal counted once per customer domain,
+-- however many of its addresses failed (an outage hits many domains at
+-- once; a burst confined to one or two domains is their own trouble, not
+-- their provider's), and in full for the provider's own domains (layer
+-- domain: gmail.com failing is Google failing), against a baseline made of the same hours
+-- of the previous days (median of their rates, in a window of one hour
+-- either side) and of the same weekday and hours of the previous weeks
+-- (mean): the larger of the two, each raised in proportion to any rise of
+-- the sending volume, and never below one per bucket.  A ledger younger
+-- than a day has no previous day: its mean rate since it began stands in,
+-- from six hours of history on.  The score is -log10 P(X >= count) for
+-- X ~ Poisson(baseline).  Only buckets with signal and a baseline are
+-- returned (judged).
+--
+-- The counts of a provider's buckets are read in one ordered pass and kept
+-- as an array of running sums over the whole history, so that every window
+-- of every baseline is two subscripts: no join over buckets, whose numbers
+-- the planner cannot know.
+CREATE OR REPLACE FUNCTION @extschema@.detect_buckets(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz DEFAULT pg_catalog.now())
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.timestamptz,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		baseline pg_catalog.float8, score pg_catalog.float8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layers pg_catalog.text[])
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+AS $body$
+DECLARE
+	layer_names constant pg_catalog.text[] := '{domain,mx,mx_ip,ns,ns_ip}';
+	cfg record;
+	r record;
+	w pg_catalog.float8;			-- bucket width, seconds
+	per_day pg_catalog.int8;		-- buckets in a day
+	span pg_catalog.int8;			-- baseline windows: this many buckets either side
+	reach pg_catalog.int8;			-- farthest a baseline looks back, in buckets
+	first_bucket pg_catalog.int8;	-- of the ledger's first bounce
+	since_bucket pg_catalog.int8;
+	until_bucket pg_catalog.int8;
+	grid_lo pg_catalog.int8;		-- the bucket of cum[1]
+	grid_len pg_catalog.int4;
+	ledger_start pg_catalog.timestamptz;
+	-- the provider being read: running sums, candidate buckets
+	cur pg_catalog.text;
+	cum pg_catalog.int8[];
+	c_b pg_catalog.int8[];
+	c_n pg_catalog.int8[];
+	c_trim pg_catalog.int8[];
+	c_t0 pg_catalog.timestamptz[];
+	c_t1 pg_catalog.timestamptz[];
+	c_layers pg_catalog.int4[];
+	i pg_catalog.int4;
+	j pg_catalog.int4;
+	k pg_catalog.int4;
+	b pg_catalog.int8;
+	lo pg_catalog.int8;
+	rates pg_catalog.float8[];
+	vols pg_catalog.float8[];
+	vol pg_catalog.int8[];			-- running sums of the volume of other bounces
+	vnow pg_catalog.float8;
+	by_day pg_catalog.float8;
+	by_week pg_catalog.float8;
+	f_day pg_catalog.float8;
+	f_week pg_catalog.float8;
+BEGIN
+	IF since IS NULL OR until IS NULL OR since OPERATOR(pg_catalog.>=) until THEN
+		RAISE EXCEPTION 'invalid detection interval from "%" to "%"', since, until
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'Both ends must be given and the start must come before the end.';
+	END IF;
+	SELECT * INTO cfg FROM @extschema@.detect_settings();
+	w := pg_catalog.date_part('epoch', cfg.bucket);
+	per_day := (86400 / w)::pg_catalog.int8;
+	span := GREATEST(1, pg_catalog.round(3600 / w))::pg_catalog.int8;
+	reach := GREATEST(cfg.baseline_days, 7 * cfg.baseline_weeks) * per_day + span + 1;
+
+	SELECT pg_catalog.min(x.occurred_at) INTO ledger_start FROM @extschema@.bounce x WHERE x.hard;
+	IF ledger_start IS NULL THEN
+		RETURN;
+	END IF;
+	first_bucket := pg_catalog.floor(pg_catalog.date_part('epoch', ledger_start) / w)::pg_catalog.int8;
+	since_bucket := pg_catalog.floor(pg_catalog.date_part('epoch', since) / w)::pg_catalog.int8;
+	until_bucket := pg_catalog.ceil(pg_catalog.date_part('epoch', until) / w)::pg_catalog.int8;
+	grid_lo := since_bucket OPERATOR(pg_catalog.-) reach;
+	grid_len := (until_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+
+	-- The sending volume, seen through the hard bounces that are not
+	-- infrastructure failures (unknown users, mostly), of every flow and
+	-- provider: a campaign that doubles it may double the ordinary failures
+	-- too.  Hard bounces only, to read the ledger through its index of them.
+	vol := pg_catalog.array_fill(0::pg_catalog.int8, ARRAY[grid_len]);
+	FOR r IN
+		SELECT pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / w)::pg_catalog.int8 AS b,
+			   pg_catalog.count(*) AS n
+		FROM @extschema@.bounce x
+		WHERE x.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.to_timestamp(grid_lo * w)
+		  AND x.occurred_at OPERATOR(pg_catalog.<) until
+		  AND x.hard AND x.infrastructure IS NOT TRUE
+		GROUP BY 1
+	LOOP
+		vol[(r.b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4] := r.n;
+	END LOOP;
+	FOR i IN 2 .. grid_len LOOP
+		vol[i] := vol[i] OPERATOR(pg_catalog.+) vol[i OPERATOR(pg_catalog.-) 1];
+	END LOOP;
+
+	-- one row per provider and bucket, in order, then an end marker
+	FOR r IN
+		WITH sig AS (
+			SELECT s.provider, s.layer, s.domain, s.occurred_at,
+				   pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / w)::pg_catalog.int8 AS b
+			FROM @extschema@.incident_signal(pg_catalog.to_timestamp(grid_lo * w), until) s
+		),
+		per_domain AS (
+			SELECT s.provider, s.b, s.domain,
+				   pg_catalog.bool_or(s.layer OPERATOR(pg_catalog.=) 'domain') AS own,
+				   pg_catalog.count(*) AS n,
+				   pg_catalog.min(s.occurred_at) AS t0,
+				   pg_catalog.max(s.occurred_at) AS t1,
+				   pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<)
+					   (pg_catalog.array_position(layer_names, s.layer) OPERATOR(pg_catalog.-) 1)) AS layer_bits
+			FROM sig s
+			GROUP BY s.provider, s.b, s.domain
+		)
+		SELECT * FROM (
+			SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8 AS n,
+				   pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8 AS ntrim,
+				   pg_catalog.min(k.t0) AS t0, pg_catalog.max(k.t1) AS t1,
+				   pg_catalog.bit_or(k.layer_bits) AS layer_bits
+			FROM per_domain k
+			GROUP BY k.provider, k.b
+			UNION ALL
+			SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL
+		) x
+		ORDER BY x.provider NULLS LAST, x.b
+	LOOP
+		IF cur IS NOT NULL AND cur IS DISTINCT FROM r.provider THEN
+			-- running sums: cum[i] counts buckets grid_lo .. grid_lo + i - 1
+			FOR i IN 2 .. grid_len LOOP
+				cum[i] := cum[i] OPERATOR(pg_catalog.+) cum[i OPERATOR(pg_catalog.-) 1];
+			END LOOP;
+			FOR j IN 1 .. COALESCE(pg_catalog.array_length(c_b, 1), 0) LOOP
+				b := c_b[j];
+				-- the same hours of each previous day the ledger covers
+				rates := '{}';
+				vols := '{}';
+				FOR k IN 1 .. cfg.baseline_days LOOP
+					lo := b OPERATOR(pg_catalog.-) k * per_day OPERATOR(pg_catalog.-) span;
+					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
+						i := (lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4;
+						rates := rates OPERATOR(pg_catalog.||)
+							((cum[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) cum[i])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
+						vols := vols OPERATOR(pg_catalog.||)
+							((vol[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) vol[i])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
+					END IF;
+				END LOOP;
+				i := (b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+				vnow := vol[i] OPERATOR(pg_catalog.-) vol[i OPERATOR(pg_catalog.-) 1];
+				IF pg_catalog.cardinality(rates) OPERATOR(pg_catalog.>) 0 THEN
+					SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x),
+						   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
+							   pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY y)))
+					INTO by_day, f_day
+					FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
+				ELSE
+					-- a young ledger: the mean rate since it began, from six
+					-- hours of history on
+					lo := b OPERATOR(pg_catalog.-) span OPERATOR(pg_catalog.-) 1;
+					CONTINUE WHEN (lo OPERATOR(pg_catalog.-) first_bucket) * w OPERATOR(pg_catalog.<) 6 * 3600;
+					i := (lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+					k := (first_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
+					by_day := (cum[i] OPERATOR(pg_catalog.-) cum[k])::pg_catalog.float8
+						OPERATOR(pg_catalog./) (lo OPERATOR(pg_catalog.-) first_bucket);
+					f_day := GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
+						(vol[i] OPERATOR(pg_catalog.-) vol[k])::pg_catalog.float8
+						OPERATOR(pg_catalog./) (lo OPERATOR(pg_catalog.-) first_bucket)));
+				END IF;
+				-- the same weekday and hours of each previous week
+				rates := '{}';
+				vols := '{}';
+				FOR k IN 1 .. cfg.baseline_weeks LOOP
+					lo := b OPERATOR(pg_catalog.-) 7 * k * per_day OPERATOR(pg_catalog.-) span;
+					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
+						i := (lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4;
+						rates := rates OPERATOR(pg_catalog.||)
+							((cum[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) cum[i])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
+						vols := vols OPERATOR(pg_catalog.||)
+							((vol[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) vol[i])::pg_catalog.float8
+							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
+					END IF;
+				END LOOP;
+				SELECT pg_catalog.avg(x),
+					   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0, pg_catalog.avg(y)))
+				INTO by_week, f_week
+				FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
+
+				provider := cur;
+				bucket := pg_catalog.to_timestamp(b * w);
+				bounces := c_n[j];
+				counted := c_trim[j];
+				baseline := GREATEST(by_day * f_day, COALESCE(by_week * f_week, 0), 1.0);
+				score := @extschema@.poisson_score(counted, baseline);
+				first_at := c_t0[j];
+				last_at := c_t1[j];
+				layers := ARRAY(SELECT layer_names[x] FROM pg_catalog.generate_series(1, 5) x
+								WHERE c_layers[j] OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) (x OPERATOR(pg_catalog.-) 1))
+									  OPERATOR(pg_catalog.<>) 0);
+				RETURN NEXT;
+			END LOOP;
+			cur := NULL;
+		END IF;
+		EXIT WHEN r.provider IS NULL;
+
+		IF cur IS NULL THEN
+			cur := r.provider;
+			cum := pg_catalog.array_fill(0::pg_catalog.int8, ARRAY[grid_len]);
+			c_b := '{}';
+			c_n := '{}';
+			c_trim := '{}';
+			c_t0 := '{}';
+			c_t1 := '{}';
+			c_layers := '{}';
+		END IF;
+		cum[(r.b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4] := r.ntrim;
+		IF r.b OPERATOR(pg_catalog.>=) since_bucket AND r.b OPERATOR(pg_catalog.<) until_bucket THEN
+			c_b := c_b OPERATOR(pg_catalog.||) r.b;
+			c_n := c_n OPERATOR(pg_catalog.||) r.n;
+			c_trim := c_trim OPERATOR(pg_catalog.||) r.ntrim;
+			c_t0 := c_t0 OPERATOR(pg_catalog.||) r.t0;
+			c_t1 := c_t1 OPERATOR(pg_catalog.||) r.t1;
+			c_layers := c_layers OPERATOR(pg_catalog.||) r.layer_bits;
+		END IF;
+	END LOOP;
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_buckets(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'per provider and time bucket: infrastructure hard bounces, the count that is judged, its baseline and its Poisson score';
+
+-- A bucket is anomalous when its counted bounces reach
+-- rebound.detect_min_count and its score reaches rebound.detect_threshold.
+-- Anomalous buckets grow into their neighbours while those score at least
+-- 2 (p < 0.01), bridge one quiet bucket, and become the interval from the
+-- first to the last signal bounce they hold.  baseline is the expected
+-- count over the interval's buckets; score is the Poisson score of the
+-- interval's counted bounces against it.
+CREATE OR REPLACE FUNCTION @extschema@.detect_incidents(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz DEFAULT pg_catalog.now())
+	RETURNS TABLE (provider pg_catalog.text, during pg_catalog.tstzrange,
+		hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
+		score pg_catalog.numeric, layers pg_catalog.text[])
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+AS $body$
+DECLARE
+	cfg record;
+	r record;
+	w pg_catalog.float8;
+	b pg_catalog.int8;
+	flagged boolean;
+	-- the run being built
+	run_provider pg_catalog.text;
+	run_last pg_catalog.int8;
+	run_core boolean;
+	run_n pg_catalog.int8;
+	run_trim pg_catalog.int8;
+	run_lambda pg_catalog.float8;
+	run_t0 pg_catalog.timestamptz;
+	run_t1 pg_catalog.timestamptz;
+	run_layers pg_catalog.text[];
+	gap_n pg_catalog.int8 := 0;
+	gap_trim pg_catalog.int8 := 0;
+	gap_lambda pg_catalog.float8 := 0;
+BEGIN
+	SELECT * INTO cfg FROM @extschema@.detect_settings();
+	w := pg_catalog.date_part('epoch', cfg.bucket);
+	FOR r IN
+		SELECT * FROM @extschema@.detect_buckets(since, until) x
+		UNION ALL
+		SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+		ORDER BY 1 NULLS LAST, 2
+	LOOP
+		b := pg_catalog.round(pg_catalog.date_part('epoch', r.bucket) / w)::pg_catalog.int8;
+		flagged := r.score OPERATOR(pg_catalog.>=) 2.0;
+		-- close the run on another provider, after two quiet buckets, at the end
+		IF run_provider IS NOT NULL
+		   AND (r.provider IS NULL OR run_provider OPERATOR(pg_catalog.<>) r.provider
+				OR b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 2)
+				OR (NOT flagged AND b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 1))) THEN
+			IF run_core THEN
+				provider := run_provider;
+				during := pg_catalog.tstzrange(run_t0, run_t1, '[]');
+				hard_bounces := run_n;
+				baseline := pg_catalog.round(run_lambda::pg_catalog.numeric, 2);
+				score := pg_catalog.round(@extschema@.poisson_score(run_trim, run_lambda)::pg_catalog.numeric, 2);
+				layers := run_layers;
+				RETURN NEXT;
+			END IF;
+			run_provider := NULL;
+		END IF;
+		EXIT WHEN r.provider IS NULL;
+		IF NOT flagged THEN
+			-- a quiet bucket inside a run belongs to its interval
+			gap_n := r.bounces;
+			gap_trim := r.counted;
+			gap_lambda := r.baseline;
+			CONTINUE;
+		END IF;
+		IF run_provider IS NULL THEN
+			run_provider := r.provider;
+			run_core := false;
+			run_n := 0;
+			run_trim := 0;
+			run_lambda := 0;
+			run_t0 := r.first_at;
+			run_layers := '{}';
+		ELSIF run_last OPERATOR(pg_catalog.=) (b OPERATOR(pg_catalog.-) 2) THEN
+			run_n := run_n OPERATOR(pg_catalog.+) gap_n;
+			run_trim := run_trim OPERATOR(pg_catalog.+) gap_trim;
+			run_lambda := run_lambda OPERATOR(pg_catalog.+) gap_lambda;
+		END IF;
+		gap_n := 0;
+		gap_trim := 0;
+		gap_lambda := 0;
+		run_last := b;
+		run_core := run_core OR (r.counted OPERATOR(pg_catalog.>=) cfg.min_count
+								 AND r.score OPERATOR(pg_catalog.>=) cfg.threshold);
+		run_n := run_n OPERATOR(pg_catalog.+) r.bounces;
+		run_trim := run_trim OPERATOR(pg_catalog.+) r.counted;
+		run_lambda := run_lambda OPERATOR(pg_catalog.+) r.baseline;
+		run_t1 := r.last_at;
+		run_layers := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(run_layers OPERATOR(pg_catalog.||) r.layers) l ORDER BY l);
+	END LOOP;
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'providers whose infrastructure hard bounces spiked against their own baseline: interval, counts, baseline, score and the layers implicated';
+
+-- Meant for pg_cron: CALL rebound.heal() every few minutes.  Detects over
+-- the lookback seven days at a time (so that memory and each transaction
+-- stay bounded however long the lookback; each detection also reads the
+-- weeks of history its baselines need, so shorter chunks would read the
+-- same history many times), declares each new incident with
+-- origin 'detected', extends a detected incident that grew instead of
+-- declaring it again, leaves an interval that a manually declared or a
+-- withdrawn incident already overlaps to that incident's owner, heals,
+-- logs, and commits after each incident.  Runs one at a time (session advisory lock; a second run
+-- returns at once), and does nothing on a standby.
+CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
+		dry_run boolean DEFAULT false)
+	LANGUAGE plpgsql
+AS $body$
+DECLARE
+	lock_key constant pg_catalog.int8 := 7373170620232017;	-- 'rebound.heal'
+	until pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+	w pg_catalog.float8;
+	bucket pg_catalog.interval;
+	chunk_lo pg_catalog.timestamptz;
+	chunk_hi pg_catalog.timestamptz;
+	d record;
+	inc record;
+	target pg_catalog.int8;
+	act pg_catalog.text;
+	forgiven pg_catalog.int8;
+	found_any boolean := false;
+	next_bounce pg_catalog.timestamptz;
+	new_during pg_catalog.tstzrange;
+	new_layers pg_catalog.text[];
+BEGIN
+	IF lookback IS NULL OR lookback OPERATOR(pg_catalog.<=) interval '0' THEN
+		RAISE EXCEPTION 'invalid lookback "%"', lookback
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The lookback must be a positive interval, like ''1 day''.';
+	END IF;
+	IF pg_catalog.pg_is_in_recovery() THEN
+		RAISE NOTICE 'rebound.heal: this server is a standby, nothing to do';
+		RETURN;
+	END IF;
+	IF NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
+		RAISE NOTICE 'rebound.heal: another run is in progress, nothing to do';
+		RETURN;
+	END IF;
+
+	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
+	w := pg_catalog.date_part('epoch', bucket);
+	-- start on a bucket boundary, so that every chunk starts on one, and
+	-- not before the ledger does
+	SELECT GREATEST(until OPERATOR(pg_catalog.-) lookback, pg_catalog.min(x.occurred_at))
+	INTO chunk_lo FROM @extschema@.bounce x WHERE x.hard;
+	chunk_lo := pg_catalog.to_timestamp(
+		pg_catalog.floor(pg_catalog.date_part('epoch', COALESCE(chunk_lo, until)) / w) * w);
+	WHILE chunk_lo OPERATOR(pg_catalog.<) until LOOP
+		-- skip stretches without bounces (a month-long lookback over a quiet ledger)
+		SELECT pg_catalog.min(x.occurred_at) INTO next_bounce
+		FROM @extschema@.bounce x WHERE x.hard AND x.occurred_at OPERATOR(pg_catalog.>=) chunk_lo;
+		EXIT WHEN next_bounce IS NULL OR next_bounce OPERATOR(pg_catalog.>=) until;
+		chunk_lo := GREATEST(chunk_lo, pg_catalog.to_timestamp(
+			pg_catalog.floor(pg_catalog.date_part('epoch', next_bounce) / w) * w));
+		chunk_hi := LEAST(chunk_lo OPERATOR(pg_catalog.+) interval '7 days', until);
+		FOR d IN
+			SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
+			ORDER BY x.provider, pg_catalog.lower(x.during)
+		LOOP
+			found_any := true;
+			target := NULL;
+			forgiven := 0;
+			-- an incident of the provider that overlaps, or touches within a bucket
+			-- An incident of the provider that overlaps, or comes within a
+			-- bucket.  A manual one, or one a DBA withdrew (rehardened), is
+			-- their decision and wins over detection.
+			SELECT i.id, i.origin, i.during, i.layers, i.withdrawn_at INTO inc
+			FROM @extschema@.incident i
+			WHERE i.provider OPERATOR(pg_catalog.=) d.provider
+			  AND i.during OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(
+					pg_catalog.lower(d.during) OPERATOR(pg_catalog.-) bucket,
+					pg_catalog.upper(d.during) OPERATOR(pg_catalog.+) bucket, '[]')
+			ORDER BY (i.withdrawn_at IS NOT NULL) DESC,
+					 (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
+			LIMIT 1;
+			IF NOT FOUND THEN
+				act := 'declared';
+				IF dry_run THEN
+					SELECT pg_catalog.count(*) INTO forgiven
+					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
+				ELSE
+					target := @extschema@.declare_incident(d.provider, d.during, d.layers,
+						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
+										  d.hard_bounces, d.baseline, d.score),
+						'detected');
+				END IF;
+			ELSIF inc.withdrawn_at IS NOT NULL THEN
+				act := 'withdrawn';
+				target := inc.id;
+			ELSIF inc.origin OPERATOR(pg_catalog.=) 'manual' THEN
+				act := 'covered';
+				target := inc.id;
+			ELSIF inc.during OPERATOR(pg_catalog.@>) d.during
+				  AND (inc.layers IS NULL OR inc.layers OPERATOR(pg_catalog.@>) d.layers) THEN
+				act := 'unchanged';
+				target := inc.id;
+			ELSE
+				act := 'extended';
+				target := inc.id;
+				new_during := pg_catalog.range_merge(inc.during, d.during);
+				new_layers := CASE WHEN inc.layers IS NULL THEN NULL
+							  ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(inc.layers OPERATOR(pg_catalog.||) d.layers) l ORDER BY l) END;
+				IF dry_run THEN
+					SELECT pg_catalog.count(*) INTO forgiven
+					FROM @extschema@.incident_bounces(d.provider, new_during, new_layers);
+				ELSE
+					UPDATE @extschema@.incident i
+					SET during = new_during, layers = new_layers
+					WHERE i.id OPERATOR(pg_catalog.=) target;
+				END IF;
+			END IF;
+			IF act OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged}'::pg_catalog.text[])
+			   AND NOT (dry_run AND act OPERATOR(pg_catalog.<>) 'unchanged') THEN
+				SELECT pg_catalog.count(*) INTO forgiven
+				FROM @extschema@.unharden(target, dry_run);
+			END IF;
+			RAISE NOTICE '%', pg_catalog.format(
+				'rebound.heal: %s%s incident %s of %s for %s (%s hard bounces against %s expected, score %s): %s bounces %s',
+				CASE WHEN dry_run THEN 'would have ' ELSE '' END, act,
+				COALESCE(target::pg_catalog.text, '(new)'), d.provider, d.during,
+				d.hard_bounces, d.baseline, d.score, forgiven,
+				CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
+			-- log what changed something, and each decision left to a DBA once
+			IF NOT dry_run
+			   AND (act OPERATOR(pg_catalog.=) ANY ('{declared,extended}'::pg_catalog.text[])
+					OR forgiven OPERATOR(pg_catalog.>) 0
+					OR (act OPERATOR(pg_catalog.=) ANY ('{covered,withdrawn}'::pg_catalog.text[])
+						AND NOT EXISTS (SELECT 1 FROM @extschema@.heal_log l
+										WHERE l.incident OPERATOR(pg_catalog.=) target
+										  AND l.action OPERATOR(pg_catalog.=) act))) THEN
+				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
+					hard_bounces, baseline, score, forgiven)
+				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven);
+				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
+					act, target, d.provider, d.during, forgiven;
+				COMMIT;
+			END IF;
+		END LOOP;
+		chunk_lo := chunk_hi;
+	END LOOP;
+	IF NOT found_any THEN
+		RAISE NOTICE 'rebound.heal: no incident detected since %', until OPERATOR(pg_catalog.-) lookback;
+	END IF;
+	PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+END
+$body$;
+COMMENT ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) IS
+	'detect incidents over the lookback, declare or extend them, heal them and log it; the job pg_cron runs';
+
+-- Every mail flow rebound knows: the sources of the ledger and the tables
+-- wired to it with capture_bounce (whose first argument is the source).
+CREATE OR REPLACE VIEW @extschema@.flow AS
+WITH ledger AS (
+	SELECT b.source,
+		   pg_catalog.count(*) AS bounces,
+		   pg_catalog.count(*) FILTER (WHERE b.hard) AS hard_bounces,
+		   pg_catalog.max(b.occurred_at) AS last_bounce
+	FROM @extschema@.bounce b
+	GROUP BY b.source
+),
+wired AS (
+	SELECT t.tgrelid::pg_catalog.regclass AS wired_table,
+		   t.tgname AS trigger_name,
+		   t.tgenabled OPERATOR(pg_catalog.<>) 'D' AS enabled,
+		   CASE WHEN x.nul OPERATOR(pg_catalog.>) 0 THEN
+			   pg_catalog.convert_from(pg_catalog.substr(t.tgargs, 1, x.nul OPERATOR(pg_catalog.-) 1),
+									   pg_catalog.getdatabaseencoding())
+		   END AS source
+	FROM pg_catalog.pg_trigger t,
+		 LATERAL (SELECT pg_catalog.position(t.tgargs, '\x00'::pg_catalog.bytea) AS nul) x
+	WHERE t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.capture_bounce'::pg_catalog.regproc
+	  AND NOT t.tgisinternal
+)
+SELECT COALESCE(l.source, w.source) AS source,
+	   w.wired_table,
+	   w.trigger_name,
+	   w.enabled,
+	   COALESCE(l.bounces, 0) AS bounces,
+	   COALESCE(l.hard_bounces, 0) AS hard_bounces,
+	   pg_catalog.round(l.hard_bounces::pg_catalog.numeric
+						OPERATOR(pg_catalog./) NULLIF(l.bounces, 0), 4) AS hard_share,
+	   l.last_bounce
+FROM ledger l
+FULL JOIN wired w ON w.source OPERATOR(pg_catalog.=) l.source;
+COMMENT ON VIEW @extschema@.flow IS
+	'every mail flow: each source of the ledger and each table wired with capture_bounce, with volume, hard share and last bounce';

@@ -1,0 +1,502 @@
+-- src/sql/code/ledger.sql: the ledger: bounces, suppression, incidents, healing and its audit.
+--
+-- Behaviour: functions, procedures, triggers, views, their grants.  Written
+-- CREATE OR REPLACE so that every upgrade script re-runs this file as it
+-- is (the full install script drops the OR REPLACE).
+
+-- ===========================================================================
+-- Ledger, incidents, healing
+-- ===========================================================================
+
+-- Every bounce of every flow lands in rebound.bounce, classified at insert.
+-- An incident (a provider, the layers that failed, an interval) forgives
+-- the hard bounces of the domains that depended on that provider at the
+-- moment of each bounce; forgiveness is a column of the bounce plus an
+-- audit row, so that it can be undone exactly.
+--
+-- Ready for Citus (DESIGN.md, "Scale past one machine"): bounce and audit
+-- can be distributed by domain (every unique constraint includes it, their
+-- foreign keys point only to incident, a reference table), and the
+-- statements that UPDATE them call no function: the ids to change are
+-- computed first.
+
+CREATE OR REPLACE FUNCTION @extschema@.normalize_address(pg_catalog.text)
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_normalize_address'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.normalize_address(pg_catalog.text) IS
+	'the form under which the ledger stores an address: local part with ASCII letters folded, @, normalized domain';
+
+CREATE OR REPLACE FUNCTION @extschema@.record_bounce(
+	address pg_catalog.text,
+	occurred_at pg_catalog.timestamptz,
+	diagnostic pg_catalog.text,
+	source pg_catalog.text DEFAULT 'default',
+	source_severity @extschema@.severity DEFAULT NULL)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $$
+DECLARE
+	new_id pg_catalog.int8;
+BEGIN
+	IF record_bounce.address IS NULL THEN
+		RAISE EXCEPTION 'cannot record a bounce without an address'
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = 'The address argument of rebound.record_bounce() is NULL; nothing was recorded.';
+	END IF;
+	IF record_bounce.occurred_at IS NULL THEN
+		RAISE EXCEPTION 'cannot record a bounce of "%" without the time it occurred', record_bounce.address
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = 'An incident heals the bounces of an interval: a bounce without a time could never be healed; nothing was recorded.';
+	END IF;
+	IF record_bounce.source IS NULL OR record_bounce.source OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'cannot record a bounce of "%" without a source', record_bounce.address
+			USING ERRCODE = 'null_value_not_allowed',
+				  DETAIL = 'The source names the mail flow (campaigns, transactional ...); nothing was recorded.';
+	END IF;
+	INSERT INTO @extschema@.bounce (address, domain, source, occurred_at, diagnostic,
+		source_severity, reply_code, status, reason, severity, infrastructure)
+	SELECT @extschema@.normalize_address(record_bounce.address),
+		   @extschema@.address_domain(record_bounce.address),
+		   record_bounce.source, record_bounce.occurred_at, record_bounce.diagnostic,
+		   record_bounce.source_severity,
+		   c.reply_code, c.status, c.reason, c.severity, c.infrastructure
+	FROM @extschema@.classify(record_bounce.diagnostic) c
+	RETURNING id INTO new_id;
+	RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.record_bounce(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text, @extschema@.severity) IS
+	'record one bounce in the ledger, classified; returns its id';
+
+CREATE OR REPLACE FUNCTION @extschema@.capture_bounce()
+	RETURNS trigger
+	AS 'MODULE_PATHNAME', 'rebound_capture_bounce'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.capture_bounce() IS
+	'AFTER INSERT FOR EACH ROW trigger (source, address_column, time_column, diagnostic_column [, severity_column]): copies each row of a CRM bounce table into the ledger';
+
+CREATE OR REPLACE FUNCTION @extschema@.classify_bounce()
+	RETURNS trigger
+	AS 'MODULE_PATHNAME', 'rebound_classify_bounce'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.classify_bounce() IS
+	'BEFORE INSERT OR UPDATE FOR EACH ROW trigger (diagnostic_column, reason_column [, severity_column [, infrastructure_column]]): classifies the row in place';
+
+-- ---------------------------------------------------------------------------
+-- Suppression
+-- ---------------------------------------------------------------------------
+
+-- The soft-bounce run that suppresses an address at a moment: the
+-- rebound.soft_bounce_limit-th unforgiven soft bounce within the
+-- rebound.soft_bounce_days before it, if there are that many.
+CREATE OR REPLACE FUNCTION @extschema@.soft_bounce_run(
+	address pg_catalog.text, at pg_catalog.timestamptz DEFAULT pg_catalog.now(),
+	OUT since pg_catalog.timestamptz, OUT bounce_id pg_catalog.int8, OUT soft_bounces pg_catalog.int8)
+	RETURNS SETOF record
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$
+	SELECT s.occurred_at, s.id, s.n
+	FROM (SELECT b.id, b.occurred_at,
+				 pg_catalog.row_number() OVER (ORDER BY b.occurred_at, b.id) AS k,
+				 pg_catalog.count(*) OVER () AS n
+		  FROM @extschema@.bounce b
+		  WHERE b.domain OPERATOR(pg_catalog.=) @extschema@.address_domain(soft_bounce_run.address)
+			AND b.address OPERATOR(pg_catalog.=) @extschema@.normalize_address(soft_bounce_run.address)
+			AND NOT b.hard AND b.forgiven_by IS NULL
+			AND (b.severity OPERATOR(pg_catalog.=) 'soft' OR b.source_severity OPERATOR(pg_catalog.=) 'soft')
+			AND b.occurred_at OPERATOR(pg_catalog.<=) soft_bounce_run.at
+			AND b.occurred_at OPERATOR(pg_catalog.>) (soft_bounce_run.at OPERATOR(pg_catalog.-)
+				pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))) s
+	WHERE s.k OPERATOR(pg_catalog.=) COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5)
+$$;
+COMMENT ON FUNCTION @extschema@.soft_bounce_run(pg_catalog.text, pg_catalog.timestamptz) IS
+	'the soft-bounce run that suppresses an address at a moment (rebound.soft_bounce_limit within rebound.soft_bounce_days), if any';
+
+CREATE OR REPLACE FUNCTION @extschema@.is_suppressed(address pg_catalog.text, at pg_catalog.timestamptz)
+	RETURNS pg_catalog.bool
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$
+	SELECT EXISTS (SELECT 1 FROM @extschema@.bounce b
+				   WHERE b.domain OPERATOR(pg_catalog.=) @extschema@.address_domain(is_suppressed.address)
+					 AND b.address OPERATOR(pg_catalog.=) @extschema@.normalize_address(is_suppressed.address)
+					 AND b.hard AND b.forgiven_by IS NULL
+					 AND b.occurred_at OPERATOR(pg_catalog.<=) is_suppressed.at)
+		OR EXISTS (SELECT 1 FROM @extschema@.soft_bounce_run(is_suppressed.address, is_suppressed.at))
+$$;
+COMMENT ON FUNCTION @extschema@.is_suppressed(pg_catalog.text, pg_catalog.timestamptz) IS
+	'whether an address was suppressed at a moment: an unforgiven hard bounce by then, or a soft-bounce run';
+
+CREATE OR REPLACE FUNCTION @extschema@.is_suppressed(address pg_catalog.text)
+	RETURNS pg_catalog.bool
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	AS $$ SELECT @extschema@.is_suppressed(is_suppressed.address, pg_catalog.now()) $$;
+COMMENT ON FUNCTION @extschema@.is_suppressed(pg_catalog.text) IS
+	'whether an address is suppressed now: an unforgiven hard bounce, or a soft-bounce run';
+
+CREATE OR REPLACE VIEW @extschema@.suppressed AS
+WITH hard AS (
+	SELECT DISTINCT ON (b.domain, b.address)
+		   b.address, b.domain, b.occurred_at AS since, 'hard_bounce'::pg_catalog.text AS cause,
+		   b.id AS bounce_id, b.reason, b.source
+	FROM @extschema@.bounce b
+	WHERE b.hard AND b.forgiven_by IS NULL
+	ORDER BY b.domain, b.address, b.occurred_at, b.id
+), soft AS (
+	SELECT s.address, s.domain, s.occurred_at AS since, 'soft_bounces'::pg_catalog.text AS cause,
+		   s.id AS bounce_id, s.reason, s.source
+	FROM (SELECT b.address, b.domain, b.occurred_at, b.id, b.reason, b.source,
+				 pg_catalog.row_number() OVER (PARTITION BY b.domain, b.address
+											   ORDER BY b.occurred_at, b.id) AS k
+		  FROM @extschema@.bounce b
+		  WHERE NOT b.hard AND b.forgiven_by IS NULL
+			AND (b.severity OPERATOR(pg_catalog.=) 'soft' OR b.source_severity OPERATOR(pg_catalog.=) 'soft')
+			AND b.occurred_at OPERATOR(pg_catalog.<=) pg_catalog.now()
+			AND b.occurred_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-)
+				pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))) s
+	WHERE s.k OPERATOR(pg_catalog.=) COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5)
+)
+SELECT address, domain, since, cause, bounce_id, reason, source FROM hard
+UNION ALL
+SELECT s.address, s.domain, s.since, s.cause, s.bounce_id, s.reason, s.source FROM soft s
+WHERE NOT EXISTS (SELECT 1 FROM hard h
+				  WHERE h.domain OPERATOR(pg_catalog.=) s.domain AND h.address OPERATOR(pg_catalog.=) s.address);
+COMMENT ON VIEW @extschema@.suppressed IS
+	'addresses suppressed now, since when, and the bounce that suppresses them (the first unforgiven hard bounce, or the one that completed a soft-bounce run)';
+
+-- ---------------------------------------------------------------------------
+-- Incidents
+-- ---------------------------------------------------------------------------
+
+-- Checks shared by declare_incident() and the one-call unharden(); the
+-- table's constraints say the same, these say it in a sentence.
+CREATE OR REPLACE FUNCTION @extschema@.check_incident(provider pg_catalog.text, during pg_catalog.tstzrange,
+	layers pg_catalog.text[])
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	AS $$
+BEGIN
+	IF check_incident.provider IS NULL THEN
+		RAISE EXCEPTION 'an incident needs a provider'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	PERFORM FROM @extschema@.provider p WHERE p.name OPERATOR(pg_catalog.=) check_incident.provider;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'provider "%" does not exist', check_incident.provider
+			USING ERRCODE = 'undefined_object',
+				  HINT = 'The providers rebound knows are the rows of rebound.provider.';
+	END IF;
+	IF check_incident.during IS NULL OR pg_catalog.isempty(check_incident.during)
+	   OR pg_catalog.lower_inf(check_incident.during) OR pg_catalog.upper_inf(check_incident.during) THEN
+		RAISE EXCEPTION 'invalid incident interval: "%"', COALESCE(check_incident.during::pg_catalog.text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'An incident interval must be bounded at both ends and not empty.';
+	END IF;
+	IF check_incident.layers IS NOT NULL AND (pg_catalog.cardinality(check_incident.layers) = 0
+	   OR pg_catalog.array_position(check_incident.layers, NULL) IS NOT NULL
+	   OR NOT check_incident.layers OPERATOR(pg_catalog.<@) '{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]) THEN
+		RAISE EXCEPTION 'invalid incident layers: "%"', check_incident.layers
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'Layers are domain, mx, mx_ip, ns and ns_ip; NULL means all of them.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
+	'raise a clear error unless the provider exists, the interval is bounded and not empty, and the layers are known';
+
+CREATE OR REPLACE FUNCTION @extschema@.declare_incident(
+	provider pg_catalog.text,
+	during pg_catalog.tstzrange,
+	layers pg_catalog.text[] DEFAULT NULL,
+	note pg_catalog.text DEFAULT NULL,
+	origin pg_catalog.text DEFAULT 'manual')
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $$
+DECLARE
+	new_id pg_catalog.int8;
+BEGIN
+	PERFORM @extschema@.check_incident(declare_incident.provider, declare_incident.during,
+									   declare_incident.layers);
+	INSERT INTO @extschema@.incident (provider, layers, during, origin, note)
+	VALUES (declare_incident.provider,
+			(SELECT pg_catalog.array_agg(DISTINCT l ORDER BY l) FROM pg_catalog.unnest(declare_incident.layers) l),
+			declare_incident.during, declare_incident.origin, declare_incident.note)
+	RETURNING id INTO new_id;
+	RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) IS
+	'declare that a provider failed (the given layers, NULL for all) during an interval; returns the incident id';
+
+-- ---------------------------------------------------------------------------
+-- Healing
+-- ---------------------------------------------------------------------------
+
+-- The unforgiven hard bounces of an interval whose domain depended on a
+-- provider, through one of the layers, at the moment of the bounce.
+--
+-- Cost follows the window, not the ledger: the window's hard bounces come
+-- from bounce_hard_window_idx; which of them depended on the provider is a
+-- semi-join with the domain_host rows valid at the moment of each bounce
+-- (and, for a host whose name does not match, the host's addresses then),
+-- with the matchers and rules domain_providers() uses, which the planner
+-- runs as index lookups or as one hash of the map, whichever is cheaper;
+-- only the bounces that matched then look again for the most direct layer
+-- (domain, mx, mx_ip, ns, ns_ip).  test/pgtap/05_heal.sql and the demo
+-- check the result against domain_providers() called for every bounce.
+-- A domain rule matches by name, as domain_provider() does (patterns are
+-- stored normalized, one rule per name).
+--
+-- One SELECT, STABLE: the planner inlines it into the caller, which then
+-- plans with the incident's actual interval.
+CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
+	provider pg_catalog.text,
+	during pg_catalog.tstzrange,
+	layers pg_catalog.text[] DEFAULT NULL)
+	RETURNS TABLE (bounce_id pg_catalog.int8, domain pg_catalog.text, address pg_catalog.text,
+				   source pg_catalog.text, occurred_at pg_catalog.timestamptz,
+				   reason @extschema@.reason, layer pg_catalog.text)
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	-- NOT MATERIALIZED: the bounds fold into constants in both branches
+	WITH w AS NOT MATERIALIZED (
+		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
+		-- for the index and for the planner's estimate
+		SELECT pg_catalog.lower($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
+						ELSE '1 microsecond'::pg_catalog.interval END AS lo,
+			   pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
+						ELSE '0'::pg_catalog.interval END AS hi
+	)
+	-- the provider's own mail domains
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, 'domain'::pg_catalog.text
+	FROM w, @extschema@.bounce b
+	JOIN @extschema@.provider_rule r
+	  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) b.domain
+	WHERE r.provider OPERATOR(pg_catalog.=) $1
+	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+	  AND b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	UNION ALL
+	-- domains whose MX or NS hosts were the provider's, by name or network
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
+		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
+	FROM w, @extschema@.bounce b
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.min(CASE
+			WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+				THEN CASE h.role WHEN 'mx' THEN 2 ELSE 4 END
+			WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+							 WHERE a.host OPERATOR(pg_catalog.=) h.host
+							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
+				THEN CASE h.role WHEN 'mx' THEN 3 ELSE 5 END
+			END) AS best
+		FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at) m
+	WHERE b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	  AND NOT EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+					  WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+						AND r.pattern OPERATOR(pg_catalog.=) b.domain
+						AND r.provider OPERATOR(pg_catalog.=) $1
+						AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3)))
+	  AND EXISTS (
+		SELECT 1 FROM @extschema@.domain_host h
+		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		  AND ((($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
+			   OR (($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
+							   WHERE a.host OPERATOR(pg_catalog.=) h.host
+								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
+								 AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1))))
+$$;
+COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
+	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
+
+-- Forgive (or, for a dry run, only list) the bounces an incident matches.
+-- The ids are computed first, then one UPDATE without function calls
+-- forgives those still unforgiven: under READ COMMITTED a concurrent
+-- healer's rows are re-checked and skipped, so no bounce is forgiven twice
+-- and each is returned by the call that forgave it.  reinstated compares,
+-- per address, the unforgiven hard bounces before this statement with
+-- those it forgives.
+CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
+	incident pg_catalog.int8, provider pg_catalog.text, during pg_catalog.tstzrange,
+	layers pg_catalog.text[], dry_run pg_catalog.bool)
+	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
+				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
+				   layer pg_catalog.text, reinstated pg_catalog.bool)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $fn$
+DECLARE
+	-- the soft-bounce policy, read once
+	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
+	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
+BEGIN
+	-- EXECUTE ... USING: planned with the incident's actual interval,
+	-- every time (a cached generic plan would guess its size)
+	RETURN QUERY EXECUTE $q$
+	WITH m AS MATERIALIZED (
+		SELECT * FROM @extschema@.incident_bounces($2, $3,
+												   $4)
+	), f AS (
+		UPDATE @extschema@.bounce b SET forgiven_by = $1
+		FROM m
+		WHERE NOT $5
+		  AND b.domain OPERATOR(pg_catalog.=) m.domain AND b.id OPERATOR(pg_catalog.=) m.bounce_id
+		  AND b.forgiven_by IS NULL
+		RETURNING m.*
+	), chosen AS MATERIALIZED (
+		SELECT * FROM m WHERE $5
+		UNION ALL
+		SELECT * FROM f
+	), logged AS (
+		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer)
+		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer
+		FROM chosen c WHERE NOT $5
+		RETURNING 1
+	)
+	-- one look at the ledger per bounce returned, no join (the planner
+	-- cannot know how many rows the UPDATE returns): the address's hard
+	-- bounces left unforgiven, which this statement still sees among them
+	-- the ones it forgives, and its recent soft bounces
+	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
+		   x.hard_left OPERATOR(pg_catalog.=)
+			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
+		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $6)
+	FROM chosen c
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
+			   pg_catalog.count(*) FILTER (
+				   WHERE NOT o.hard
+					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
+						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
+					 AND o.occurred_at OPERATOR(pg_catalog.>) $7
+					 AND o.occurred_at OPERATOR(pg_catalog.<=) $8) AS soft_recent
+		FROM @extschema@.bounce o
+		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
+		  AND o.address OPERATOR(pg_catalog.=) c.address
+		  AND o.forgiven_by IS NULL) x
+	ORDER BY c.occurred_at, c.bounce_id
+	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
+			  heal_bounces.layers, heal_bounces.dry_run,
+			  soft_limit, pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
+			  pg_catalog.now();
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
+	'the work of unharden(): forgive the bounces an incident matches (or list them, for a dry run) and say which addresses are reinstated';
+
+CREATE OR REPLACE FUNCTION @extschema@.unharden(incident pg_catalog.int8, dry_run pg_catalog.bool DEFAULT false)
+	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
+				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
+				   layer pg_catalog.text, reinstated pg_catalog.bool)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $$
+DECLARE
+	inc @extschema@.incident;
+BEGIN
+	IF unharden.incident IS NULL THEN
+		RAISE EXCEPTION 'an incident id is needed'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- Healers of one incident queue here; each then sees what the
+	-- previous one forgave.
+	IF unharden.dry_run THEN
+		SELECT * INTO inc FROM @extschema@.incident i WHERE i.id OPERATOR(pg_catalog.=) unharden.incident;
+	ELSE
+		SELECT * INTO inc FROM @extschema@.incident i WHERE i.id OPERATOR(pg_catalog.=) unharden.incident
+		FOR UPDATE;
+	END IF;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', unharden.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	IF inc.withdrawn_at IS NOT NULL THEN
+		RAISE EXCEPTION 'incident % was withdrawn', inc.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = pg_catalog.format('rebound.reharden() undid it at %s, by %s.', inc.withdrawn_at, inc.withdrawn_by),
+				  HINT = 'Declare a new incident to heal that interval again.';
+	END IF;
+	RETURN QUERY
+	SELECT * FROM @extschema@.heal_bounces(inc.id, inc.provider, inc.during, inc.layers, unharden.dry_run);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.unharden(pg_catalog.int8, pg_catalog.bool) IS
+	'forgive the hard bounces of an incident (or list them, for a dry run); returns what this call forgave';
+
+CREATE OR REPLACE FUNCTION @extschema@.unharden(provider pg_catalog.text, during pg_catalog.tstzrange,
+	dry_run pg_catalog.bool DEFAULT false)
+	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
+				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
+				   layer pg_catalog.text, reinstated pg_catalog.bool)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $$
+BEGIN
+	IF unharden.dry_run THEN
+		-- nothing is written, not even the incident
+		PERFORM @extschema@.check_incident(unharden.provider, unharden.during, NULL);
+		RETURN QUERY
+		SELECT * FROM @extschema@.heal_bounces(NULL, unharden.provider, unharden.during, NULL, true);
+	ELSE
+		RETURN QUERY
+		SELECT * FROM @extschema@.unharden(
+			@extschema@.declare_incident(unharden.provider, unharden.during), false);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.unharden(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.bool) IS
+	'declare an incident of every layer of a provider and heal it in one call (a dry run declares nothing)';
+
+CREATE OR REPLACE FUNCTION @extschema@.reharden(incident pg_catalog.int8)
+	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
+				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
+				   layer pg_catalog.text, reinstated pg_catalog.bool)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	AS $$
+DECLARE
+	inc @extschema@.incident;
+BEGIN
+	IF reharden.incident IS NULL THEN
+		RAISE EXCEPTION 'an incident id is needed'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id OPERATOR(pg_catalog.=) reharden.incident
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', reharden.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN QUERY
+	WITH forgiven AS (
+		SELECT DISTINCT ON (a.domain, a.bounce_id) a.domain, a.bounce_id, a.layer
+		FROM @extschema@.audit a
+		WHERE a.incident OPERATOR(pg_catalog.=) inc.id AND a.action OPERATOR(pg_catalog.=) 'forgive'
+		ORDER BY a.domain, a.bounce_id, a.id DESC
+	), r AS (
+		UPDATE @extschema@.bounce b SET forgiven_by = NULL
+		FROM forgiven f
+		WHERE b.domain OPERATOR(pg_catalog.=) f.domain AND b.id OPERATOR(pg_catalog.=) f.bounce_id
+		  AND b.forgiven_by OPERATOR(pg_catalog.=) inc.id
+		RETURNING b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, f.layer
+	), logged AS (
+		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer)
+		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer FROM r
+		RETURNING 1
+	)
+	SELECT r.id, r.address, r.source, r.occurred_at, r.reason, r.layer, false
+	FROM r ORDER BY r.occurred_at, r.id;
+	UPDATE @extschema@.incident i SET withdrawn_at = pg_catalog.now(), withdrawn_by = CURRENT_USER
+	WHERE i.id OPERATOR(pg_catalog.=) inc.id AND i.withdrawn_at IS NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.reharden(pg_catalog.int8) IS
+	'undo exactly what an incident forgave and withdraw it; returns the bounces hardened again';

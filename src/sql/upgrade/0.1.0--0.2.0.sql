@@ -1,0 +1,8 @@
+-- src/sql/upgrade/0.1.0--0.2.0.sql: what changed in the declarations
+-- (src/sql/schema/) between 0.1.0 and 0.2.0, in the order it must run.
+--
+-- The Makefile builds rebound--0.1.0--0.2.0.sql from this file followed by
+-- every file of src/sql/code/ and src/sql/data/ (all CREATE OR REPLACE or
+-- idempotent), so only declarations, and functions whose signature or
+-- result type changed (DROP first), are written here.  test/upgrade/
+-- checks that 0.1.0 updated equals a fresh 0.2.0, object by object.
