@@ -52,6 +52,16 @@ run_pgtap() {
 		pg_prove --ext .sql -r test/pgtap
 }
 
+# The search_path decoys (test/security/search_path.sql) in a database of
+# their own: thousands of decoy operators are dropped with the database.
+run_search_path() {
+	local rc=0
+	fresh_database rebound_search_path pgtap rebound
+	PGDATABASE=rebound_search_path pg_prove --ext .sql test/security/search_path.sql || rc=1
+	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS rebound_search_path WITH (FORCE)"
+	return $rc
+}
+
 # Concurrency specs (test/isolation/specs), run by PostgreSQL's own
 # isolation tester from the server development package.
 run_isolation() {
@@ -116,6 +126,7 @@ setup_all
 start_dns
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
+step "search_path decoys against every entry point" run_search_path
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
 step "isolation (concurrent sessions)" run_isolation
