@@ -33,12 +33,15 @@ step() {
 	fi
 }
 
+# pg_regress (sql/, expected/), then the isolation specs
+# (test/isolation/specs): both are PGXS's installcheck.
 run_regress() {
-	rm -f regression.diffs
+	rm -f regression.diffs output_iso/regression.diffs
 	if make -s PG_CONFIG="$PG_CONFIG" installcheck; then
 		return 0
 	fi
 	[ -f regression.diffs ] && cat regression.diffs
+	[ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs
 	return 1
 }
 
@@ -60,22 +63,6 @@ run_search_path() {
 	PGDATABASE=rebound_search_path pg_prove --ext .sql test/security/search_path.sql || rc=1
 	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS rebound_search_path WITH (FORCE)"
 	return $rc
-}
-
-# Concurrency specs (test/isolation/specs), run by PostgreSQL's own
-# isolation tester from the server development package.
-run_isolation() {
-	local tester specs
-	tester=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress
-	specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
-	fresh_database rebound_isolation rebound
-	rm -rf test/isolation/output
-	if "$tester" --use-existing --dbname=rebound_isolation --inputdir=test/isolation \
-		--outputdir=test/isolation/output $specs; then
-		return 0
-	fi
-	[ -f test/isolation/output/regression.diffs ] && cat test/isolation/output/regression.diffs
-	return 1
 }
 
 run_unit() {
@@ -124,12 +111,11 @@ run_fuzzers() {
 
 setup_all
 start_dns
-step "pg_regress" run_regress
+step "pg_regress and isolation specs" run_regress
 step "pgTAP suites" run_pgtap
 step "search_path decoys against every entry point" run_search_path
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
-step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers
