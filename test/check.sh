@@ -14,6 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
 cd "$REBOUND_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -46,13 +47,19 @@ run_regress() {
 }
 
 run_pgtap() {
-	local exts=(pgtap rebound)
+	local exts=(pgtap rebound) f rc=0
 	[ "${REBOUND_HAVE_CRON:-0}" = 1 ] && exts=(pgtap pg_cron rebound)
-	fresh_database rebound_test "${exts[@]}"
-	# the DNS tests talk to the Knot server of test/lib/dns.sh
-	PGDATABASE=rebound_test \
-	PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
-		pg_prove --ext .sql -r test/pgtap
+	# Each suite in a database of its own: several commit (heal does), and
+	# none may see another's data or depend on the order of the files.
+	# The name is the one pg_cron schedules in (cron.database_name).
+	for f in test/pgtap/*.sql; do
+		fresh_database rebound_test "${exts[@]}"
+		# the DNS tests talk to the Knot server of test/lib/dns.sh
+		PGDATABASE=rebound_test \
+		PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
+			pg_prove --ext .sql "$f" || rc=1
+	done
+	return $rc
 }
 
 # The search_path decoys (test/security/search_path.sql) in a database of
@@ -77,8 +84,8 @@ run_fuzzer() {
 	corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
 	[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
 	# the bounce reader also starts from the shared corpus of real bounces
-	if [ "$name" = fuzz_dsn ] && [ -d "$REBOUND_ROOT/../shared/corpus/sisimai/eml" ]; then
-		cp "$REBOUND_ROOT/../shared/corpus/sisimai/eml/"*.eml "$corpus/"
+	if [ "$name" = fuzz_dsn ] && [ -d "$REBOUND_CORPUS/eml" ]; then
+		cp "$REBOUND_CORPUS/eml/"*.eml "$corpus/"
 	fi
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
