@@ -15,7 +15,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$ROOT"
 ${CC:-cc} -std=gnu99 -O1 -Isrc test/accuracy_command.c src/core/*.c -o "$TMP/run" \
-	-licui18n -licuuc -licudata -lhs
+	-licui18n -licuuc -licudata -lhs -lm
 python3 - "$CORPUS" "$TMP" <<'PY'
 import csv, sys
 csv.field_size_limit(1 << 30)

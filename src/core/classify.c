@@ -27,6 +27,7 @@
 
 #include "phrase.h"
 #include "reply.h"
+#include "signal.h"
 
 typedef struct scan_state
 {
@@ -285,9 +286,14 @@ rb_severity_for(rb_reason reason, int klass, bool temporary, bool permanent)
 				return RB_SEVERITY_SOFT;
 			return temporary ? RB_SEVERITY_SOFT : RB_SEVERITY_HARD;
 		case RB_REASON_UNDEFINED:
-			if (klass == 5)
-				return RB_SEVERITY_HARD;
-			if (klass == 4)
+
+			/*
+			 * Hard needs evidence that the address or the domain will not
+			 * work; a bare 5xx is not that (policy refusals are 5xx too).
+			 * A reply of either class, or wording that says temporary,
+			 * makes it a soft bounce; nothing at all, undetermined.
+			 */
+			if (klass == 4 || klass == 5 || temporary || permanent)
 				return RB_SEVERITY_SOFT;
 			return RB_SEVERITY_UNDETERMINED;
 		case RB_REASON_ON_HOLD:
@@ -316,6 +322,9 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	bool		infra;
 	bool		temporary,
 				permanent;
+	unsigned	signals;
+	int			signal_reason;
+	bool		signal_infra;
 
 	rb_reply_parse(in->text, in->text ? in->len : 0, &reply);
 	code = in->reply_code != 0 ? in->reply_code : reply.code;
@@ -328,6 +337,9 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	sreason = status_reason(status, &specific);
 	creason = code_reason(code, &code_specific);
 	reason = RB_REASON_UNDEFINED;
+	signals = 0;
+	signal_reason = -1;
+	signal_infra = false;
 	if (scan.best != NULL && scan.best->rank >= RB_RANK_STRONG)
 		reason = scan.best->reason;
 	else if (sreason >= 0 && specific)
@@ -336,10 +348,32 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 		reason = creason;
 	else if (scan.best != NULL)
 		reason = scan.best->reason;
-	else if (sreason >= 0)
-		reason = sreason;
-	else if (creason >= 0)
-		reason = creason;
+	else
+	{
+		/*
+		 * No phrase and no specific code: the words of the text, before
+		 * the generic codes (a 5.0.0 or a 554 says less than "MX records
+		 * inaccessible").  Only here, so that the common case pays nothing.
+		 */
+		if (in->text != NULL && in->len > 0)
+		{
+			signals = rb_signal_scan(in->text, in->len);
+			signal_reason = rb_signal_verdict(signals, &signal_infra);
+		}
+		/* a status that already names an infrastructure failure is kept */
+		if (signal_reason >= 0 &&
+			!(sreason >= 0 && sreason != RB_REASON_UNDEFINED &&
+			  rb_reason_may_be_infrastructure((rb_reason) sreason)))
+			reason = signal_reason;
+		else if (sreason >= 0)
+			reason = sreason;
+		else if (creason >= 0)
+			reason = creason;
+		if (signal_infra)
+			scan.flags |= RB_PF_INFRA;
+		if (signals & RB_SIG_TEMP)
+			scan.flags |= RB_PF_TEMP;
+	}
 
 	/*
 	 * X.1.7/X.1.8 name the sender's address: "no such domain" next to them

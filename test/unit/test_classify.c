@@ -162,7 +162,8 @@ main(void)
 	}
 
 	/* Severity of undefined follows the codes */
-	check("550 something", RB_REASON_UNDEFINED, RB_SEVERITY_HARD, false);
+	/* severity by evidence: a bare 5xx says nothing of the address */
+	check("550 something", RB_REASON_UNDEFINED, RB_SEVERITY_SOFT, false);
 	check("451 something", RB_REASON_UNDEFINED, RB_SEVERITY_SOFT, false);
 	check("something", RB_REASON_UNDEFINED, RB_SEVERITY_UNDETERMINED, false);
 	check("", RB_REASON_UNDEFINED, RB_SEVERITY_UNDETERMINED, false);
