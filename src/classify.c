@@ -602,6 +602,7 @@ build_rules(bool read_only)
 	Oid			nsp;
 	char	   *schema;
 	MemoryContext volatile cxt = NULL;
+	MemoryContext caller_cxt = CurrentMemoryContext;
 	volatile bool any_provider = false;
 	int			i;
 
@@ -648,6 +649,8 @@ build_rules(bool read_only)
 	}
 	PG_CATCH();
 	{
+		/* the error may have left us in cxt, which goes now */
+		MemoryContextSwitchTo(caller_cxt);
 		rules_valid = false;
 		have_host_provider = false;
 		free_regexes(building, nbuilding);
