@@ -106,6 +106,9 @@ SET search_path = evil, pg_catalog, rebound;
 SELECT host_provider('mx1.mail.ovh.net');
 SELECT classify('550 nekochan');
 SELECT recipient, reason FROM parse_dsn(E'From: MAILER-DAEMON@example.net\nSubject: failure\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nfailed\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\nFinal-Recipient: rfc822; jean@client.example\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx1.mail.ovh.net\nDiagnostic-Code: smtp; 550 nekochan\n\n--b--\n');
+-- a remote MTA that is no host name (the bounce's author wrote it) names
+-- no provider: the rule does not apply, and nothing fails
+SELECT recipient, reason FROM parse_dsn(E'From: MAILER-DAEMON@example.net\nSubject: failure\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nfailed\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\nFinal-Recipient: rfc822; jean@client.example\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx1.mail.ovh.net:25\nDiagnostic-Code: smtp; 550 nekochan\n\n--b--\n');
 SET search_path = rebound, public;
 DROP SCHEMA evil CASCADE;
 DELETE FROM rule;

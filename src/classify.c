@@ -13,6 +13,7 @@
 #include "rebound.h"
 #include "classify.h"
 #include "core/phrase.h"
+#include "provider.h"
 
 #include <hs/hs.h>
 
@@ -215,8 +216,6 @@ static MemoryContext rules_cxt = NULL;
 static user_rule *rules = NULL;
 static int	nrules = 0;
 static Oid	rule_relid = InvalidOid;
-static FmgrInfo host_provider_fn;
-static bool have_host_provider = false;
 
 /*
  * The set being built: its compiled regexes are malloc'd by PostgreSQL 15's
@@ -469,7 +468,6 @@ discard_rules(void)
 	rules_cxt = NULL;
 	rules = NULL;
 	nrules = 0;
-	have_host_provider = false;
 }
 
 /*
@@ -603,8 +601,6 @@ build_rules(bool read_only)
 	char	   *schema;
 	MemoryContext volatile cxt = NULL;
 	MemoryContext caller_cxt = CurrentMemoryContext;
-	volatile bool any_provider = false;
-	int			i;
 
 	/* nothing of the previous set may be used from here on */
 	rules_valid = false;
@@ -630,29 +626,12 @@ build_rules(bool read_only)
 	{
 		read_rules(cxt, schema, read_only);
 		build_needle_db(building, nbuilding, &building_db);
-		for (i = 0; i < nbuilding; i++)
-			if (building[i].provider)
-				any_provider = true;
-
-		/* Provider rules need host_provider(text) of the same schema. */
-		have_host_provider = false;
-		if (any_provider)
-		{
-			Oid			argtypes[1] = {TEXTOID};
-			Oid			fn = LookupFuncName(list_make2(makeString(get_namespace_name(nsp)),
-													   makeString("host_provider")),
-											1, argtypes, false);
-
-			fmgr_info_cxt(fn, &host_provider_fn, cxt);
-			have_host_provider = true;
-		}
 	}
 	PG_CATCH();
 	{
 		/* the error may have left us in cxt, which goes now */
 		MemoryContextSwitchTo(caller_cxt);
 		rules_valid = false;
-		have_host_provider = false;
 		free_regexes(building, nbuilding);
 		building = NULL;
 		nbuilding = 0;
@@ -713,22 +692,20 @@ on_needle(unsigned int id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-/* The provider of the remote host, or NULL. */
+/*
+ * The provider of the remote host, or NULL.  The host name comes from the
+ * bounce, which anyone can write: one that is no host name names no
+ * provider, it is no error.
+ */
 static char *
 rhost_provider(const rb_classify_input *in)
 {
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
+	const char *p;
 
-	if (!have_host_provider || in->rhost == NULL || in->rhost_len == 0)
+	if (in->rhost == NULL || in->rhost_len == 0)
 		return NULL;
-	InitFunctionCallInfoData(*fcinfo, &host_provider_fn, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = PointerGetDatum(cstring_to_text_with_len(in->rhost, in->rhost_len));
-	fcinfo->args[0].isnull = false;
-	result = FunctionCallInvoke(fcinfo);
-	if (fcinfo->isnull)
-		return NULL;
-	return text_to_cstring(DatumGetTextPP(result));
+	p = rb_host_provider_of(in->rhost, in->rhost_len);
+	return p ? pstrdup(p) : NULL;
 }
 
 void

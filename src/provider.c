@@ -251,6 +251,27 @@ rb_host_provider_index(const char *name, size_t len, bool exact)
 }
 
 const char *
+rb_host_provider_of(const char *name, size_t len)
+{
+	char		norm[RB_DOMAIN_BUFSIZE];
+	size_t		normlen;
+	rb_domain_error err;
+
+	EnsureMatcher();
+	if (AlreadyNormal(name, len))
+		return rb_provider_name(rb_provmatch_name(matcher, name, len, false));
+	err = rb_normalize_domain(name, len, norm, &normlen);
+	if (err == RB_DOMAIN_ICU_FAILURE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not normalize host name"),
+				 errdetail("%s", rb_domain_strerror(err))));
+	if (err != RB_DOMAIN_OK)
+		return NULL;
+	return rb_provider_name(rb_provmatch_name(matcher, norm, normlen, false));
+}
+
+const char *
 rb_provider_name(int index)
 {
 	return index >= 0 ? provider_names[index] : NULL;
