@@ -13,6 +13,7 @@
 #include "rebound.h"
 #include "classify.h"
 #include "core/phrase.h"
+#include "provider.h"
 
 #include <hs/hs.h>
 
@@ -26,7 +27,9 @@
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "parser/parse_func.h"
+#include "miscadmin.h"
 #include "regex/regex.h"
+#include "regex/regexport.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -34,8 +37,6 @@
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
-
-#define RB_SCHEMA "rebound"
 
 /* ---------------------------------------------------------------------
  * Enum values and the row type
@@ -55,12 +56,12 @@ invalidate_types(Datum arg, int cacheid, uint32 hashvalue)
 static Oid
 type_oid(const char *name)
 {
-	Oid			nsp = get_namespace_oid(RB_SCHEMA, false);
+	Oid			nsp = rb_extension_schema();
 	Oid			typ = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									  CStringGetDatum(name), ObjectIdGetDatum(nsp));
 
 	if (!OidIsValid(typ))
-		elog(ERROR, "type %s.%s does not exist", RB_SCHEMA, name);
+		elog(ERROR, "type %s of extension rebound does not exist", name);
 	return typ;
 }
 
@@ -99,8 +100,8 @@ load_types(void)
 	desc = lookup_rowtype_tupdesc_copy(ctyp, -1);
 	MemoryContextSwitchTo(old);
 	if (desc->natts != RB_CLASSIFICATION_NATTS)
-		elog(ERROR, "type %s.classification has %d attributes, expected %d",
-			 RB_SCHEMA, desc->natts, RB_CLASSIFICATION_NATTS);
+		elog(ERROR, "type classification of extension rebound has %d attributes, expected %d",
+			 desc->natts, RB_CLASSIFICATION_NATTS);
 	BlessTupleDesc(desc);
 	if (classification_desc != NULL)
 		FreeTupleDesc(classification_desc);
@@ -155,10 +156,43 @@ rb_classification_datum(const rb_verdict *v)
 
 /* ---------------------------------------------------------------------
  * User rules
+ *
+ * The set of rules a backend uses is all of rebound.rule or nothing: it is
+ * built aside and published only when every rule is in; any error on the
+ * way (a cancel, a statement timeout, a rule out of bounds, out of memory)
+ * throws the partial set away and leaves the cache invalid, so that the
+ * next call reads the table again.  A rule is never skipped.
  * --------------------------------------------------------------------- */
+
+/*
+ * Bounds on a regex rule, checked when it is inserted or updated and again
+ * when a backend loads the rules (README, "Your own rules"; design notes).
+ * Rules are matched by PostgreSQL's regex engine, which for a pattern
+ * without back-references or lookaround constraints runs one lazily built
+ * DFA over the text: each character costs at most one DFA step, and a step
+ * that is not cached yet costs O(states + arcs + colors).  Bounding the NFA
+ * therefore bounds the time per character, and the DFA's memory per text.
+ */
+#define RB_RULE_PATTERN_MAX	1000	/* characters of a regex rule */
+#define RB_RULE_STATES_MAX	2000	/* NFA states */
+#define RB_RULE_ARCS_MAX	20000	/* NFA arcs */
+#define RB_RULE_DFA_MAX		(8 * 1024 * 1024)	/* bytes of one match's DFA */
+#define RB_RULES_COST_MAX	200000	/* states + arcs of all regex rules */
+
+/* the message of a pattern that does not compile, told apart by address */
+static const char rule_syntax_msg[] = "invalid regular expression in rule: \"%s\"";
+
+typedef struct regex_cost
+{
+	int			states;
+	int64		arcs;
+	int			colors;
+	int64		dfa_bytes;		/* what one pg_regexec may allocate */
+} regex_cost;
 
 typedef struct user_rule
 {
+	int64		id;
 	char	   *needle;			/* ASCII-lower-cased substring, or NULL */
 	int			needle_len;
 	regex_t    *re;				/* compiled regex, or NULL */
@@ -181,10 +215,15 @@ static bool rules_valid = false;
 static MemoryContext rules_cxt = NULL;
 static user_rule *rules = NULL;
 static int	nrules = 0;
-static bool any_provider = false;
 static Oid	rule_relid = InvalidOid;
-static FmgrInfo host_provider_fn;
-static bool have_host_provider = false;
+
+/*
+ * The set being built: its compiled regexes are malloc'd by PostgreSQL 15's
+ * regex library, and must be given back if the build fails.
+ */
+static user_rule *building = NULL;
+static int	nbuilding = 0;
+static hs_database_t *building_db = NULL;
 
 static void
 invalidate_rules(Datum arg, Oid relid)
@@ -227,12 +266,64 @@ to_wchar(const char *s, size_t len, int *wlen)
 }
 
 /*
- * Compile a rule's regex the way it is matched: advanced syntax,
- * case-insensitive.  PostgreSQL 15's regex library allocates with malloc:
- * a compiled regex must be given back with pg_regfree().
+ * A regex result code that is neither a match nor a refusal: a cancel
+ * (statement timeout, pg_cancel_backend) is raised as the cancel it is,
+ * anything else as an error.  Never returns.
  */
-static int
-compile_regex(text *pattern, regex_t *re)
+static void
+regex_failure(int rc, regex_t *re, const char *what)
+{
+	char		msg[256];
+
+	if (rc == REG_CANCEL)
+		CHECK_FOR_INTERRUPTS();
+	pg_regerror(rc, re, msg, sizeof(msg));
+	if (rc == REG_ESPACE)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while %s a rule's regular expression", what)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+			 errmsg("regular expression failed while %s a rule: %s", what, msg)));
+}
+
+/*
+ * The cost of a compiled regex, read from its search NFA through the
+ * regexport API (as contrib/pg_trgm reads it).  The DFA that pg_regexec
+ * builds holds 2 * states state sets, each with a bitmap of the states, a
+ * header and, per color, an out pointer and an in-arc: 64 + 24 * colors +
+ * states / 8 bytes (rounded up to whole words).
+ */
+static void
+regex_measure(const regex_t *re, regex_cost *cost)
+{
+	int			i;
+	int64		nss;
+
+	cost->states = pg_reg_getnumstates(re);
+	cost->colors = pg_reg_getnumcolors(re);
+	cost->arcs = 0;
+	for (i = 0; i < cost->states; i++)
+		cost->arcs += pg_reg_getnumoutarcs(re, i);
+	nss = 2 * (int64) cost->states;
+	cost->dfa_bytes = nss * (64 + 24 * (int64) cost->colors) +
+		(nss + 1) * 4 * (((int64) cost->states + 31) / 32);
+}
+
+/*
+ * Compile a rule's regex the way it is matched: advanced syntax,
+ * case-insensitive, no submatch data (a rule only asks whether the text
+ * matches).  PostgreSQL 15's regex library allocates with malloc: a
+ * compiled regex must be given back with pg_regfree().
+ *
+ * Returns true with *re compiled and *cost filled when the pattern is
+ * within bounds.  Otherwise returns false with nothing left allocated, the
+ * error message and detail for the refusal in *msg and *detail.  A cancel
+ * during the compilation is raised, never taken for a refusal.
+ */
+static bool
+compile_rule_regex(text *pattern, regex_t *re, regex_cost *cost,
+				   const char **msg, char **detail)
 {
 	size_t		len;
 	char	   *bytes = rb_text_to_utf8(pattern, &len);
@@ -240,14 +331,69 @@ compile_regex(text *pattern, regex_t *re)
 	pg_wchar   *wpat = to_wchar(bytes, len, &wlen);
 	int			rc;
 
-	rc = pg_regcomp(re, wpat, wlen, REG_ADVANCED | REG_ICASE, C_COLLATION_OID);
+	if (wlen > RB_RULE_PATTERN_MAX)
+	{
+		pfree(wpat);
+		*msg = "regular expression in rule is too long: \"%s\"";
+		*detail = psprintf("The pattern has %d characters; a regular expression rule may have at most %d.",
+						   wlen, RB_RULE_PATTERN_MAX);
+		return false;
+	}
+	rc = pg_regcomp(re, wpat, wlen, REG_ADVANCED | REG_ICASE | REG_NOSUB,
+					C_COLLATION_OID);
 	pfree(wpat);
-	return rc;
+	if (rc == REG_CANCEL || rc == REG_ESPACE)
+		regex_failure(rc, re, "compiling");
+	if (rc != REG_OKAY)
+	{
+		char		err[256];
+
+		pg_regerror(rc, re, err, sizeof(err));
+		*msg = rule_syntax_msg;
+		*detail = psprintf("The pattern does not compile: %s.", err);
+		return false;
+	}
+
+	/*
+	 * Back-references need backtracking: PostgreSQL's engine then tries the
+	 * substrings one by one, in time exponential in the text.  A lookahead
+	 * or lookbehind constraint runs a matcher of its own from each position
+	 * it is reached at, and nested ones multiply: quadratic time and worse.
+	 */
+	if (re->re_info & REG_UBACKREF)
+	{
+		pg_regfree(re);
+		*msg = "regular expression in rule uses back-references: \"%s\"";
+		*detail = pstrdup("Back-references (\\1 to \\9) make matching take time exponential in the length of the text.");
+		return false;
+	}
+	if (re->re_info & REG_ULOOKAROUND)
+	{
+		pg_regfree(re);
+		*msg = "regular expression in rule uses lookahead or lookbehind: \"%s\"";
+		*detail = pstrdup("Lookahead and lookbehind constraints ((?=, (?!, (?<=, (?<!) are matched again from every position they are reached at, in time quadratic in the length of the text or worse.");
+		return false;
+	}
+
+	regex_measure(re, cost);
+	if (cost->states > RB_RULE_STATES_MAX || cost->arcs > RB_RULE_ARCS_MAX ||
+		cost->dfa_bytes > RB_RULE_DFA_MAX)
+	{
+		pg_regfree(re);
+		*msg = "regular expression in rule is too complex: \"%s\"";
+		*detail = psprintf("It compiles to %d states, %lld arcs and %d colors, needing up to %lld kB to match one text; "
+						   "a regular expression rule may have at most %d states, %d arcs and %d kB.",
+						   cost->states, (long long) cost->arcs, cost->colors,
+						   (long long) (cost->dfa_bytes / 1024),
+						   RB_RULE_STATES_MAX, RB_RULE_ARCS_MAX, RB_RULE_DFA_MAX / 1024);
+		return false;
+	}
+	return true;
 }
 
 /* One literal database of every substring rule; id = the rule's index. */
 static void
-build_needle_db(void)
+build_needle_db(user_rule *set, int n_set, hs_database_t **db)
 {
 	const char **pats;
 	unsigned   *flags,
@@ -257,8 +403,9 @@ build_needle_db(void)
 	int			i;
 	hs_compile_error_t *err = NULL;
 
-	for (i = 0; i < nrules; i++)
-		if (rules[i].needle != NULL)
+	*db = NULL;
+	for (i = 0; i < n_set; i++)
+		if (set[i].needle != NULL)
 			n++;
 	if (n == 0)
 		return;
@@ -267,26 +414,27 @@ build_needle_db(void)
 	ids = palloc(n * sizeof(unsigned));
 	lens = palloc(n * sizeof(size_t));
 	n = 0;
-	for (i = 0; i < nrules; i++)
+	for (i = 0; i < n_set; i++)
 	{
-		if (rules[i].needle == NULL)
+		if (set[i].needle == NULL)
 			continue;
-		pats[n] = rules[i].needle;
-		lens[n] = rules[i].needle_len;
+		pats[n] = set[i].needle;
+		lens[n] = set[i].needle_len;
 		flags[n] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
 		ids[n] = (unsigned) i;
 		n++;
 	}
+	/* no database means contains() for each rule: slower, same verdicts */
 	if (hs_compile_lit_multi(pats, flags, ids, lens, n, HS_MODE_BLOCK, NULL,
-							 &needle_db, &err) != HS_SUCCESS)
+							 db, &err) != HS_SUCCESS)
 	{
 		hs_free_compile_error(err);
-		needle_db = NULL;
+		*db = NULL;
 	}
-	else if (hs_alloc_scratch(needle_db, &needle_scratch) != HS_SUCCESS)
+	else if (hs_alloc_scratch(*db, &needle_scratch) != HS_SUCCESS)
 	{
-		hs_free_database(needle_db);
-		needle_db = NULL;
+		hs_free_database(*db);
+		*db = NULL;
 	}
 	pfree(pats);
 	pfree(flags);
@@ -294,89 +442,124 @@ build_needle_db(void)
 	pfree(lens);
 }
 
+/* Give back what a set of rules holds outside its memory context. */
 static void
-load_rules(void)
+free_regexes(user_rule *set, int n)
 {
-	Oid			nsp;
-	MemoryContext old;
 	int			i;
 
-	if (rules_valid)
-		return;
+	for (i = 0; i < n; i++)
+		if (set[i].re)
+		{
+			pg_regfree(set[i].re);
+			set[i].re = NULL;
+		}
+}
 
-	nsp = get_namespace_oid(RB_SCHEMA, false);
-	rule_relid = get_relname_relid("rule", nsp);
-	if (rules_cxt == NULL)
-		rules_cxt = AllocSetContextCreate(CacheMemoryContext, "rebound rules",
-										  ALLOCSET_SMALL_SIZES);
-	else
-	{
-		for (i = 0; i < nrules; i++)
-			if (rules[i].re)
-				pg_regfree(rules[i].re);
-		MemoryContextReset(rules_cxt);
-	}
+static void
+discard_rules(void)
+{
+	free_regexes(rules, nrules);
 	if (needle_db)
 		hs_free_database(needle_db);
 	needle_db = NULL;
+	if (rules_cxt)
+		MemoryContextDelete(rules_cxt);
+	rules_cxt = NULL;
 	rules = NULL;
 	nrules = 0;
-	any_provider = false;
+}
 
-	if (!OidIsValid(rule_relid))
-	{
-		rules_valid = true;
-		return;
-	}
+/*
+ * Read and compile every rule into building[], in cxt.  The table is read
+ * as the extension's owner, with every name in the query qualified: the
+ * rules do not depend on the caller's grants or search_path.  read_only is
+ * false only from the rule_changed() trigger, whose query must see the
+ * rows of the statement that fired it.  Returns the total cost of the regex
+ * rules.
+ */
+static int64
+read_rules(MemoryContext cxt, const char *schema, bool read_only)
+{
+	rb_owner_switch sw;
+	char	   *query;
+	int			ret;
+	uint64		n,
+				i;
+	int64		total = 0;
+	MemoryContext old;
 
+	query = psprintf("SELECT r.id, r.pattern, r.is_regex, r.status, r.provider,"
+					 " r.reason::pg_catalog.text, r.severity::pg_catalog.text,"
+					 " r.infrastructure"
+					 " FROM %s.rule r ORDER BY r.priority DESC, r.id", schema);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT pattern, is_regex, status, provider, reason::text,"
-					" severity::text, infrastructure"
-					" FROM " RB_SCHEMA ".rule"
-					" ORDER BY priority DESC, id", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read %s.rule", RB_SCHEMA);
+	rb_become_extension_owner(&sw);
+	ret = SPI_execute(query, read_only, 0);
+	rb_restore_user(&sw);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "could not read %s.rule: %s", schema, SPI_result_code_string(ret));
+	n = SPI_processed;
 
-	old = MemoryContextSwitchTo(rules_cxt);
-	rules = palloc0(sizeof(user_rule) * Max(SPI_processed, 1));
-	for (i = 0; i < (int) SPI_processed; i++)
+	old = MemoryContextSwitchTo(cxt);
+	building = palloc0(sizeof(user_rule) * Max(n, 1));
+	nbuilding = 0;
+	for (i = 0; i < n; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		user_rule  *r = &rules[nrules];
-		text	   *pat = DatumGetTextPP(SPI_getbinval(tup, desc, 1, &isnull));
-		bool		is_regex = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		user_rule  *r = &building[nbuilding];
+		text	   *pat = DatumGetTextPP(SPI_getbinval(tup, desc, 2, &isnull));
+		bool		is_regex = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
 		Datum		d;
 		char	   *s;
 		int			reason;
 
-		s = SPI_getvalue(tup, desc, 5);
+		r->id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		s = SPI_getvalue(tup, desc, 6);
 		reason = rb_reason_lookup(s, strlen(s));
 		if (reason < 0)
-			continue;			/* a label this module does not know */
-		memset(r, 0, sizeof(*r));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("rule %lld of %s.rule has a reason this version of rebound does not know: \"%s\"",
+							(long long) r->id, schema, s),
+					 errhint("Install the rebound library that matches the extension's SQL objects.")));
 		r->reason = (rb_reason) reason;
-		d = SPI_getbinval(tup, desc, 3, &isnull);
+		d = SPI_getbinval(tup, desc, 4, &isnull);
 		r->status = isnull ? 0 : DatumGetUInt32(d);
-		s = SPI_getvalue(tup, desc, 4);
+		s = SPI_getvalue(tup, desc, 5);
 		r->provider = s ? pstrdup(s) : NULL;
-		s = SPI_getvalue(tup, desc, 6);
+		s = SPI_getvalue(tup, desc, 7);
 		if (s == NULL)
 			r->severity = -1;
 		else
 			r->severity = strcmp(s, "hard") == 0 ? RB_SEVERITY_HARD :
 				strcmp(s, "soft") == 0 ? RB_SEVERITY_SOFT : RB_SEVERITY_UNDETERMINED;
-		r->infrastructure = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		r->infrastructure = DatumGetBool(SPI_getbinval(tup, desc, 8, &isnull));
 
 		if (is_regex)
 		{
 			regex_t    *re = palloc(sizeof(regex_t));
+			regex_cost	cost;
+			const char *msg;
+			char	   *detail;
 
-			/* refused at insert; skipped if one slipped in (pg_restore) */
-			if (compile_regex(pat, re) != REG_OKAY)
-				continue;
+			/*
+			 * Refused at insert; one may still be here from before these
+			 * bounds, or restored with the triggers disabled.  It is an
+			 * error, not a rule left out.
+			 */
+			if (!compile_rule_regex(pat, re, &cost, &msg, &detail))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+						 errmsg_internal(msg, rb_quote_text(pat)),
+						 errdetail_internal("%s", detail),
+						 errcontext("rule %lld of %s.rule", (long long) r->id, schema),
+						 errhint("Change or delete the rule: classify() and parse_dsn() fail until then.")));
 			r->re = re;
+			total += cost.states + cost.arcs;
 		}
 		else
 		{
@@ -390,31 +573,90 @@ load_rules(void)
 			r->needle[len] = '\0';
 			r->needle_len = (int) len;
 		}
-		if (r->provider)
-			any_provider = true;
 		/* counted at once, so that a later error cannot leak the regex */
-		nrules++;
+		nbuilding++;
+		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextSwitchTo(old);
 	SPI_finish();
-	build_needle_db();
+	pfree(query);
 
-	/* Provider rules need rebound.host_provider(text), when it exists. */
-	have_host_provider = false;
-	if (any_provider)
-	{
-		Oid			argtypes[1] = {TEXTOID};
-		Oid			fn = LookupFuncName(list_make2(makeString(RB_SCHEMA),
-												   makeString("host_provider")),
-										1, argtypes, true);
+	if (total > RB_RULES_COST_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the regular expression rules of %s.rule are too complex together", schema),
+				 errdetail("They compile to %lld states and arcs; all regular expression rules together may have at most %d.",
+						   (long long) total, RB_RULES_COST_MAX),
+				 errhint("Simplify or delete regular expression rules, or turn them into substring rules.")));
+	return total;
+}
 
-		if (OidIsValid(fn))
-		{
-			fmgr_info_cxt(fn, &host_provider_fn, rules_cxt);
-			have_host_provider = true;
-		}
-	}
+/*
+ * Build the rules into a fresh context; publish them only when all are in.
+ */
+static void
+build_rules(bool read_only)
+{
+	Oid			nsp;
+	char	   *schema;
+	MemoryContext volatile cxt = NULL;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+
+	/* nothing of the previous set may be used from here on */
+	rules_valid = false;
+	discard_rules();
+
+	nsp = rb_extension_schema();
+	schema = rb_extension_schema_quoted();
+	rule_relid = get_relname_relid("rule", nsp);
+	if (!OidIsValid(rule_relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s.rule\" does not exist", schema)));
+
+	cxt = AllocSetContextCreate(CacheMemoryContext, "rebound rules",
+								ALLOCSET_SMALL_SIZES);
+
+	/*
+	 * Valid from before the read: an invalidation that arrives while we read
+	 * clears it and wins, and the set is read again at the next call.
+	 */
 	rules_valid = true;
+	PG_TRY();
+	{
+		read_rules(cxt, schema, read_only);
+		build_needle_db(building, nbuilding, &building_db);
+	}
+	PG_CATCH();
+	{
+		/* the error may have left us in cxt, which goes now */
+		MemoryContextSwitchTo(caller_cxt);
+		rules_valid = false;
+		free_regexes(building, nbuilding);
+		building = NULL;
+		nbuilding = 0;
+		if (building_db)
+			hs_free_database(building_db);
+		building_db = NULL;
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	rules_cxt = cxt;
+	rules = building;
+	nrules = nbuilding;
+	needle_db = building_db;
+	building_db = NULL;
+	building = NULL;
+	nbuilding = 0;
+}
+
+static void
+load_rules(void)
+{
+	if (!rules_valid)
+		build_rules(true);
 }
 
 /* Case-insensitive (ASCII) substring search; needle already folded. */
@@ -450,22 +692,20 @@ on_needle(unsigned int id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-/* The provider of the remote host, or NULL. */
+/*
+ * The provider of the remote host, or NULL.  The host name comes from the
+ * bounce, which anyone can write: one that is no host name names no
+ * provider, it is no error.
+ */
 static char *
 rhost_provider(const rb_classify_input *in)
 {
-	LOCAL_FCINFO(fcinfo, 1);
-	Datum		result;
+	const char *p;
 
-	if (!have_host_provider || in->rhost == NULL || in->rhost_len == 0)
+	if (in->rhost == NULL || in->rhost_len == 0)
 		return NULL;
-	InitFunctionCallInfoData(*fcinfo, &host_provider_fn, 1, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = PointerGetDatum(cstring_to_text_with_len(in->rhost, in->rhost_len));
-	fcinfo->args[0].isnull = false;
-	result = FunctionCallInvoke(fcinfo);
-	if (fcinfo->isnull)
-		return NULL;
-	return text_to_cstring(DatumGetTextPP(result));
+	p = rb_host_provider_of(in->rhost, in->rhost_len);
+	return p ? pstrdup(p) : NULL;
 }
 
 void
@@ -477,6 +717,18 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	bool		provider_known = false;
 	bool	   *found = NULL;
 	int			i;
+
+	/*
+	 * The phrase table is built once per process; a verdict without it
+	 * would be wrong without saying so (the core skips phrases it has no
+	 * matcher for), so failing to build it is an error, tried again at the
+	 * next call.
+	 */
+	if (!rb_phrase_init())
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("could not build the classifier's phrase matcher"),
+				 errdetail("Vectorscan could not compile the built-in phrase table: out of memory, or a CPU it does not support.")));
 
 	/* The built-in verdict gives the codes the rules' conditions test. */
 	rb_classify(in, out);
@@ -498,6 +750,7 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 	{
 		user_rule  *r = &rules[i];
 		bool		hit;
+		int			rc;
 
 		if (r->status != 0 && r->status != out->status)
 			continue;
@@ -515,7 +768,10 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 		{
 			if (wtext == NULL)
 				wtext = to_wchar(in->text ? in->text : "", in->text ? in->len : 0, &wlen);
-			hit = pg_regexec(r->re, wtext, wlen, 0, NULL, 0, NULL, 0) == REG_OKAY;
+			rc = pg_regexec(r->re, wtext, wlen, 0, NULL, 0, NULL, 0);
+			if (rc != REG_OKAY && rc != REG_NOMATCH)
+				regex_failure(rc, r->re, "matching");
+			hit = rc == REG_OKAY;
 		}
 		else if (found != NULL)
 			hit = found[i];
@@ -575,7 +831,9 @@ rebound_rule_check(PG_FUNCTION_ARGS)
 	Datum		d;
 	text	   *pat;
 	regex_t		re;
-	int			rc;
+	regex_cost	cost;
+	const char *msg;
+	char	   *detail;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
@@ -593,18 +851,14 @@ rebound_rule_check(PG_FUNCTION_ARGS)
 	if (isnull)
 		return PointerGetDatum(tuple);
 	pat = DatumGetTextPP(d);
-	rc = compile_regex(pat, &re);
-	if (rc != REG_OKAY)
-	{
-		char		msg[256];
-
-		pg_regerror(rc, &re, msg, sizeof(msg));
+	if (!compile_rule_regex(pat, &re, &cost, &msg, &detail))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
-				 errmsg("invalid regular expression in rule: \"%s\"", rb_quote_text(pat)),
-				 errdetail("The pattern does not compile: %s.", msg),
-				 errhint("Set is_regex to false to match the pattern as a plain substring.")));
-	}
+				 errmsg_internal(msg, rb_quote_text(pat)),
+				 errdetail_internal("%s", detail),
+				 msg == rule_syntax_msg ?
+				 errhint("Set is_regex to false to match the pattern as a plain substring.") :
+				 errhint("Write a simpler expression, or several rules, or set is_regex to false to match the pattern as a plain substring.")));
 	pg_regfree(&re);
 	return PointerGetDatum(tuple);
 }
@@ -612,7 +866,11 @@ rebound_rule_check(PG_FUNCTION_ARGS)
 /*
  * AFTER ... FOR EACH STATEMENT trigger on rebound.rule: tell every backend
  * (this one at the end of the command, the others at commit) that the
- * compiled rules are stale.
+ * compiled rules are stale.  After an INSERT or UPDATE, also compile the
+ * whole new set here, so that a statement that would leave rules no
+ * backend can load (together too costly) fails itself, rather than every
+ * classify() after it.  Two transactions adding rules at once can still
+ * pass the bound together; loading then fails with the same message.
  */
 PG_FUNCTION_INFO_V1(rebound_rule_changed);
 Datum
@@ -625,6 +883,9 @@ rebound_rule_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("rule_changed() must be fired as a trigger")));
 	CacheInvalidateRelcache(trigdata->tg_relation);
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		build_rules(false);
 	return PointerGetDatum(NULL);
 }
 

@@ -8,12 +8,19 @@
  * on the table sends a relcache invalidation for it whenever its rows
  * change (row changes send none by themselves), and the callback here only
  * marks the compiled form stale, to be rebuilt at the next call.
+ *
+ * The table is read as the extension's owner (rebound.h): any role that
+ * may call host_provider(), classify() or parse_dsn() gets the same
+ * answers, with no grant on the catalogue.  The tries are built aside and
+ * published only once every rule is in; an error or a cancel on the way
+ * leaves the cache invalid, to be built again by the next call.
  */
 #include "rebound.h"
 
 #include <sys/socket.h>
 
 #include "access/xact.h"
+#include "miscadmin.h"
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
 #include "catalog/pg_type.h"
@@ -44,22 +51,29 @@ ProviderRuleInvalidate(Datum arg, Oid relid)
 		matcher_valid = false;
 }
 
-/* Read the rule table into m; returns the provider names, by index. */
+/*
+ * Read the rule table into m; returns the provider names, by index.  The
+ * query is immune to the caller's search_path: every name is qualified,
+ * the operator too.
+ */
 static char **
-CompileRules(rb_provmatch *m)
+CompileRules(rb_provmatch *m, const char *schema)
 {
 	int			ret;
 	uint64		n;
 	char	  **names;
 	int			nnames = 0;
+	char	   *query;
 
+	query = psprintf("SELECT r.provider, r.kind, r.pattern,"
+					 " CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr'"
+					 " THEN r.pattern::pg_catalog.inet END"
+					 " FROM %s.provider_rule r"
+					 " ORDER BY r.provider COLLATE pg_catalog.\"C\"", schema);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* provider order gives each name one index, the value in the tries */
-	ret = SPI_execute("SELECT r.provider, r.kind, r.pattern, "
-					  "CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr' THEN r.pattern::pg_catalog.inet END "
-					  "FROM rebound.provider_rule r "
-					  "ORDER BY r.provider COLLATE \"C\"", true, 0);
+	ret = SPI_execute(query, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed: %d", ret);
 	n = SPI_processed;
@@ -93,8 +107,11 @@ CompileRules(rb_provmatch *m)
 					 errmsg("invalid provider rule: \"%s\" (%s of %s)",
 							pattern, kind, prov),
 					 errdetail("%s", rb_provmatch_strerror(err))));
+		/* a long catalogue stays cancellable */
+		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_finish();
+	pfree(query);
 	return names;
 }
 
@@ -102,25 +119,30 @@ static void
 BuildMatcher(void)
 {
 	Oid			nsp;
+	char	   *schema;
 	rb_provmatch *volatile m;
 	char	  **names = NULL;
+	rb_owner_switch sw;
 
 	if (!callback_registered)
 	{
 		CacheRegisterRelcacheCallback(ProviderRuleInvalidate, (Datum) 0);
 		callback_registered = true;
 	}
-	nsp = get_namespace_oid("rebound", false);
+	nsp = rb_extension_schema();
+	schema = rb_extension_schema_quoted();
 	rule_relid = get_relname_relid("provider_rule", nsp);
 	if (!OidIsValid(rule_relid))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table \"rebound.provider_rule\" does not exist")));
+				 errmsg("table \"%s.provider_rule\" does not exist", schema)));
 
 	if (provider_cxt == NULL)
 		provider_cxt = AllocSetContextCreate(CacheMemoryContext,
 											 "rebound provider rules",
 											 ALLOCSET_SMALL_SIZES);
+	/* nothing of the previous build may be used from here on */
+	matcher_valid = false;
 	rb_provmatch_free(matcher);
 	matcher = NULL;
 	provider_names = NULL;
@@ -129,14 +151,21 @@ BuildMatcher(void)
 	m = rb_provmatch_create();
 	if (m == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	/* set first: an invalidation that arrives while we read must win */
+	/*
+	 * Valid from before the read: an invalidation that arrives while we read
+	 * clears it and wins.  An error clears it too, and the tries built so
+	 * far are thrown away: the cache is all the rules or nothing.
+	 */
 	matcher_valid = true;
 	PG_TRY();
 	{
-		names = CompileRules(m);
+		rb_become_extension_owner(&sw);
+		names = CompileRules(m, schema);
+		rb_restore_user(&sw);
 	}
 	PG_CATCH();
 	{
+		/* the (sub)transaction's abort gives the caller's identity back */
 		matcher_valid = false;
 		rb_provmatch_free(m);
 		PG_RE_THROW();
@@ -219,6 +248,27 @@ rb_host_provider_index(const char *name, size_t len, bool exact)
 {
 	EnsureMatcher();
 	return rb_provmatch_name(matcher, name, len, exact);
+}
+
+const char *
+rb_host_provider_of(const char *name, size_t len)
+{
+	char		norm[RB_DOMAIN_BUFSIZE];
+	size_t		normlen;
+	rb_domain_error err;
+
+	EnsureMatcher();
+	if (AlreadyNormal(name, len))
+		return rb_provider_name(rb_provmatch_name(matcher, name, len, false));
+	err = rb_normalize_domain(name, len, norm, &normlen);
+	if (err == RB_DOMAIN_ICU_FAILURE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not normalize host name"),
+				 errdetail("%s", rb_domain_strerror(err))));
+	if (err != RB_DOMAIN_OK)
+		return NULL;
+	return rb_provider_name(rb_provmatch_name(matcher, norm, normlen, false));
 }
 
 const char *

@@ -5,9 +5,18 @@
 #include "rebound.h"
 #include "classify.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 PG_MODULE_MAGIC;
 
@@ -63,4 +72,78 @@ rb_quote_text(text *t)
 		return pnstrdup(raw, len);
 	cut = pg_mbcliplen(raw, len, RB_QUOTE_MAX);
 	return psprintf("%.*s...", cut, raw);
+}
+
+/*
+ * The pg_extension row of rebound: its schema and owner.  No syscache
+ * covers pg_extension (get_extension_schema() is static before 16).
+ */
+static void
+extension_row(Oid *nsp, Oid *owner)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("rebound"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		Form_pg_extension ext = (Form_pg_extension) GETSTRUCT(tup);
+
+		*nsp = ext->extnamespace;
+		*owner = ext->extowner;
+		found = true;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"rebound\" is not installed in this database")));
+}
+
+Oid
+rb_extension_schema(void)
+{
+	Oid			nsp,
+				owner;
+
+	extension_row(&nsp, &owner);
+	return nsp;
+}
+
+char *
+rb_extension_schema_quoted(void)
+{
+	Oid			nsp = rb_extension_schema();
+	char	   *name = get_namespace_name(nsp);
+
+	if (name == NULL)
+		elog(ERROR, "schema %u of extension \"rebound\" not found", nsp);
+	return pstrdup(quote_identifier(name));
+}
+
+void
+rb_become_extension_owner(rb_owner_switch *sw)
+{
+	Oid			nsp,
+				owner;
+
+	extension_row(&nsp, &owner);
+	GetUserIdAndSecContext(&sw->save_userid, &sw->save_sec_context);
+	SetUserIdAndSecContext(owner, sw->save_sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+}
+
+void
+rb_restore_user(const rb_owner_switch *sw)
+{
+	SetUserIdAndSecContext(sw->save_userid, sw->save_sec_context);
 }

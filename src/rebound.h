@@ -32,6 +32,35 @@ extern char *rb_quote_text(text *t);
 /* Text in the server's encoding as UTF-8 bytes (not NUL-terminated). */
 extern char *rb_text_to_utf8(text *t, size_t *len);
 
+/*
+ * The extension's schema (normally "rebound", the @extschema@ of the
+ * install script), looked up at each call: a DROP and CREATE EXTENSION in
+ * the same backend may place it elsewhere.  Errors if rebound is not
+ * installed in the current database.
+ */
+extern Oid	rb_extension_schema(void);
+
+/* The same, as a quoted identifier for SQL text ("rebound"). */
+extern char *rb_extension_schema_quoted(void);
+
+/*
+ * Per-backend caches of rebound's own tables (the rules of rebound.rule,
+ * the provider catalogue) are read with the identity of the extension's
+ * owner, whoever the caller is: what a cache holds must not depend on which
+ * role happened to fill it first, and a role allowed to classify needs no
+ * grant on the tables behind the caches.  The switch is local and
+ * security-restricted (as for index expressions); an error unwinds it with
+ * the (sub)transaction.
+ */
+typedef struct rb_owner_switch
+{
+	Oid			save_userid;
+	int			save_sec_context;
+} rb_owner_switch;
+
+extern void rb_become_extension_owner(rb_owner_switch *sw);
+extern void rb_restore_user(const rb_owner_switch *sw);
+
 /* Settings of the ledger (ledger.c), defined from _PG_init. */
 extern void rb_ledger_init(void);
 extern void rb_dns_init(void);

@@ -87,6 +87,28 @@ compile(unsigned mode, hs_database_t **db)
 	return true;
 }
 
+/* Give back whatever a failed build left. */
+static void
+discard(void)
+{
+	if (m.stream)
+		hs_close_stream(m.stream, NULL, NULL, NULL);
+	hs_free_scratch(m.scratch);
+	hs_free_database(m.block_db);
+	hs_free_database(m.stream_db);
+	m.stream = NULL;
+	m.scratch = NULL;
+	m.block_db = NULL;
+	m.stream_db = NULL;
+}
+
+/*
+ * All or nothing: the matcher is marked built only when every part of it
+ * is.  A failure (out of memory) frees the parts built so far and is not
+ * remembered, so the next call tries again; only a CPU that Vectorscan does
+ * not support fails for good.  Callers must not classify without it
+ * (classify.c raises an error).
+ */
 bool
 rb_phrase_init(void)
 {
@@ -94,14 +116,18 @@ rb_phrase_init(void)
 		return true;
 	if (m.failed)
 		return false;
-	if (hs_valid_platform() != HS_SUCCESS ||
-		!compile(HS_MODE_BLOCK, &m.block_db) ||
+	if (hs_valid_platform() != HS_SUCCESS)
+	{
+		m.failed = true;
+		return false;
+	}
+	if (!compile(HS_MODE_BLOCK, &m.block_db) ||
 		!compile(HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL, &m.stream_db) ||
 		hs_alloc_scratch(m.block_db, &m.scratch) != HS_SUCCESS ||
 		hs_alloc_scratch(m.stream_db, &m.scratch) != HS_SUCCESS ||
 		hs_open_stream(m.stream_db, 0, &m.stream) != HS_SUCCESS)
 	{
-		m.failed = true;
+		discard();
 		return false;
 	}
 	m.built = true;

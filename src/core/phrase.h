@@ -62,7 +62,10 @@ typedef void (*rb_phrase_hit_fn) (const rb_phrase *p, size_t end, void *arg);
 
 /*
  * Builds the matcher if needed; false when it cannot be built (out of
- * memory, or a CPU Vectorscan does not support).
+ * memory, tried again at the next call; or a CPU Vectorscan does not
+ * support).  Nothing partial is kept.  rb_phrase_scan() finds nothing
+ * without a matcher: callers check this first rather than classify
+ * without the phrase table.
  */
 extern bool rb_phrase_init(void);
 

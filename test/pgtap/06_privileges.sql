@@ -3,7 +3,7 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(31);
+SELECT plan(34);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
@@ -94,6 +94,25 @@ SELECT throws_ok($$INSERT INTO rebound.bounce (address, domain, occurred_at, sev
 	'but cannot write a ledger row of its own making (domain, verdict)');
 SELECT throws_ok($$SELECT rebound.is_suppressed('old@client.example')$$, '42501', NULL,
 	'a writer does not read the ledger');
+RESET ROLE;
+
+-- a rule with a provider condition: the writer classifies with it although
+-- it may not read the provider catalogue, which the cache reads as the
+-- extension's owner.  Both caches are forgotten first, so that the writer's
+-- own call fills them.
+INSERT INTO rebound.rule (pattern, provider, reason) VALUES ('zorglub refused', 'ovh', 'on_hold');
+DELETE FROM rebound.provider_rule WHERE false;
+DELETE FROM rebound.rule WHERE false;
+SET LOCAL ROLE rb_writer;
+SELECT throws_ok($$SELECT count(*) FROM rebound.provider_rule$$, '42501', NULL,
+	'a writer does not read the provider catalogue');
+SELECT is((SELECT reason::text FROM rebound.parse_dsn(E'From: MAILER-DAEMON@example.net\nSubject: failure\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nfailed\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; example.net\n\nFinal-Recipient: rfc822; jean@client.example\nAction: failed\nStatus: 5.0.0\nRemote-MTA: dns; mx1.mail.ovh.net\nDiagnostic-Code: smtp; 550 zorglub refused\n\n--b--\n')),
+	'on_hold', 'but classifies with a rule that names a provider');
+SELECT is(rebound.host_provider('mx1.mail.ovh.net'), 'ovh',
+	'and asks the provider catalogue through host_provider()');
+RESET ROLE;
+DELETE FROM rebound.rule WHERE pattern = 'zorglub refused';
+SET LOCAL ROLE rb_writer;
 SELECT throws_ok($$SELECT * FROM rebound.unharden('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'))$$,
 	'42501', NULL, 'nor heal');
 RESET ROLE;

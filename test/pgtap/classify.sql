@@ -1,7 +1,7 @@
 -- Classification: catalogue objects, function labels, rule invalidation
 -- within one transaction, and the composite type's shape.
 BEGIN;
-SELECT plan(16);
+SELECT plan(22);
 
 SELECT has_composite('rebound', 'classification', 'classification is a composite type');
 SELECT columns_are('rebound', 'classification',
@@ -29,6 +29,24 @@ SELECT is((rebound.classify('550 zork')).reason, 'undefined', 'the deleted rule 
 
 SELECT throws_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('*', true, 'blocked')$$,
 	'2201B', NULL, 'a bad regex is refused with SQLSTATE 2201B');
+
+-- regexes without a bound on their matching time or memory: 2201B too
+SELECT throws_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('(.*)\1(.*)\2e;', true, 'blocked')$$,
+	'2201B', 'regular expression in rule uses back-references: "(.*)\1(.*)\2e;"',
+	'a back-reference is refused, the pattern quoted');
+SELECT throws_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('x(?=.*zz)', true, 'blocked')$$,
+	'2201B', 'regular expression in rule uses lookahead or lookbehind: "x(?=.*zz)"',
+	'a lookahead constraint is refused');
+SELECT throws_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('(\w{1,255}){1,50}', true, 'blocked')$$,
+	'2201B', 'regular expression in rule is too complex: "(\w{1,255}){1,50}"',
+	'an automaton of 25,000 states is refused');
+SELECT throws_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES (repeat('ab', 501), true, 'blocked')$$,
+	'2201B', NULL, 'a pattern of more than 1,000 characters is refused');
+SELECT throws_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason)
+	SELECT '.{1,255}.{1,255}.{1,255}.{1,255}q' || i, true, 'blocked' FROM generate_series(1, 50) i$$,
+	'54000', NULL, 'rules too costly together are refused with SQLSTATE 54000');
+SELECT lives_ok($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('^5\d\d .*(no such|unknown) (user|mailbox)', true, 'user_unknown')$$,
+	'an ordinary regex is accepted');
 
 SELECT * FROM finish();
 ROLLBACK;
