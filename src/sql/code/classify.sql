@@ -9,14 +9,14 @@ CREATE OR REPLACE FUNCTION @extschema@.rule_check()
 	AS 'MODULE_PATHNAME', 'rebound_rule_check'
 	LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.rule_check() IS
-	'trigger: refuses a rule whose regular expression does not compile';
+	'trigger: refuses a rule whose regular expression does not compile, uses back-references or lookaround, or is too long or too complex to match in bounded time and memory';
 
 CREATE OR REPLACE FUNCTION @extschema@.rule_changed()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_rule_changed'
 	LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.rule_changed() IS
-	'trigger: invalidates the rules every backend compiled';
+	'trigger: invalidates the rules every backend compiled; after INSERT or UPDATE, compiles the new set and refuses regex rules too complex together';
 
 CREATE OR REPLACE TRIGGER rule_check
 	BEFORE INSERT OR UPDATE ON @extschema@.rule

@@ -35,7 +35,7 @@ CREATE TABLE @extschema@.rule (
 COMMENT ON TABLE @extschema@.rule IS
 	'user classification rules, applied by rebound.classify() before the built-in tables';
 COMMENT ON COLUMN @extschema@.rule.pattern IS
-	'case-insensitive substring of the diagnostic, or a case-insensitive POSIX (advanced) regular expression when is_regex';
+	'case-insensitive substring of the diagnostic, or a case-insensitive POSIX (advanced) regular expression when is_regex, without back-references or lookaround and within the bounds of the README';
 COMMENT ON COLUMN @extschema@.rule.status IS
 	'when set, the rule applies only to diagnostics whose enhanced status code is this one';
 COMMENT ON COLUMN @extschema@.rule.provider IS
@@ -45,8 +45,8 @@ COMMENT ON COLUMN @extschema@.rule.severity IS
 COMMENT ON COLUMN @extschema@.rule.priority IS
 	'rules are tried from the highest priority down (then by id); the first that matches decides';
 
--- classify() reads the rules with the caller's rights: whoever may
--- classify may read them (changing them stays with the owner).
+-- Everyone may read the rules (changing them stays with the owner);
+-- classify() reads them as the extension's owner, so it needs no grant.
 GRANT SELECT ON @extschema@.rule TO PUBLIC;
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rule', '');

@@ -28,3 +28,7 @@ CREATE TABLE @extschema@.heal_lock (
 COMMENT ON TABLE @extschema@.heal_lock IS
 	'one row, locked by the rebound.heal run in progress';
 INSERT INTO @extschema@.heal_lock DEFAULT VALUES;
+
+-- rule patterns: the bounds rule_check now applies (issue 15: rules)
+COMMENT ON COLUMN @extschema@.rule.pattern IS
+	'case-insensitive substring of the diagnostic, or a case-insensitive POSIX (advanced) regular expression when is_regex, without back-references or lookaround and within the bounds of the README';
