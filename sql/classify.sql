@@ -134,3 +134,10 @@ FROM phrases() p
 WHERE p.reason IS NOT NULL
   AND p.reason NOT IN (SELECT (classify(diagnostic)).reason FROM sample)
 ORDER BY 1;
+
+-- Why a verdict: each step, and what decided
+SELECT * FROM rebound.explain('554 No SMTP servers were available for example.fr');
+SELECT * FROM rebound.explain('550 5.1.1 <a@b.fr>: Recipient address rejected: User unknown');
+SELECT * FROM rebound.explain('554 Transaction failed');
+SELECT * FROM rebound.explain('');
+SELECT count(*) FROM rebound.explain(NULL);

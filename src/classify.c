@@ -13,6 +13,7 @@
 #include "rebound.h"
 #include "classify.h"
 #include "core/phrase.h"
+#include "core/signal.h"
 #include "provider.h"
 
 #include <hs/hs.h>
@@ -786,6 +787,8 @@ rb_classify_with_rules(const rb_classify_input *in, rb_verdict *out)
 							(out->status ? RB_STATUS_CLASS(out->status) : 0),
 							false, false);
 		out->infrastructure = r->infrastructure;
+		out->basis = RB_BASIS_RULE;
+		out->rule = i;
 		break;
 	}
 	if (wtext)
@@ -887,6 +890,106 @@ rebound_rule_changed(PG_FUNCTION_ARGS)
 		TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		build_rules(false);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * rebound.explain(diagnostic): the verdict of classify() and what decided
+ * it, one row per step (README, "Why a verdict").
+ */
+static const char *
+basis_name(rb_basis b)
+{
+	switch (b)
+	{
+		case RB_BASIS_PHRASE:
+			return "phrase";
+		case RB_BASIS_STATUS:
+			return "status code";
+		case RB_BASIS_CODE:
+			return "reply code";
+		case RB_BASIS_SIGNALS:
+			return "signals";
+		case RB_BASIS_RULE:
+			return "rule";
+		default:
+			return "nothing";
+	}
+}
+
+static const char *
+severity_why(const rb_verdict *v)
+{
+	if (v->basis == RB_BASIS_RULE)
+		return "as the rule says, or rebound's rule for its reason";
+	switch (v->severity)
+	{
+		case RB_SEVERITY_HARD:
+			return "the text is evidence that the address or the domain will not work";
+		case RB_SEVERITY_SOFT:
+			return v->reason == RB_REASON_UNDEFINED ?
+				"a reply code or wording, but no evidence about the address" :
+				"this reason does not say the address will never work";
+		default:
+			return "nothing in the text says how bad it is";
+	}
+}
+
+static void
+explain_row(ReturnSetInfo *rsinfo, const char *step, const char *detail)
+{
+	Datum		values[2];
+	bool		nulls[2] = {false, detail == NULL};
+
+	values[0] = CStringGetTextDatum(step);
+	values[1] = detail ? CStringGetTextDatum(detail) : (Datum) 0;
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+PG_FUNCTION_INFO_V1(rebound_explain);
+Datum
+rebound_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	rb_classify_input in = {0};
+	rb_verdict	v;
+	size_t		len;
+	char		names[160];
+	char		st[16];
+	const rb_phrase *p = NULL;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	in.text = rb_text_to_utf8(PG_GETARG_TEXT_PP(0), &len);
+	in.len = len;
+	rb_classify_with_rules(&in, &v);
+
+	explain_row(rsinfo, "reply code", v.reply_code ? psprintf("%d", v.reply_code) : NULL);
+	if (v.status != 0)
+		rb_status_format(v.status, st);
+	explain_row(rsinfo, "status", v.status ? st : NULL);
+	for (size_t i = 0; v.phrase != NULL && i < rb_phrase_count && p == NULL; i++)
+		if (rb_phrase_table[i].text == v.phrase)
+			p = &rb_phrase_table[i];
+	explain_row(rsinfo, "phrase",
+				p == NULL ? NULL :
+				psprintf("\"%s\" (%s, rank %d, from %s)", p->text,
+						 p->reason == RB_PHRASE_NO_REASON ? "flags only" :
+						 rb_reason_name((rb_reason) p->reason), p->rank, p->origin));
+	rb_signal_names(rb_signal_scan(in.text, in.len), names, sizeof(names));
+	explain_row(rsinfo, "signals",
+				names[0] == '\0' ? NULL :
+				v.basis == RB_BASIS_SIGNALS ? names :
+				v.signals == 0 ? psprintf("%s (not read: the %s decided first)", names, basis_name(v.basis)) :
+				v.basis == RB_BASIS_NOTHING ? psprintf("%s (no reason follows from them)", names) :
+				psprintf("%s (the %s says more)", names, basis_name(v.basis)));
+	explain_row(rsinfo, "rule",
+				v.basis == RB_BASIS_RULE ? psprintf("rebound.rule id %lld", (long long) rules[v.rule].id) : NULL);
+	explain_row(rsinfo, "decided by", basis_name(v.basis));
+	explain_row(rsinfo, "reason", rb_reason_name(v.reason));
+	explain_row(rsinfo, "severity", psprintf("%s: %s", rb_severity_name(v.severity), severity_why(&v)));
+	explain_row(rsinfo, "infrastructure", v.infrastructure ? "true" : "false");
+	return (Datum) 0;
 }
 
 /*

@@ -323,6 +323,7 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	bool		temporary,
 				permanent;
 	unsigned	signals;
+	rb_basis	basis;
 	int			signal_reason;
 	bool		signal_infra;
 
@@ -340,14 +341,15 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	signals = 0;
 	signal_reason = -1;
 	signal_infra = false;
+	basis = RB_BASIS_NOTHING;
 	if (scan.best != NULL && scan.best->rank >= RB_RANK_STRONG)
-		reason = scan.best->reason;
+		reason = scan.best->reason, basis = RB_BASIS_PHRASE;
 	else if (sreason >= 0 && specific)
-		reason = sreason;
+		reason = sreason, basis = RB_BASIS_STATUS;
 	else if (creason >= 0 && code_specific)
-		reason = creason;
+		reason = creason, basis = RB_BASIS_CODE;
 	else if (scan.best != NULL)
-		reason = scan.best->reason;
+		reason = scan.best->reason, basis = RB_BASIS_PHRASE;
 	else
 	{
 		/*
@@ -364,11 +366,11 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 		if (signal_reason >= 0 &&
 			!(sreason >= 0 && sreason != RB_REASON_UNDEFINED &&
 			  rb_reason_may_be_infrastructure((rb_reason) sreason)))
-			reason = signal_reason;
+			reason = signal_reason, basis = RB_BASIS_SIGNALS;
 		else if (sreason >= 0)
-			reason = sreason;
+			reason = sreason, basis = RB_BASIS_STATUS;
 		else if (creason >= 0)
-			reason = creason;
+			reason = creason, basis = RB_BASIS_CODE;
 		if (signal_infra)
 			scan.flags |= RB_PF_INFRA;
 		if (signals & RB_SIG_TEMP)
@@ -432,4 +434,8 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	out->reason = (rb_reason) reason;
 	out->severity = rb_severity_for((rb_reason) reason, klass, temporary, permanent);
 	out->infrastructure = infra;
+	out->basis = basis;
+	out->phrase = scan.best != NULL ? scan.best->text : NULL;
+	out->signals = signals;
+	out->rule = -1;
 }

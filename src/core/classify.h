@@ -34,6 +34,17 @@ typedef struct rb_classify_input
 	size_t		smtp_command_len;
 } rb_classify_input;
 
+/* What decided a verdict's reason (rebound.explain() shows it). */
+typedef enum rb_basis
+{
+	RB_BASIS_NOTHING,			/* no evidence: undefined */
+	RB_BASIS_PHRASE,			/* a phrase of the table */
+	RB_BASIS_STATUS,			/* the enhanced status code */
+	RB_BASIS_CODE,				/* the reply code */
+	RB_BASIS_SIGNALS,			/* the words of the text (core/signal.c) */
+	RB_BASIS_RULE				/* a user rule (set by the glue) */
+} rb_basis;
+
 typedef struct rb_verdict
 {
 	int			reply_code;		/* 0 = none */
@@ -41,6 +52,11 @@ typedef struct rb_verdict
 	rb_reason	reason;
 	rb_severity severity;
 	bool		infrastructure;
+	/* why: for explanations, not needed to use the verdict */
+	rb_basis	basis;
+	const char *phrase;			/* the deciding or best phrase, or NULL */
+	unsigned	signals;		/* RB_SIG_* read from the words, when read */
+	int			rule;			/* index of the deciding user rule, or -1 */
 } rb_verdict;
 
 /* Classify with the built-in tables only.  Never fails, never allocates

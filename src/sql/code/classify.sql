@@ -73,3 +73,12 @@ CREATE OR REPLACE FUNCTION @extschema@.parse_dsn(message pg_catalog.bytea)
 	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.bytea) IS
 	'parse_dsn over the raw bytes of a mail, whose parts declare their own charsets';
+
+-- Why a verdict: the codes, the phrase, the signals, the rule, and which of
+-- them decided (README, "Why a verdict").  STABLE, like classify().
+CREATE OR REPLACE FUNCTION @extschema@.explain(diagnostic pg_catalog.text)
+	RETURNS TABLE (step pg_catalog.text, detail pg_catalog.text)
+	AS 'MODULE_PATHNAME', 'rebound_explain'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.explain(pg_catalog.text) IS
+	'what classify() saw in a diagnostic and what decided its verdict, step by step';
