@@ -47,19 +47,38 @@ run_regress() {
 }
 
 run_pgtap() {
-	local exts=(pgtap rebound) f rc=0
-	[ "${REBOUND_HAVE_CRON:-0}" = 1 ] && exts=(pgtap pg_cron rebound)
+	local f rc=0 cron=() exts=(pgtap rebound)
 	# Each suite in a database of its own: several commit (heal does), and
 	# none may see another's data or depend on the order of the files.
-	# The name is the one pg_cron schedules in (cron.database_name).
+	# The suites that use pg_cron share the one database it schedules in
+	# (cron.database_name), created once: dropping it under pg_cron's
+	# launcher, suite after suite, would leave the launcher to reconnect.
 	for f in test/pgtap/*.sql; do
-		fresh_database rebound_test "${exts[@]}"
-		# the DNS tests talk to the Knot server of test/lib/dns.sh
-		PGDATABASE=rebound_test \
-		PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
-			pg_prove --ext .sql "$f" || rc=1
+		if grep -q 'cron\.' "$f"; then
+			cron+=("$f")
+			continue
+		fi
+		fresh_database rebound_suite "${exts[@]}"
+		pgtap_run rebound_suite "$f" || rc=1
 	done
+	if [ "${REBOUND_HAVE_CRON:-0}" = 1 ]; then
+		fresh_database rebound_test pgtap pg_cron rebound
+	else
+		fresh_database rebound_test "${exts[@]}"
+	fi
+	pgtap_run rebound_test "${cron[@]}" || rc=1
+	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS rebound_suite WITH (FORCE)"
 	return $rc
+}
+
+# pg_prove over the given files in database $1; the DNS tests talk to the
+# Knot server of test/lib/dns.sh.
+pgtap_run() {
+	local db=$1
+	shift
+	PGDATABASE=$db \
+	PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
+		pg_prove --ext .sql "$@"
 }
 
 # The search_path decoys (test/security/search_path.sql) in a database of
