@@ -14,6 +14,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 cd "$REBOUND_ROOT"
+# compiler warnings fail the test command (users' builds only warn)
+export WERROR=1
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 passed=0
