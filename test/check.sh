@@ -113,6 +113,12 @@ run_fuzzers() {
 	return $rc
 }
 
+# pg_regress and pgTAP again on PostgreSQL 17, in a cached Debian 13 root
+# (test/lib/trixie.sh; skipped where debootstrap or chroot cannot run)
+run_trixie() {
+	bash test/lib/trixie.sh
+}
+
 setup_all
 start_dns
 step "pg_regress" run_regress
@@ -120,6 +126,7 @@ step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit
+step "PostgreSQL 17 on Debian 13 (pg_regress, pgTAP)" run_trixie
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers
 fi
