@@ -19,12 +19,17 @@ eval "$(sed -n -e '/^run_regress() {$/,/^}$/p' -e '/^run_pgtap() {$/,/^}$/p' tes
 echo "$("$PG_CONFIG" --version), c-ares $(pkg-config --modversion libcares), $(. /etc/os-release && echo "$PRETTY_NAME")"
 pick_pg_config
 build_extension
+echo "built in ${SECONDS} s"
 start_cluster
 start_dns
 
 rc=0
 say "pg_regress (PostgreSQL $PG_MAJOR)"
+t=$SECONDS
 run_regress || rc=1
+echo "pg_regress: $((SECONDS - t)) s"
 say "pgTAP suites (PostgreSQL $PG_MAJOR)"
+t=$SECONDS
 run_pgtap || rc=1
+echo "pgTAP: $((SECONDS - t)) s"
 exit $rc
