@@ -20,7 +20,10 @@ SET search_path = rebound, public;
 -- the bucket must divide a day; the other settings have bounds
 SET rebound.detect_bucket = 7;
 SET rebound.detect_bucket = '25min';
+-- out of range (PostgreSQL 16 writes the range with its unit: SQLSTATE only)
+\set VERBOSITY sqlstate
 SET rebound.detect_bucket = '2d';
+\set VERBOSITY default
 SET rebound.detect_bucket = '2h';
 SHOW rebound.detect_bucket;
 RESET rebound.detect_bucket;

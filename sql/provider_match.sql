@@ -117,14 +117,17 @@ CREATE TABLE provider_match_hosts AS
 SELECT 'mx' || i || '.mail.ovh.net' AS h, ('188.165.0.' || (i % 250))::inet AS a
 FROM generate_series(1, 5000) i;
 ANALYZE provider_match_hosts;
-SET force_parallel_mode = on;
+-- PostgreSQL 16 renamed force_parallel_mode to debug_parallel_query
+SELECT CASE WHEN current_setting('server_version_num')::int >= 160000
+	THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END AS force_parallel \gset
+SET :force_parallel = on;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM provider_match_hosts
 WHERE host_provider(h) = 'ovh' AND ip_provider(a) = 'ovh';
 SELECT count(*) FROM provider_match_hosts WHERE host_provider(h) = 'ovh' AND ip_provider(a) = 'ovh';
-RESET force_parallel_mode;
+RESET :force_parallel;
 RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;

@@ -12,6 +12,15 @@
  * The callbacks only store what they get: no ereport can happen inside
  * c-ares.  Answers are read by core/dnsmsg.c.
  *
+ * c-ares: the sockets to wait on are learnt from the socket-state callback
+ * (every version), which replaces ares_getsock(), deprecated in 1.34.
+ * From 1.28 queries go through ares_query_dnsrec() and the answer is
+ * written back to wire format for core/dnsmsg.c (what ares_query() itself
+ * does there); from 1.34 the sockets are served by ares_process_fds().
+ * Older versions (Debian 12 has 1.18) use ares_query() and
+ * ares_process_fd().  Status codes and their meaning are the same on both
+ * paths.
+ *
  * The results are returned, not recorded: rebound.resolve_domain() and
  * rebound.refresh_domains() (SQL) turn them into observations, leaving
  * failures (SERVFAIL, timeouts, refusals) out.
@@ -42,6 +51,15 @@ static int	rb_dns_timeout = 2000;
 static int	rb_dns_concurrency = 100;
 
 #define MAX_CNAME_HOPS	8
+/* sockets of one channel: one per server and transport in practice */
+#define MAX_SOCKETS		64
+
+#if ARES_VERSION >= 0x011c00	/* 1.28: ares_query_dnsrec() */
+#define RB_ARES_DNSREC 1
+#endif
+#if ARES_VERSION >= 0x012200	/* 1.34: ares_process_fds() */
+#define RB_ARES_PROCESS_FDS 1
+#endif
 #define MAX_HOSTS_PER_ROLE	32
 #define MAX_ADDRS	32
 
@@ -92,10 +110,20 @@ typedef struct HostJob
 	TimestampTz at;
 } HostJob;
 
+/* A socket of the channel and what c-ares waits for on it. */
+typedef struct SockWatch
+{
+	ares_socket_t fd;
+	bool		readable;
+	bool		writable;
+} SockWatch;
+
 typedef struct Lookup
 {
 	ares_channel channel;
 	HTAB	   *hosts;
+	int			nsocks;
+	SockWatch	socks[MAX_SOCKETS];
 	int			pending;		/* queries not answered yet */
 	int			active;			/* domains whose MX or NS is not known yet */
 	MemoryContext cxt;
@@ -154,8 +182,35 @@ MapAresStatus(int status)
 	}
 }
 
-static void QueryCallback(void *arg, int status, int timeouts,
-						  unsigned char *abuf, int alen);
+static void QueryDone(void *arg, int status, const unsigned char *abuf, size_t alen);
+
+#ifdef RB_ARES_DNSREC
+static void
+QueryCallback(void *arg, ares_status_t status, size_t timeouts,
+			  const ares_dns_record_t *dnsrec)
+{
+	unsigned char *abuf = NULL;
+	size_t		alen = 0;
+
+	/* the wire form, as ares_query() hands it over */
+	if (dnsrec != NULL)
+	{
+		ares_status_t wrc = ares_dns_write(dnsrec, &abuf, &alen);
+
+		if (wrc != ARES_SUCCESS)
+			status = wrc;
+	}
+	QueryDone(arg, (int) status, abuf, alen);
+	if (abuf != NULL)
+		ares_free_string(abuf);
+}
+#else
+static void
+QueryCallback(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	QueryDone(arg, status, abuf, alen > 0 ? (size_t) alen : 0);
+}
+#endif
 
 static void
 StartQuery(Lookup *lk, int type, DomainJob *d, HostJob *h, const char *qname, int hops)
@@ -169,7 +224,12 @@ StartQuery(Lookup *lk, int type, DomainJob *d, HostJob *h, const char *qname, in
 	strlcpy(q->qname, qname, sizeof(q->qname));
 	q->hops = hops;
 	lk->pending++;
+#ifdef RB_ARES_DNSREC
+	ares_query_dnsrec(lk->channel, qname, ARES_CLASS_IN, (ares_dns_rec_type_t) type,
+					  QueryCallback, q, NULL);
+#else
 	ares_query(lk->channel, qname, 1 /* C_IN */ , type, QueryCallback, q);
+#endif
 }
 
 /* An address literal used as a host name (seen as MX targets). */
@@ -267,7 +327,7 @@ RoleDone(Lookup *lk, QueryCtx *q, RoleResult *res, const rb_dns_reply *reply)
 }
 
 static void
-QueryCallback(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+QueryDone(void *arg, int status, const unsigned char *abuf, size_t alen)
 {
 	QueryCtx   *q = arg;
 	Lookup	   *lk = q->lk;
@@ -285,7 +345,7 @@ QueryCallback(void *arg, int status, int timeouts, unsigned char *abuf, int alen
 	if (st == ST_OK)
 	{
 		reply = palloc(sizeof(rb_dns_reply));
-		if (abuf == NULL || rb_dns_parse(abuf, (size_t) alen, reply) != RB_DNS_OK)
+		if (abuf == NULL || rb_dns_parse(abuf, alen, reply) != RB_DNS_OK)
 			st = ST_ERROR;
 	}
 
@@ -347,13 +407,90 @@ QueryCallback(void *arg, int status, int timeouts, unsigned char *abuf, int alen
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * c-ares tells which sockets it opened, closed, and waits on: keep the list.
+ * Called inside c-ares (sending, processing, destroying): no ereport.
+ */
+static void
+SockStateCallback(void *data, ares_socket_t fd, int readable, int writable)
+{
+	Lookup	   *lk = data;
+	int			i;
+
+	for (i = 0; i < lk->nsocks; i++)
+		if (lk->socks[i].fd == fd)
+			break;
+	if (!readable && !writable)
+	{
+		/* closed: forget it */
+		if (i < lk->nsocks)
+			lk->socks[i] = lk->socks[--lk->nsocks];
+		return;
+	}
+	if (i == lk->nsocks)
+	{
+		/* more sockets than ever seen: served by the timeouts alone */
+		if (lk->nsocks == MAX_SOCKETS)
+			return;
+		lk->nsocks++;
+	}
+	lk->socks[i].fd = fd;
+	lk->socks[i].readable = readable != 0;
+	lk->socks[i].writable = writable != 0;
+}
+
+/* Hand c-ares the sockets poll() found ready (none: timeouts only). */
+static void
+ProcessReady(Lookup *lk, const struct pollfd *pfd, int nfds)
+{
+#ifdef RB_ARES_PROCESS_FDS
+	ares_fd_events_t events[MAX_SOCKETS];
+	size_t		nevents = 0;
+
+	for (int i = 0; i < nfds; i++)
+	{
+		unsigned int ev = 0;
+
+		if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
+			ev |= ARES_FD_EVENT_READ;
+		if (pfd[i].revents & POLLOUT)
+			ev |= ARES_FD_EVENT_WRITE;
+		if (ev == 0)
+			continue;
+		events[nevents].fd = pfd[i].fd;
+		events[nevents].events = ev;
+		nevents++;
+	}
+	ares_process_fds(lk->channel, nevents > 0 ? events : NULL, nevents,
+					 ARES_PROCESS_FLAG_NONE);
+#else
+	bool		any = false;
+
+	for (int i = 0; i < nfds; i++)
+	{
+		ares_socket_t rfd = ARES_SOCKET_BAD,
+					wfd = ARES_SOCKET_BAD;
+
+		if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
+			rfd = pfd[i].fd;
+		if (pfd[i].revents & POLLOUT)
+			wfd = pfd[i].fd;
+		if (rfd != ARES_SOCKET_BAD || wfd != ARES_SOCKET_BAD)
+		{
+			ares_process_fd(lk->channel, rfd, wfd);
+			any = true;
+		}
+	}
+	if (!any)
+		ares_process_fd(lk->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+#endif
+}
+
 /* Wait for the channel's sockets, at most 100 ms, and process. */
 static void
 PumpChannel(Lookup *lk)
 {
-	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
-	int			bitmask = ares_getsock(lk->channel, socks, ARES_GETSOCK_MAXNUM);
+	struct pollfd pfd[MAX_SOCKETS];
 	int			nfds = 0;
 	struct timeval maxtv = {0, 100000};
 	struct timeval tv;
@@ -361,18 +498,11 @@ PumpChannel(Lookup *lk)
 	int			timeout_ms;
 	int			rc;
 
-	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++)
+	for (int i = 0; i < lk->nsocks; i++)
 	{
-		short		events = 0;
-
-		if (ARES_GETSOCK_READABLE(bitmask, i))
-			events |= POLLIN;
-		if (ARES_GETSOCK_WRITABLE(bitmask, i))
-			events |= POLLOUT;
-		if (events == 0)
-			continue;
-		pfd[nfds].fd = socks[i];
-		pfd[nfds].events = events;
+		pfd[nfds].fd = lk->socks[i].fd;
+		pfd[nfds].events = (lk->socks[i].readable ? POLLIN : 0) |
+			(lk->socks[i].writable ? POLLOUT : 0);
 		pfd[nfds].revents = 0;
 		nfds++;
 	}
@@ -384,23 +514,7 @@ PumpChannel(Lookup *lk)
 		ereport(ERROR,
 				(errcode_for_socket_access(),
 				 errmsg("could not wait for DNS answers: %m")));
-	if (rc <= 0)
-	{
-		ares_process_fd(lk->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-		return;
-	}
-	for (int i = 0; i < nfds; i++)
-	{
-		ares_socket_t rfd = ARES_SOCKET_BAD,
-					wfd = ARES_SOCKET_BAD;
-
-		if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
-			rfd = pfd[i].fd;
-		if (pfd[i].revents & POLLOUT)
-			wfd = pfd[i].fd;
-		if (rfd != ARES_SOCKET_BAD || wfd != ARES_SOCKET_BAD)
-			ares_process_fd(lk->channel, rfd, wfd);
-	}
+	ProcessReady(lk, pfd, rc > 0 ? nfds : 0);
 }
 
 static void
@@ -408,7 +522,7 @@ OpenChannel(Lookup *lk)
 {
 	struct ares_options opts;
 	int			optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
-		ARES_OPT_SOCK_RCVBUF;
+		ARES_OPT_SOCK_RCVBUF | ARES_OPT_SOCK_STATE_CB;
 	int			rc;
 	static bool library_ready = false;
 
@@ -433,6 +547,10 @@ OpenChannel(Lookup *lk)
 	opts.socket_receive_buffer_size = 1024 * 1024;
 	/* NOCHECKRESP: report SERVFAIL and REFUSED as the server said them */
 	opts.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_EDNS | ARES_FLAG_NOCHECKRESP;
+	/* the sockets to poll */
+	lk->nsocks = 0;
+	opts.sock_state_cb = SockStateCallback;
+	opts.sock_state_cb_data = lk;
 	rc = ares_init_options(&lk->channel, &opts, optmask);
 	if (rc != ARES_SUCCESS)
 		ereport(ERROR,

@@ -65,10 +65,11 @@ build_extension() {
 	make -C "$REBOUND_ROOT" -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG" >/dev/null
 }
 
-# Run a command as the cluster's owner.
+# Run a command as the cluster's owner.  From /: the postgres user may not
+# enter the checkout (a clone in /root), and every path given is absolute.
 as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi
