@@ -14,7 +14,7 @@ PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 export WERROR=1
 
 # The two steps, taken from test/check.sh so that they cannot drift apart.
-eval "$(sed -n -e '/^run_regress() {$/,/^}$/p' -e '/^run_pgtap() {$/,/^}$/p' test/check.sh)"
+eval "$(sed -n -e '/^run_regress() {$/,/^}$/p' -e '/^run_pgtap() {$/,/^}$/p' -e '/^pgtap_run() {$/,/^}$/p' test/check.sh)"
 
 echo "$("$PG_CONFIG" --version), c-ares $(pkg-config --modversion libcares), $(. /etc/os-release && echo "$PRETTY_NAME")"
 pick_pg_config
