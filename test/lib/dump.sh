@@ -5,11 +5,14 @@
 # catalogue the user changed: rules deleted, taken over, edited, providers
 # added and deleted; history; ledger rows of two flows; incidents, one
 # healed and one healed then withdrawn, so audit rows of both actions;
-# heal_log rows) goes through pg_dump -Fc, then through pg_restore twice:
-# serially and in parallel (-j 2).  Each restored database must hold the
-# same rows in every table of the extension, column for column, the same
-# identity sequence positions, and answer the same provider matches, with
-# every catalogue row the user deleted still absent.
+# heal_log rows; a catalogue provider deleted and created again by the
+# user) goes through pg_dump -Fc, then through pg_restore three times:
+# serially, serially with the tables loaded in the reverse of pg_dump's
+# order (every referencing row before the row it references, the
+# tombstones before the providers), and in parallel (-j 2).  Each restored
+# database must hold the same rows in every table of the extension, column
+# for column, the same identity sequence positions, and answer the same
+# provider matches, with every catalogue row the user deleted still absent.
 #
 # pg_restore -j loads the tables of an extension all at once, in whatever
 # order its workers pick (largest first), so a parallel restore is what
@@ -53,11 +56,16 @@ INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES
 	('acme', 'host_suffix', 'mx.acme.example');
 UPDATE rebound.provider_rule SET provider = 'acme' WHERE kind = 'host_suffix' AND pattern = 'gandi.net';
 UPDATE rebound.provider SET display_name = 'OVH' WHERE name = 'ovh';
+-- a catalogue provider deleted, then created again by the user, with rules
+DELETE FROM rebound.provider WHERE name = 'ionos';
+INSERT INTO rebound.provider (name, display_name) VALUES ('ionos', 'IONOS, our own entry');
+INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ionos', 'domain', 'ionos.example');
 -- user rules of the classifier, one bound to the user's provider
 INSERT INTO rebound.rule (pattern, is_regex, reason, severity, priority, provider) VALUES
 	('mailbox is on vacation', false, 'vacation', 'soft', 10, NULL),
 	('^quota (exceeded|full)', true, 'mailbox_full', 'soft', 5, NULL),
-	('acme policy rejection', false, 'filtered', NULL, 0, 'acme');
+	('acme policy rejection', false, 'filtered', NULL, 0, 'acme'),
+	('ionos policy rejection', false, 'filtered', NULL, 0, 'ionos');
 -- history
 SELECT rebound.observe_domain('example.com', 'mx', ARRAY['10 mx1.mail.ovh.net'], '2017-01-01');
 SELECT rebound.observe_domain('example.com', 'mx', ARRAY['10 aspmx.l.google.com'], '2018-01-01');
@@ -146,6 +154,10 @@ run_dump_restore() {
 	grep -q '^audit|.*,reharden,' "$dir/tables.before" || { echo "dump/restore: no reharden in the audit"; rc=1; }
 	"$PG_BINDIR/pg_dump" -Fc -d "$src" -f "$dir/dump" || rc=1
 	restore_and_compare rebound_restore "$dir/dump" "$dir" serial || rc=1
+	# pg_restore -L loads a serial restore in the order of the list
+	"$PG_BINDIR/pg_restore" -l "$dir/dump" >"$dir/list" || rc=1
+	{ grep -v ' TABLE DATA \| SEQUENCE SET ' "$dir/list"; grep ' TABLE DATA \| SEQUENCE SET ' "$dir/list" | tac; } >"$dir/list.reversed"
+	restore_and_compare rebound_restore "$dir/dump" "$dir" reversed -L "$dir/list.reversed" || rc=1
 	restore_and_compare rebound_restore "$dir/dump" "$dir" parallel -j 2 || rc=1
 	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS $src WITH (FORCE)"
 	rm -rf "$dir"

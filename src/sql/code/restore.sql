@@ -21,12 +21,23 @@
 -- before it looks a second time and holds a row (restore_hold): one waits
 -- for the other to commit, so that either the holder sees the referenced
 -- row, or the loader sees the held row.
+--
+-- Providers are also taken over (provider_take_over) and deleted (by the
+-- tombstones) while a restore loads the tables that reference them.  The
+-- loads of provider, provider_tombstone, provider_rule, rule and incident
+-- therefore take the lock at their first row, before any row lock, and run
+-- one after the other; and a tombstone does not delete a catalogue provider
+-- that user rows already loaded reference (restore_keep): those rows can
+-- only come from a provider the user created again under that name, whose
+-- row is in the dump and takes the catalogue row over.  Otherwise a rule
+-- loaded before the tombstones would be deleted with the provider.
 
 -- BEFORE INSERT FOR EACH ROW on a referencing table; TG_ARGV: the
--- referencing column, the referenced table (provider or incident).  Its
--- trigger, hold_for_restore, fires before the table's other BEFORE
--- triggers (they fire in name order): provider_take_over would otherwise
--- point a catalogue rule at a provider not loaded yet.
+-- referencing column, the referenced table (provider or incident); with
+-- no argument (on provider and provider_tombstone), it only takes the
+-- lock.  Its trigger, hold_for_restore, fires before the table's other
+-- BEFORE triggers (they fire in name order): provider_take_over would
+-- otherwise point a catalogue rule at a provider not loaded yet.
 CREATE OR REPLACE FUNCTION @extschema@.restore_hold()
 	RETURNS trigger
 	LANGUAGE plpgsql
@@ -36,9 +47,13 @@ DECLARE
 	lock_key constant pg_catalog.int8 := 7373170620230715;	-- 'rebound.restore'
 	parent constant pg_catalog.name := TG_ARGV[1];
 	k constant pg_catalog.text := pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->>) TG_ARGV[0];
+	-- (TG_ARGV[n] is NULL when there is no such argument)
 	there pg_catalog.bool;
 BEGIN
-	IF k IS NULL THEN
+	IF TG_NARGS OPERATOR(pg_catalog.=) 0 OR parent OPERATOR(pg_catalog.=) 'provider' THEN
+		PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
+	END IF;
+	IF TG_NARGS OPERATOR(pg_catalog.=) 0 OR k IS NULL THEN
 		RETURN NEW;
 	END IF;
 	FOR attempt IN 1..2 LOOP
@@ -108,6 +123,30 @@ $$;
 COMMENT ON FUNCTION @extschema@.restore_release() IS
 	'trigger, during a restore: puts the held rows whose referenced row is now loaded into their tables';
 
+-- BEFORE DELETE FOR EACH ROW on provider, during a restore.
+CREATE OR REPLACE FUNCTION @extschema@.restore_keep()
+	RETURNS trigger
+	LANGUAGE plpgsql
+	SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	lock_key constant pg_catalog.int8 := 7373170620230715;	-- 'rebound.restore'
+BEGIN
+	PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
+	IF OLD.origin OPERATOR(pg_catalog.=) 'catalogue'
+	   AND (EXISTS (SELECT FROM @extschema@.provider_rule r
+				   WHERE r.provider OPERATOR(pg_catalog.=) OLD.name
+					 AND r.origin OPERATOR(pg_catalog.<>) 'catalogue')
+			OR EXISTS (SELECT FROM @extschema@.rule r WHERE r.provider OPERATOR(pg_catalog.=) OLD.name)
+			OR EXISTS (SELECT FROM @extschema@.incident i WHERE i.provider OPERATOR(pg_catalog.=) OLD.name)) THEN
+		RETURN NULL;
+	END IF;
+	RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.restore_keep() IS
+	'trigger, during a restore: a tombstone does not delete a catalogue provider that restored user rows reference';
+
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.provider_rule
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
 	EXECUTE FUNCTION @extschema@.restore_hold('provider', 'provider');
@@ -123,6 +162,15 @@ CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.bounce
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.audit
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
 	EXECUTE FUNCTION @extschema@.restore_hold('incident', 'incident');
+CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.provider
+	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
+	EXECUTE FUNCTION @extschema@.restore_hold();
+CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.provider_tombstone
+	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
+	EXECUTE FUNCTION @extschema@.restore_hold();
+CREATE OR REPLACE TRIGGER keep_for_restore BEFORE DELETE ON @extschema@.provider
+	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
+	EXECUTE FUNCTION @extschema@.restore_keep();
 CREATE OR REPLACE TRIGGER release_after_restore AFTER INSERT ON @extschema@.provider
 	FOR EACH STATEMENT WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
 	EXECUTE FUNCTION @extschema@.restore_release();
