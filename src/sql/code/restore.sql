@@ -45,15 +45,23 @@ CREATE OR REPLACE FUNCTION @extschema@.restore_hold()
 AS $$
 DECLARE
 	lock_key constant pg_catalog.int8 := 7373170620230715;	-- 'rebound.restore'
-	parent constant pg_catalog.name := TG_ARGV[1];
-	k constant pg_catalog.text := pg_catalog.to_jsonb(NEW) OPERATOR(pg_catalog.->>) TG_ARGV[0];
 	-- (TG_ARGV[n] is NULL when there is no such argument)
+	parent constant pg_catalog.name := TG_ARGV[1];
+	k pg_catalog.text;
 	there pg_catalog.bool;
 BEGIN
 	IF TG_NARGS OPERATOR(pg_catalog.=) 0 OR parent OPERATOR(pg_catalog.=) 'provider' THEN
 		PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
 	END IF;
-	IF TG_NARGS OPERATOR(pg_catalog.=) 0 OR k IS NULL THEN
+	-- one branch per column: PL/pgSQL resolves NEW's fields when it runs one
+	IF TG_ARGV[0] OPERATOR(pg_catalog.=) 'provider' THEN
+		k := NEW.provider;
+	ELSIF TG_ARGV[0] OPERATOR(pg_catalog.=) 'incident' THEN
+		k := NEW.incident;
+	ELSIF TG_ARGV[0] OPERATOR(pg_catalog.=) 'forgiven_by' THEN
+		k := NEW.forgiven_by;
+	END IF;
+	IF k IS NULL THEN
 		RETURN NEW;
 	END IF;
 	FOR attempt IN 1..2 LOOP
