@@ -137,6 +137,11 @@ CREATE TRIGGER c_nothing BEFORE INSERT ON crm_misuse
 	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('diag', '');
 INSERT INTO crm_misuse (addr, at) VALUES ('a@b.example', now());
 DROP TRIGGER c_nothing ON crm_misuse;
+-- the diagnostic is not overwritten by its own verdict
+CREATE TRIGGER c_self BEFORE INSERT ON crm_misuse
+	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('diag', 'diag');
+INSERT INTO crm_misuse (addr, at, diag) VALUES ('a@b.example', now(), '550 5.1.1 User unknown');
+DROP TRIGGER c_self ON crm_misuse;
 -- a column dropped after CREATE TRIGGER is reported at the next row
 CREATE TRIGGER t_later AFTER INSERT ON crm_misuse
 	FOR EACH ROW EXECUTE FUNCTION rebound.capture_bounce('x', 'addr', 'at', 'diag');

@@ -26,6 +26,8 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "access/xact.h"
+#include "miscadmin.h"
 
 #include "core/address.h"
 
@@ -371,6 +373,16 @@ rebound_classify_bounce(PG_FUNCTION_ARGS)
 
 	attnum = trigger_column(&call, tg->tgargs[0], "diagnostic_column");
 	type = getBaseType(SPI_gettypeid(call.tupdesc, attnum));
+	/* the diagnostic is evidence: overwriting it with a verdict loses it */
+	for (int i = 1; i < tg->tgnargs; i++)
+		if (tg->tgargs[i][0] != '\0' &&
+			SPI_fnumber(call.tupdesc, tg->tgargs[i]) == attnum)
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("trigger \"%s\" on table \"%s\" names column \"%s\" both as the diagnostic and as the %s",
+							call.trigger, call.table, tg->tgargs[0], roles[i - 1]),
+					 errdetail("rebound.classify_bounce() would overwrite the diagnostic it classifies."),
+					 errhint("Give the verdict columns of their own.")));
 	if (!is_string_type(type))
 		wrong_type(&call, tg->tgargs[0], type, "a text column holding the diagnostic");
 	diag = SPI_getbinval(call.tuple, call.tupdesc, attnum, &isnull);
@@ -459,4 +471,34 @@ rebound_classify_bounce(PG_FUNCTION_ARGS)
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(call.tuple, call.tupdesc, ncols,
 													 colnums, newvals, newnulls));
+}
+
+/* ------------------------------------------------------------------------
+ * Who acts, and where heal may run
+ * ------------------------------------------------------------------------ */
+
+/*
+ * The role on whose behalf rebound's SECURITY DEFINER entry points act:
+ * the session's current role (SET ROLE included), not the definer that
+ * current_user names inside them.  Audit rows, incidents and the heal log
+ * record it, so that nobody can act in someone else's name.
+ */
+PG_FUNCTION_INFO_V1(rebound_invoker);
+Datum
+rebound_invoker(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(GetUserNameFromId(GetOuterUserId(), false)));
+}
+
+/*
+ * rebound.heal() commits after each stretch it heals, which it cannot do
+ * inside a transaction block: say so before any work is done, rather
+ * than at its first COMMIT.
+ */
+PG_FUNCTION_INFO_V1(rebound_heal_outside_block);
+Datum
+rebound_heal_outside_block(PG_FUNCTION_ARGS)
+{
+	PreventInTransactionBlock(true, "CALL rebound.heal()");
+	PG_RETURN_VOID();
 }

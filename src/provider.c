@@ -57,7 +57,7 @@ CompileRules(rb_provmatch *m)
 		elog(ERROR, "SPI_connect failed");
 	/* provider order gives each name one index, the value in the tries */
 	ret = SPI_execute("SELECT r.provider, r.kind, r.pattern, "
-					  "CASE WHEN r.kind = 'cidr' THEN r.pattern::pg_catalog.inet END "
+					  "CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr' THEN r.pattern::pg_catalog.inet END "
 					  "FROM rebound.provider_rule r "
 					  "ORDER BY r.provider COLLATE \"C\"", true, 0);
 	if (ret != SPI_OK_SELECT)

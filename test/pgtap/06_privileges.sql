@@ -1,12 +1,35 @@
--- Privileges: rebound's functions run as their caller, so the grants of the
--- README are what a CRM role needs, and a role without them is refused.
+-- Privileges: the ledger, incidents and audit are written only through
+-- rebound's SECURITY DEFINER entry points, granted as the README's
+-- "Security" section gives them; a role without them is refused, and no
+-- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(20);
+SELECT plan(31);
 
-SELECT is_empty(
+-- the entry points, and only they, run as their definer, with a pinned
+-- search_path, and PUBLIC may not call them
+SELECT set_eq(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound'::regnamespace AND p.prosecdef$$,
-	'no rebound function is SECURITY DEFINER');
+	ARRAY['rebound.record_bounce(text,timestamp with time zone,text,text,rebound.severity)',
+		  'rebound.capture_bounce()',
+		  'rebound.declare_incident(text,tstzrange,text[],text,text)',
+		  'rebound.unharden(bigint,boolean)', 'rebound.unharden(text,tstzrange,boolean)',
+		  'rebound.reharden(bigint)',
+		  'rebound.heal_begin(interval,timestamp with time zone)',
+		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)'],
+	'the SECURITY DEFINER functions are the entry points that write');
+SELECT is_empty(
+	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+	  WHERE p.pronamespace = 'rebound'::regnamespace AND p.prosecdef
+		AND (p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}'
+			 OR has_function_privilege('public', p.oid, 'EXECUTE'))$$,
+	'each pins its search_path and is not granted to PUBLIC');
+SELECT is_empty(
+	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+	  WHERE p.pronamespace = 'rebound'::regnamespace
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch')
+		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
+	'the internal steps and heal are not granted to PUBLIC either');
 
 CREATE ROLE rb_nobody;
 CREATE ROLE rb_reader;
@@ -15,17 +38,21 @@ CREATE ROLE rb_healer;
 
 -- the grants, exactly as the README gives them
 GRANT USAGE ON SCHEMA rebound TO rb_reader;
-GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.suppressed TO rb_reader;
+GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log,
+	rebound.suppressed TO rb_reader;
 
 GRANT USAGE ON SCHEMA rebound TO rb_writer;
-GRANT INSERT, SELECT (id) ON rebound.bounce TO rb_writer;
-GRANT SELECT ON rebound.rule TO rb_writer;
+GRANT EXECUTE ON FUNCTION rebound.record_bounce(text, timestamptz, text, text, rebound.severity),
+	rebound.capture_bounce() TO rb_writer;
 
 GRANT USAGE ON SCHEMA rebound TO rb_healer;
-GRANT SELECT, UPDATE (forgiven_by) ON rebound.bounce TO rb_healer;
-GRANT SELECT, INSERT, UPDATE (withdrawn_at, withdrawn_by) ON rebound.incident TO rb_healer;
-GRANT SELECT, INSERT ON rebound.audit TO rb_healer;
-GRANT SELECT ON rebound.provider, rebound.provider_rule, rebound.domain_host, rebound.host_address TO rb_healer;
+GRANT EXECUTE ON FUNCTION rebound.declare_incident(text, tstzrange, text[], text, text),
+	rebound.unharden(bigint, boolean), rebound.unharden(text, tstzrange, boolean),
+	rebound.reharden(bigint),
+	rebound.heal_begin(interval, timestamptz),
+	rebound.heal_stretch(timestamptz, timestamptz, boolean) TO rb_healer;
+GRANT EXECUTE ON PROCEDURE rebound.heal(interval, boolean) TO rb_healer;
+GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log TO rb_healer;
 
 SELECT lives_ok($$SELECT rebound.observe_domain('client.example', 'mx', '{mx1.mail.ovh.net}', '2017-01-01')$$,
 	'mail of client.example at OVH');
@@ -57,23 +84,28 @@ CREATE TABLE crm_bounce (email text, at timestamptz, smtp text);
 CREATE TRIGGER capture AFTER INSERT ON crm_bounce
 	FOR EACH ROW EXECUTE FUNCTION rebound.capture_bounce('crm', 'email', 'at', 'smtp');
 GRANT INSERT ON crm_bounce TO rb_writer, rb_reader;
--- forget the classification rules loaded so far, as in a new session: the
--- writer's own privileges must be enough to load them
-DELETE FROM rebound.rule WHERE false;
 SET LOCAL ROLE rb_writer;
 SELECT lives_ok($$SELECT rebound.record_bounce('new@client.example', '2017-11-09 08:00+01', 'connect to mx1.mail.ovh.net[213.186.33.29]:25: Connection timed out', 'campaigns', 'hard')$$,
 	'a writer records a bounce');
 SELECT lives_ok($$INSERT INTO crm_bounce VALUES ('crm@client.example', '2017-11-09 08:10+01', NULL)$$,
 	'and its CRM table''s trigger records one');
+SELECT throws_ok($$INSERT INTO rebound.bounce (address, domain, occurred_at, severity)
+				   VALUES ('innocent@victim.example', 'victim.example', now(), 'hard')$$, '42501', NULL,
+	'but cannot write a ledger row of its own making (domain, verdict)');
 SELECT throws_ok($$SELECT rebound.is_suppressed('old@client.example')$$, '42501', NULL,
 	'a writer does not read the ledger');
 SELECT throws_ok($$SELECT * FROM rebound.unharden('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'))$$,
 	'42501', NULL, 'nor heal');
 RESET ROLE;
+-- the CRM table's owner wired the trigger: whoever may write that table
+-- records its bounces through it
 SET LOCAL ROLE rb_reader;
-SELECT throws_ok($$INSERT INTO crm_bounce VALUES ('crm2@client.example', now(), NULL)$$, '42501', NULL,
-	'a role that may write the CRM table but not the ledger is refused: the bounce is not lost silently');
+SELECT lives_ok($$INSERT INTO crm_bounce VALUES ('crm2@client.example', '2017-11-09 08:20+01', NULL)$$,
+	'a role that may write the CRM table records through its trigger');
 RESET ROLE;
+SELECT is((SELECT string_agg(address || ':' || domain, ' ' ORDER BY address) FROM rebound.bounce),
+	'crm2@client.example:client.example crm@client.example:client.example new@client.example:client.example old@client.example:client.example',
+	'the ledger holds the four bounces, with the domains rebound computed');
 
 -- healing
 SET LOCAL ROLE rb_healer;
@@ -81,12 +113,29 @@ SELECT is((SELECT count(*) FROM rebound.unharden('ovh', tstzrange('2017-11-09 07
 	2::bigint, 'a healer runs a dry run');
 SELECT is((SELECT count(*) FROM rebound.unharden('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'))),
 	2::bigint, 'declares and heals');
+SELECT is((SELECT declared_by || ' ' || origin FROM rebound.incident ORDER BY id DESC LIMIT 1),
+	'rb_healer manual', 'the incident names who declared it');
+SELECT is((SELECT string_agg(DISTINCT actor, ',') FROM rebound.audit), 'rb_healer',
+	'the audit names who forgave, not the definer');
 SELECT is((SELECT count(*) FROM rebound.reharden((SELECT max(id) FROM rebound.incident))),
 	2::bigint, 'and undoes');
+SELECT is((SELECT withdrawn_by FROM rebound.incident ORDER BY id DESC LIMIT 1), 'rb_healer',
+	'the withdrawal names who undid it');
+SELECT throws_ok($$SELECT rebound.declare_incident('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'),
+					   NULL, 'forged', 'detected')$$, '42501', NULL,
+	'a healer cannot declare an incident as if rebound had detected it');
+SELECT throws_ok($$UPDATE rebound.bounce SET forgiven_by = (SELECT max(id) FROM rebound.incident)$$, '42501', NULL,
+	'nor forgive a bounce without the audit');
+SELECT throws_ok($$INSERT INTO rebound.audit (incident, bounce_id, domain, address, action, actor)
+				   SELECT max(id), 1, 'client.example', 'x@client.example', 'forgive', 'someone_else' FROM rebound.incident$$,
+	'42501', NULL, 'nor write audit rows in someone else''s name');
+SELECT throws_ok($$INSERT INTO rebound.incident (provider, during, origin, declared_by)
+				   VALUES ('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'), 'detected', 'rebound')$$,
+	'42501', NULL, 'nor incidents');
+SELECT throws_ok($$SELECT rebound.incident_declare('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'), NULL, NULL, 'detected')$$,
+	'42501', NULL, 'nor call the internal step that writes them');
 SELECT throws_ok($$SELECT rebound.record_bounce('x@client.example', now(), NULL)$$, '42501', NULL,
 	'a healer does not record bounces');
-SELECT throws_ok($$UPDATE rebound.bounce SET diagnostic = 'rewritten'$$, '42501', NULL,
-	'nor rewrite them: only forgiven_by is granted');
 RESET ROLE;
 
 SELECT * FROM finish();

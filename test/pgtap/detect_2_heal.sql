@@ -1,14 +1,15 @@
 -- rebound.heal, the job pg_cron runs: a dry run changes nothing; the
 -- outage is declared (origin detected) and healed; running again changes
 -- nothing; an outage still growing is extended, not declared twice; a run
--- waits for no one (advisory lock: a second run returns at once); a
+-- waits for no one (a run that finds the heal lock held is skipped, and
+-- says so; an advisory lock on the key of 0.1.0 stops nothing); a
 -- withdrawn incident stays withdrawn; and pg_cron runs it.
 --
 -- heal commits, so this file does too, on generated data placed in the
 -- last two weeks, and empties the ledger at the end.
 \set QUIET 1
 \ir ../detect/scenario.sql
-SELECT plan(26);
+SELECT plan(28);
 
 SELECT date_trunc('day', now()) - interval '1 day' AS outage_day \gset
 SELECT scenario.generate(300, 30000, 1500, :'outage_day'::timestamptz - interval '14 days') AS generated \gset
@@ -57,16 +58,28 @@ CREATE EXTENSION IF NOT EXISTS dblink;
 SELECT dblink_connect('other_run', format('host=%s port=%s dbname=%s user=%s',
 	split_part(current_setting('unix_socket_directories'), ',', 1),
 	current_setting('port'), current_database(), current_user)) AS connected \gset
-SELECT * FROM dblink('other_run', 'SELECT pg_advisory_lock(7373170620232017)') AS t(locked text) \gset
+SELECT dblink_exec('other_run', 'BEGIN') AS began \gset
+SELECT * FROM dblink('other_run', 'SELECT only_row FROM rebound.heal_lock FOR UPDATE') AS t(locked boolean) \gset
 CALL rebound.heal('3 days');
 SELECT ok((SELECT upper(during) < :'outage_day'::timestamptz + interval '8 hours'
 		   FROM rebound.incident),
 	'while another run holds the lock, a run does nothing');
-SELECT * FROM dblink('other_run', 'SELECT pg_advisory_unlock(7373170620232017)') AS t(unlocked text) \gset
-SELECT dblink_disconnect('other_run') AS disconnected \gset
+SELECT is((SELECT action || ' by ' || run_by FROM rebound.heal_log ORDER BY id DESC LIMIT 1),
+	'skipped by ' || current_user, '... and the log says it was skipped');
+SELECT dblink_exec('other_run', 'COMMIT') AS committed \gset
+-- 0.1.0 locked with an advisory lock any role could take: that key, held
+-- by someone else, must not stop a run
+SELECT * FROM dblink('other_run', 'SELECT pg_advisory_lock(7373170620232017)') AS t(locked text) \gset
 
 -- the grown outage extends the incident
 CALL rebound.heal('3 days');
+SELECT * FROM dblink('other_run', 'SELECT pg_advisory_unlock(7373170620232017)') AS t(unlocked text) \gset
+SELECT dblink_disconnect('other_run') AS disconnected \gset
+BEGIN;
+SELECT throws_ok($$CALL rebound.heal('3 days')$$, '25001',
+	'CALL rebound.heal() cannot run inside a transaction block',
+	'inside a transaction block, heal refuses before doing anything');
+COMMIT;
 SELECT is((SELECT count(*) FROM rebound.incident), 1::bigint, 'the grown outage is not declared twice');
 SELECT is((SELECT id FROM rebound.incident), :first_incident::bigint, '... the incident is the same');
 SELECT ok((SELECT abs(extract(epoch FROM upper(i.during) - upper(t.during))) <= 900

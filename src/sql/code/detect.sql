@@ -53,6 +53,7 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_signal(since pg_catalog.timestam
 		layer pg_catalog.text, domain pg_catalog.text,
 		occurred_at pg_catalog.timestamptz, kind pg_catalog.text)
 	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
 AS $body$
 BEGIN
 	RETURN QUERY
@@ -140,6 +141,7 @@ CREATE OR REPLACE FUNCTION @extschema@.detect_buckets(since pg_catalog.timestamp
 		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
 		layers pg_catalog.text[])
 	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
 AS $body$
 DECLARE
 	layer_names constant pg_catalog.text[] := '{domain,mx,mx_ip,ns,ns_ip}';
@@ -367,6 +369,7 @@ CREATE OR REPLACE FUNCTION @extschema@.detect_incidents(since pg_catalog.timesta
 		hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
 		score pg_catalog.numeric, layers pg_catalog.text[])
 	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
 AS $body$
 DECLARE
 	cfg record;
@@ -460,59 +463,108 @@ COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_cata
 -- origin 'detected', extends a detected incident that grew instead of
 -- declaring it again, leaves an interval that a manually declared or a
 -- withdrawn incident already overlaps to that incident's owner, heals,
--- logs, and commits after each incident.  Runs one at a time (session advisory lock; a second run
--- returns at once), and does nothing on a standby.
-CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
-		dry_run boolean DEFAULT false)
-	LANGUAGE plpgsql
+-- logs, and commits after each seven days.  Does nothing on a standby.
+--
+-- One run at a time: a run holds the row of rebound.heal_lock while it
+-- works (a row lock, which only rebound's own functions can take: an
+-- advisory lock could be taken by any role and would silence every run).
+-- A run that finds it held is skipped, says so at WARNING and in
+-- heal_log.  The lock is taken again after each commit, so a second run
+-- that started in between waits for the stretch being healed.
+--
+-- The procedure commits, so it can have no SET clause and runs with the
+-- caller's search_path (pg_cron's: often a superuser's).  Its body
+-- therefore resolves nothing through the path (every name qualified, no
+-- operator written), and the work is done by SECURITY DEFINER functions
+-- with a pinned path: heal_begin and heal_stretch.
+CREATE OR REPLACE FUNCTION @extschema@.heal_outside_block()
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'rebound_heal_outside_block'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.heal_outside_block() IS
+	'refuses to go on inside a transaction block (rebound.heal commits as it goes)';
+
+-- Checks the arguments, takes the lock (or logs the skip) and returns the
+-- start of the first stretch to heal, NULL when there is nothing to do.
+CREATE OR REPLACE FUNCTION @extschema@.heal_begin(lookback pg_catalog.interval,
+		until pg_catalog.timestamptz)
+	RETURNS pg_catalog.timestamptz
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
 AS $body$
 DECLARE
-	lock_key constant pg_catalog.int8 := 7373170620232017;	-- 'rebound.heal'
-	until pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+	w pg_catalog.float8;
+	lo pg_catalog.timestamptz;
+	holder pg_catalog.text;
+BEGIN
+	IF lookback IS NULL OR lookback <= interval '0' THEN
+		RAISE EXCEPTION 'invalid lookback "%"', lookback
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The lookback must be a positive interval, like ''1 day''.';
+	END IF;
+	IF pg_is_in_recovery() THEN
+		RAISE NOTICE 'rebound.heal: this server is a standby, nothing to do';
+		RETURN NULL;
+	END IF;
+	PERFORM FROM @extschema@.heal_lock FOR UPDATE SKIP LOCKED;
+	IF NOT FOUND THEN
+		SELECT string_agg(DISTINCT a.usename || ' (pid ' || a.pid || ')', ', ') INTO holder
+		FROM pg_stat_activity a
+		WHERE a.pid = ANY (pg_blocking_pids(pg_backend_pid()))
+		   OR a.query ILIKE '%rebound.heal%' AND a.pid <> pg_backend_pid();
+		RAISE WARNING 'rebound.heal: skipped, another run holds the heal lock%',
+			COALESCE(': ' || holder, '');
+		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', @extschema@.invoker());
+		RETURN NULL;
+	END IF;
+	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
+	-- start on a bucket boundary, so that every chunk starts on one, and
+	-- not before the ledger does
+	SELECT GREATEST(until - lookback, min(x.occurred_at))
+	INTO lo FROM @extschema@.bounce x WHERE x.hard;
+	RETURN to_timestamp(floor(extract(epoch FROM COALESCE(lo, until)) / w) * w);
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
+	'rebound.heal''s first step: arguments, standby, the heal lock; returns where healing starts';
+
+-- Heals the next stretch of at most seven days that holds hard bounces,
+-- from lo: detects, declares or extends, heals and logs each incident.
+-- Returns where the next stretch starts (NULL: done) and whether an
+-- incident was found.
+CREATE OR REPLACE FUNCTION @extschema@.heal_stretch(lo pg_catalog.timestamptz,
+		until pg_catalog.timestamptz, dry_run boolean,
+		OUT next_lo pg_catalog.timestamptz, OUT found_any boolean)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
 	w pg_catalog.float8;
 	bucket pg_catalog.interval;
-	chunk_lo pg_catalog.timestamptz;
+	chunk_lo pg_catalog.timestamptz := lo;
 	chunk_hi pg_catalog.timestamptz;
 	d record;
 	inc record;
 	target pg_catalog.int8;
 	act pg_catalog.text;
 	forgiven pg_catalog.int8;
-	found_any boolean := false;
 	next_bounce pg_catalog.timestamptz;
 	new_during pg_catalog.tstzrange;
 	new_layers pg_catalog.text[];
 BEGIN
-	IF lookback IS NULL OR lookback OPERATOR(pg_catalog.<=) interval '0' THEN
-		RAISE EXCEPTION 'invalid lookback "%"', lookback
-			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = 'The lookback must be a positive interval, like ''1 day''.';
-	END IF;
-	IF pg_catalog.pg_is_in_recovery() THEN
-		RAISE NOTICE 'rebound.heal: this server is a standby, nothing to do';
-		RETURN;
-	END IF;
-	IF NOT pg_catalog.pg_try_advisory_lock(lock_key) THEN
-		RAISE NOTICE 'rebound.heal: another run is in progress, nothing to do';
-		RETURN;
-	END IF;
-
+	found_any := false;
+	-- after a commit: wait for a run that started in between
+	PERFORM FROM @extschema@.heal_lock FOR UPDATE;
 	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
-	w := pg_catalog.date_part('epoch', bucket);
-	-- start on a bucket boundary, so that every chunk starts on one, and
-	-- not before the ledger does
-	SELECT GREATEST(until OPERATOR(pg_catalog.-) lookback, pg_catalog.min(x.occurred_at))
-	INTO chunk_lo FROM @extschema@.bounce x WHERE x.hard;
-	chunk_lo := pg_catalog.to_timestamp(
-		pg_catalog.floor(pg_catalog.date_part('epoch', COALESCE(chunk_lo, until)) / w) * w);
-	WHILE chunk_lo OPERATOR(pg_catalog.<) until LOOP
-		-- skip stretches without bounces (a month-long lookback over a quiet ledger)
-		SELECT pg_catalog.min(x.occurred_at) INTO next_bounce
-		FROM @extschema@.bounce x WHERE x.hard AND x.occurred_at OPERATOR(pg_catalog.>=) chunk_lo;
-		EXIT WHEN next_bounce IS NULL OR next_bounce OPERATOR(pg_catalog.>=) until;
-		chunk_lo := GREATEST(chunk_lo, pg_catalog.to_timestamp(
-			pg_catalog.floor(pg_catalog.date_part('epoch', next_bounce) / w) * w));
-		chunk_hi := LEAST(chunk_lo OPERATOR(pg_catalog.+) interval '7 days', until);
+	w := extract(epoch FROM bucket);
+	-- skip stretches without bounces (a month-long lookback over a quiet ledger)
+	SELECT min(x.occurred_at) INTO next_bounce
+	FROM @extschema@.bounce x WHERE x.hard AND x.occurred_at >= chunk_lo;
+	IF next_bounce IS NULL OR next_bounce >= until THEN
+		RETURN;
+	END IF;
+	chunk_lo := GREATEST(chunk_lo, to_timestamp(floor(extract(epoch FROM next_bounce) / w) * w));
+	chunk_hi := LEAST(chunk_lo + interval '7 days', until);
 		FOR d IN
 			SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
 			ORDER BY x.provider, pg_catalog.lower(x.during)
@@ -539,7 +591,7 @@ BEGIN
 					SELECT pg_catalog.count(*) INTO forgiven
 					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
 				ELSE
-					target := @extschema@.declare_incident(d.provider, d.during, d.layers,
+					target := @extschema@.incident_declare(d.provider, d.during, d.layers,
 						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
 										  d.hard_bounces, d.baseline, d.score),
 						'detected');
@@ -589,23 +641,57 @@ BEGIN
 										WHERE l.incident OPERATOR(pg_catalog.=) target
 										  AND l.action OPERATOR(pg_catalog.=) act))) THEN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
-					hard_bounces, baseline, score, forgiven)
-				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven);
+					hard_bounces, baseline, score, forgiven, run_by)
+				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven,
+						@extschema@.invoker());
 				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
 					act, target, d.provider, d.during, forgiven;
-				COMMIT;
 			END IF;
 		END LOOP;
-		chunk_lo := chunk_hi;
+	next_lo := chunk_hi;
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
+
+CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
+		dry_run boolean DEFAULT false)
+	LANGUAGE plpgsql
+AS $body$
+DECLARE
+	until pg_catalog.timestamptz := pg_catalog.clock_timestamp();
+	lo pg_catalog.timestamptz;
+	step record;
+	found_any boolean := false;
+BEGIN
+	PERFORM @extschema@.heal_outside_block();
+	lo := @extschema@.heal_begin(lookback, until);
+	IF lo IS NULL THEN
+		RETURN;
+	END IF;
+	LOOP
+		step := @extschema@.heal_stretch(lo, until, dry_run);
+		found_any := found_any OR step.found_any;
+		COMMIT;
+		EXIT WHEN step.next_lo IS NULL;
+		lo := step.next_lo;
 	END LOOP;
 	IF NOT found_any THEN
-		RAISE NOTICE 'rebound.heal: no incident detected since %', until OPERATOR(pg_catalog.-) lookback;
+		RAISE NOTICE 'rebound.heal: no incident detected since %',
+			@extschema@.heal_since(lookback, until);
 	END IF;
-	PERFORM pg_catalog.pg_advisory_unlock(lock_key);
 END
 $body$;
 COMMENT ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) IS
 	'detect incidents over the lookback, declare or extend them, heal them and log it; the job pg_cron runs';
+
+CREATE OR REPLACE FUNCTION @extschema@.heal_since(lookback pg_catalog.interval,
+		until pg_catalog.timestamptz)
+	RETURNS pg_catalog.timestamptz
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN until OPERATOR(pg_catalog.-) lookback;
+COMMENT ON FUNCTION @extschema@.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
+	'the start of a heal run''s lookback, for its messages';
 
 -- Every mail flow rebound knows: the sources of the ledger and the tables
 -- wired to it with capture_bounce (whose first argument is the source).
@@ -644,3 +730,9 @@ FROM ledger l
 FULL JOIN wired w ON w.source OPERATOR(pg_catalog.=) l.source;
 COMMENT ON VIEW @extschema@.flow IS
 	'every mail flow: each source of the ledger and each table wired with capture_bounce, with volume, hard share and last bounce';
+
+-- rebound.heal is granted to the roles that heal, with the two steps it
+-- calls (SECURITY DEFINER: they write incidents, the ledger and the log).
+REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;

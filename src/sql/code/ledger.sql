@@ -27,6 +27,16 @@ CREATE OR REPLACE FUNCTION @extschema@.normalize_address(pg_catalog.text)
 COMMENT ON FUNCTION @extschema@.normalize_address(pg_catalog.text) IS
 	'the form under which the ledger stores an address: local part with ASCII letters folded, @, normalized domain';
 
+-- The role on whose behalf an entry point acts: inside a SECURITY DEFINER
+-- function current_user names the definer, so audit rows, incidents and
+-- the heal log record this instead (src/ledger.c).
+CREATE OR REPLACE FUNCTION @extschema@.invoker()
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_invoker'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.invoker() IS
+	'the role on whose behalf rebound acts: the session''s current role, whatever SECURITY DEFINER function runs';
+
 CREATE OR REPLACE FUNCTION @extschema@.record_bounce(
 	address pg_catalog.text,
 	occurred_at pg_catalog.timestamptz,
@@ -34,7 +44,8 @@ CREATE OR REPLACE FUNCTION @extschema@.record_bounce(
 	source pg_catalog.text DEFAULT 'default',
 	source_severity @extschema@.severity DEFAULT NULL)
 	RETURNS pg_catalog.int8
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	new_id pg_catalog.int8;
@@ -72,7 +83,8 @@ COMMENT ON FUNCTION @extschema@.record_bounce(pg_catalog.text, pg_catalog.timest
 CREATE OR REPLACE FUNCTION @extschema@.capture_bounce()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_capture_bounce'
-	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+	LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capture_bounce() IS
 	'AFTER INSERT FOR EACH ROW trigger (source, address_column, time_column, diagnostic_column [, severity_column]): copies each row of a CRM bounce table into the ledger';
 
@@ -174,6 +186,7 @@ CREATE OR REPLACE FUNCTION @extschema@.check_incident(provider pg_catalog.text, 
 	layers pg_catalog.text[])
 	RETURNS void
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
 	IF check_incident.provider IS NULL THEN
@@ -204,6 +217,37 @@ $$;
 COMMENT ON FUNCTION @extschema@.check_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'raise a clear error unless the provider exists, the interval is bounded and not empty, and the layers are known';
 
+-- The one place incidents are written.  Internal (not granted to anyone):
+-- declare_incident() calls it for people, rebound.heal for detection.
+CREATE OR REPLACE FUNCTION @extschema@.incident_declare(
+	provider pg_catalog.text,
+	during pg_catalog.tstzrange,
+	layers pg_catalog.text[],
+	note pg_catalog.text,
+	origin pg_catalog.text)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	new_id pg_catalog.int8;
+BEGIN
+	PERFORM @extschema@.check_incident(incident_declare.provider, incident_declare.during,
+									   incident_declare.layers);
+	INSERT INTO @extschema@.incident (provider, layers, during, origin, note, declared_by)
+	VALUES (incident_declare.provider,
+			(SELECT array_agg(DISTINCT l ORDER BY l) FROM unnest(incident_declare.layers) l),
+			incident_declare.during, incident_declare.origin, incident_declare.note,
+			@extschema@.invoker())
+	RETURNING id INTO new_id;
+	RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) IS
+	'internal: writes an incident, declared by the invoker';
+
+-- origin is kept for the signature of 0.1.0; only rebound.heal declares
+-- 'detected' incidents, so that the origin can be believed.
 CREATE OR REPLACE FUNCTION @extschema@.declare_incident(
 	provider pg_catalog.text,
 	during pg_catalog.tstzrange,
@@ -211,19 +255,17 @@ CREATE OR REPLACE FUNCTION @extschema@.declare_incident(
 	note pg_catalog.text DEFAULT NULL,
 	origin pg_catalog.text DEFAULT 'manual')
 	RETURNS pg_catalog.int8
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
 	AS $$
-DECLARE
-	new_id pg_catalog.int8;
 BEGIN
-	PERFORM @extschema@.check_incident(declare_incident.provider, declare_incident.during,
-									   declare_incident.layers);
-	INSERT INTO @extschema@.incident (provider, layers, during, origin, note)
-	VALUES (declare_incident.provider,
-			(SELECT pg_catalog.array_agg(DISTINCT l ORDER BY l) FROM pg_catalog.unnest(declare_incident.layers) l),
-			declare_incident.during, declare_incident.origin, declare_incident.note)
-	RETURNING id INTO new_id;
-	RETURN new_id;
+	IF declare_incident.origin IS DISTINCT FROM 'manual' THEN
+		RAISE EXCEPTION 'an incident declared by hand has origin ''manual'', not "%"', declare_incident.origin
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = 'Only rebound.heal declares incidents it detected.';
+	END IF;
+	RETURN @extschema@.incident_declare(declare_incident.provider, declare_incident.during,
+										declare_incident.layers, declare_incident.note, 'manual');
 END
 $$;
 COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) IS
@@ -288,13 +330,13 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 		SELECT pg_catalog.min(CASE
 			WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
 				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
-				THEN CASE h.role WHEN 'mx' THEN 2 ELSE 4 END
+				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 2 ELSE 4 END
 			WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
 				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							 WHERE a.host OPERATOR(pg_catalog.=) h.host
 							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
 							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
-				THEN CASE h.role WHEN 'mx' THEN 3 ELSE 5 END
+				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 3 ELSE 5 END
 			END) AS best
 		FROM @extschema@.domain_host h
 		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
@@ -335,6 +377,7 @@ CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
 				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
 	AS $fn$
 DECLARE
 	-- the soft-bounce policy, read once
@@ -359,8 +402,8 @@ BEGIN
 		UNION ALL
 		SELECT * FROM f
 	), logged AS (
-		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer)
-		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer
+		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, actor)
+		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $9
 		FROM chosen c WHERE NOT $5
 		RETURNING 1
 	)
@@ -389,7 +432,7 @@ BEGIN
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
 			  heal_bounces.layers, heal_bounces.dry_run,
 			  soft_limit, pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
-			  pg_catalog.now();
+			  pg_catalog.now(), @extschema@.invoker();
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
@@ -399,7 +442,8 @@ CREATE OR REPLACE FUNCTION @extschema@.unharden(incident pg_catalog.int8, dry_ru
 	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
 				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	inc @extschema@.incident;
@@ -438,7 +482,8 @@ CREATE OR REPLACE FUNCTION @extschema@.unharden(provider pg_catalog.text, during
 	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
 				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
 	IF unharden.dry_run THEN
@@ -449,7 +494,7 @@ BEGIN
 	ELSE
 		RETURN QUERY
 		SELECT * FROM @extschema@.unharden(
-			@extschema@.declare_incident(unharden.provider, unharden.during), false);
+			@extschema@.incident_declare(unharden.provider, unharden.during, NULL, NULL, 'manual'), false);
 	END IF;
 END
 $$;
@@ -460,7 +505,8 @@ CREATE OR REPLACE FUNCTION @extschema@.reharden(incident pg_catalog.int8)
 	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
 				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
 	AS $$
 DECLARE
 	inc @extschema@.incident;
@@ -488,15 +534,33 @@ BEGIN
 		  AND b.forgiven_by OPERATOR(pg_catalog.=) inc.id
 		RETURNING b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, f.layer
 	), logged AS (
-		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer)
-		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer FROM r
+		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, actor)
+		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer, @extschema@.invoker() FROM r
 		RETURNING 1
 	)
 	SELECT r.id, r.address, r.source, r.occurred_at, r.reason, r.layer, false
 	FROM r ORDER BY r.occurred_at, r.id;
-	UPDATE @extschema@.incident i SET withdrawn_at = pg_catalog.now(), withdrawn_by = CURRENT_USER
+	UPDATE @extschema@.incident i SET withdrawn_at = pg_catalog.now(), withdrawn_by = @extschema@.invoker()
 	WHERE i.id OPERATOR(pg_catalog.=) inc.id AND i.withdrawn_at IS NULL;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.reharden(pg_catalog.int8) IS
 	'undo exactly what an incident forgave and withdraw it; returns the bounces hardened again';
+
+-- ---------------------------------------------------------------------------
+-- Privileges (README, "Security")
+-- ---------------------------------------------------------------------------
+
+-- The ledger, the incidents and the audit are written only through these
+-- SECURITY DEFINER entry points, which compute what a writer must not
+-- choose (domain, classification, forgiveness, actor): nobody gets a
+-- write grant on the tables.  Each entry point is granted to the roles
+-- that record or heal; the internal ones to nobody.
+REVOKE ALL ON FUNCTION @extschema@.record_bounce(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.text, pg_catalog.text, @extschema@.severity) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capture_bounce() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.int8, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.reharden(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;

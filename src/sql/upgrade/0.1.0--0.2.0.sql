@@ -7,6 +7,28 @@
 -- result type changed (DROP first), are written here.  test/upgrade/
 -- checks that 0.1.0 updated equals a fresh 0.2.0, object by object.
 
+-- heal_log: a skipped run is logged too (issue 15: heal's lock)
+ALTER TABLE @extschema@.heal_log
+	ALTER COLUMN provider DROP NOT NULL,
+	ALTER COLUMN detected DROP NOT NULL,
+	ALTER COLUMN hard_bounces DROP NOT NULL,
+	ALTER COLUMN baseline DROP NOT NULL,
+	ALTER COLUMN score DROP NOT NULL,
+	DROP CONSTRAINT heal_log_action_check,
+	ADD CONSTRAINT heal_log_action_check
+	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped}'::pg_catalog.text[])),
+	ADD CONSTRAINT heal_log_detail_check
+	CHECK ((action OPERATOR(pg_catalog.=) 'skipped') OR (provider IS NOT NULL AND detected IS NOT NULL
+		AND hard_bounces IS NOT NULL AND baseline IS NOT NULL AND score IS NOT NULL));
+
+-- heal's lock: a row only rebound's functions can lock
+CREATE TABLE @extschema@.heal_lock (
+	only_row pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (only_row)
+);
+COMMENT ON TABLE @extschema@.heal_lock IS
+	'one row, locked by the rebound.heal run in progress';
+INSERT INTO @extschema@.heal_lock DEFAULT VALUES;
+
 -- src/sql/schema/restore.sql: where a parallel restore holds a row loaded
 -- before the row it references (issue 15, item 7).
 CREATE TABLE @extschema@.restore_pending (
