@@ -16,11 +16,13 @@
 -- referenced table has loaded it.  Outside a restore, nothing changes: the
 -- foreign key refuses the row.
 --
--- Both sides take one transaction-scoped advisory lock, the loader of the
--- referenced table at the end of its load (restore_release), the holder
--- before it looks a second time and holds a row (restore_hold): one waits
--- for the other to commit, so that either the holder sees the referenced
--- row, or the loader sees the held row.
+-- Both sides lock restore_pending itself in SHARE ROW EXCLUSIVE mode (which
+-- conflicts with itself, and which only roles that may write the table can
+-- take, unlike an advisory lock), until the end of their transaction: the
+-- loader of the referenced table at the end of its load (restore_release),
+-- the holder before it looks a second time and holds a row (restore_hold).
+-- One waits for the other to commit, so that either the holder sees the
+-- referenced row, or the loader sees the held row.
 --
 -- Providers are also taken over (provider_take_over) and deleted (by the
 -- tombstones) while a restore loads the tables that reference them.  The
@@ -44,14 +46,13 @@ CREATE OR REPLACE FUNCTION @extschema@.restore_hold()
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	lock_key constant pg_catalog.int8 := 7373170620230715;	-- 'rebound.restore'
 	-- (TG_ARGV[n] is NULL when there is no such argument)
 	parent constant pg_catalog.name := TG_ARGV[1];
 	k pg_catalog.text;
 	there pg_catalog.bool;
 BEGIN
 	IF TG_NARGS OPERATOR(pg_catalog.=) 0 OR parent OPERATOR(pg_catalog.=) 'provider' THEN
-		PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
+		LOCK TABLE @extschema@.restore_pending IN SHARE ROW EXCLUSIVE MODE;
 	END IF;
 	-- one branch per column: PL/pgSQL resolves NEW's fields when it runs one
 	IF TG_ARGV[0] OPERATOR(pg_catalog.=) 'provider' THEN
@@ -76,7 +77,7 @@ BEGIN
 		END IF;
 		IF attempt OPERATOR(pg_catalog.=) 1 THEN
 			-- wait for a loader of the referenced table that is releasing
-			PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
+			LOCK TABLE @extschema@.restore_pending IN SHARE ROW EXCLUSIVE MODE;
 		END IF;
 	END LOOP;
 	INSERT INTO @extschema@.restore_pending (relname, parent, parent_key, row_text)
@@ -96,14 +97,13 @@ CREATE OR REPLACE FUNCTION @extschema@.restore_release()
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	lock_key constant pg_catalog.int8 := 7373170620230715;	-- 'rebound.restore'
 	key_column constant pg_catalog.text :=
 		CASE TG_TABLE_NAME WHEN 'provider' THEN 'name' ELSE 'id' END;
 	rel pg_catalog.name;
 	cols pg_catalog.text;
 	vals pg_catalog.text;
 BEGIN
-	PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
+	LOCK TABLE @extschema@.restore_pending IN SHARE ROW EXCLUSIVE MODE;
 	FOR rel IN SELECT DISTINCT h.relname FROM @extschema@.restore_pending h
 			   WHERE h.parent OPERATOR(pg_catalog.=) TG_TABLE_NAME LOOP
 		-- every column but the generated ones, which the table computes
@@ -138,9 +138,8 @@ CREATE OR REPLACE FUNCTION @extschema@.restore_keep()
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	lock_key constant pg_catalog.int8 := 7373170620230715;	-- 'rebound.restore'
 BEGIN
-	PERFORM pg_catalog.pg_advisory_xact_lock(lock_key);
+	LOCK TABLE @extschema@.restore_pending IN SHARE ROW EXCLUSIVE MODE;
 	IF OLD.origin OPERATOR(pg_catalog.=) 'catalogue'
 	   AND (EXISTS (SELECT FROM @extschema@.provider_rule r
 				   WHERE r.provider OPERATOR(pg_catalog.=) OLD.name
