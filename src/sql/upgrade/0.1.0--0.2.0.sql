@@ -32,3 +32,17 @@ INSERT INTO @extschema@.heal_lock DEFAULT VALUES;
 -- rule patterns: the bounds rule_check now applies (issue 15: rules)
 COMMENT ON COLUMN @extschema@.rule.pattern IS
 	'case-insensitive substring of the diagnostic, or a case-insensitive POSIX (advanced) regular expression when is_regex, without back-references or lookaround and within the bounds of the README';
+
+-- src/sql/schema/restore.sql: where a parallel restore holds a row loaded
+-- before the row it references (issue 15, item 7).
+CREATE TABLE @extschema@.restore_pending (
+	relname pg_catalog.name NOT NULL,
+	parent pg_catalog.name NOT NULL,
+	parent_key pg_catalog.text NOT NULL,
+	row_text pg_catalog.text NOT NULL,
+	held_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+COMMENT ON TABLE @extschema@.restore_pending IS
+	'rows a restore loaded before the row they reference; each goes into its table when that row arrives';
+CREATE INDEX restore_pending_parent_idx ON @extschema@.restore_pending (parent, parent_key);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.restore_pending', '');
