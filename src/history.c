@@ -280,6 +280,8 @@ MakeHostObservation(Observation *o, text *host, ArrayType *addrs,
 }
 
 /* Global lock order, and the order in which one call writes its keys. */
+static SPIPlanPtr Prepare(const char *sql, int nargs, Oid *types);
+
 static int
 ObservationCmp(const void *a, const void *b)
 {
@@ -300,7 +302,11 @@ ObservationCmp(const void *a, const void *b)
 
 /*
  * Lock the keys of obs[0..n) (sorted by ObservationCmp) in that order, in
- * one statement.
+ * one statement: INSERT ... ON CONFLICT DO UPDATE locks the row of a key
+ * that has one (waiting for its holder), and inserts the row of a key that
+ * has none (waiting, in order, for a concurrent insert of the same key).
+ * The WHERE of DO UPDATE is never true, so a lock writes no new row
+ * version; the row stays locked until the transaction ends.
  */
 static void
 LockKeys(Observation **obs, int n)
@@ -328,15 +334,13 @@ LockKeys(Observation **obs, int n)
 		Oid			types[2] = {TEXTARRAYOID, TEXTARRAYOID};
 
 		/* rows come in the order of the arrays, and are locked in it */
-		plan = SPI_prepare("INSERT INTO rebound.observation_lock AS l (kind, name) "
-						   "SELECT k.kind, k.name "
-						   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
-						   "WITH ORDINALITY AS k (kind, name, i) "
-						   "ORDER BY k.i "
-						   "ON CONFLICT (kind, name) DO UPDATE SET kind = excluded.kind",
-						   2, types);
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		plan = Prepare("INSERT INTO rebound.observation_lock AS l (kind, name) "
+					   "SELECT k.kind, k.name "
+					   "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) "
+					   "WITH ORDINALITY AS k (kind, name, i) "
+					   "ORDER BY k.i "
+					   "ON CONFLICT (kind, name) DO UPDATE SET kind = excluded.kind WHERE false",
+					   2, types);
 	}
 	args[0] = PointerGetDatum(construct_array(kinds, nkeys, TEXTOID, -1, false, TYPALIGN_INT));
 	args[1] = PointerGetDatum(construct_array(names, nkeys, TEXTOID, -1, false, TYPALIGN_INT));

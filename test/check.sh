@@ -68,6 +68,13 @@ run_isolation() {
 	return 1
 }
 
+# Concurrent writers of the history (pgbench, bounded in time): no deadlock,
+# no error, a well-formed history.
+run_observe_pgbench() {
+	PG_BINDIR=$("$PG_CONFIG" --bindir) OBSERVE_PGBENCH_SECONDS=${OBSERVE_PGBENCH_SECONDS:-8} \
+		bash test/concurrency/observe_pgbench.sh
+}
+
 run_unit() {
 	make -s unit && prove test/unit/bin/*
 }
@@ -119,6 +126,7 @@ step "pgTAP suites" run_pgtap
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
 step "isolation (concurrent sessions)" run_isolation
+step "concurrent observations, disjoint and overlapping (pgbench): no deadlock" run_observe_pgbench
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers
