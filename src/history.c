@@ -350,8 +350,11 @@ LockKeys(Observation **obs, int n)
 }
 
 /*
- * The statements of one table: read a key's rows, delete, update and
- * insert one.  Prepared once per backend; every name is qualified.
+ * The statements of one table: read a key's rows; delete, update, insert
+ * rows of the key, each kind of change in one statement over arrays.
+ * Prepared once per backend; every name is qualified.  $1 (and for
+ * domain_host $2) is the key; the changed rows are found by ctid among the
+ * key's rows, which the key's index finds.
  */
 typedef struct TablePlans
 {
@@ -374,92 +377,140 @@ Prepare(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
+#define ROWS_FROM_CHANGES \
+	"ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), " \
+	"pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8)) "
+
 static void
 PreparePlans(void)
 {
+	/* $3: ctids or values, $4: preferences, $5, $6: bounds, $7, $8: seen */
+	Oid			types[8] = {TEXTOID, TEXTOID, InvalidOid, INT4ARRAYOID,
+		TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+
 	if (domain_plans.select == NULL)
 	{
-		Oid			sel[2] = {TEXTOID, TEXTOID};
-		Oid			del[1] = {TIDOID};
-		Oid			upd[6] = {TIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID};
-		Oid			ins[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
-
 		domain_plans.select =
 			Prepare("SELECT h.ctid, h.host, h.preference, pg_catalog.lower(h.observed), "
 					"pg_catalog.upper(h.observed), h.first_seen, h.last_seen "
 					"FROM rebound.domain_host h "
 					"WHERE h.domain OPERATOR(pg_catalog.=) $1 AND h.role OPERATOR(pg_catalog.=) $2",
-					2, sel);
+					2, types);
+		types[2] = TIDARRAYOID;
 		domain_plans.delete =
-			Prepare("DELETE FROM rebound.domain_host h WHERE h.ctid OPERATOR(pg_catalog.=) $1",
-					1, del);
+			Prepare("DELETE FROM rebound.domain_host h "
+					"WHERE h.domain OPERATOR(pg_catalog.=) $1 AND h.role OPERATOR(pg_catalog.=) $2 "
+					"AND h.ctid OPERATOR(pg_catalog.=) ANY ($3)",
+					3, types);
 		domain_plans.update =
-			Prepare("UPDATE rebound.domain_host h SET preference = $2, "
-					"observed = pg_catalog.tstzrange($3, $4, '[)'), first_seen = $5, last_seen = $6 "
-					"WHERE h.ctid OPERATOR(pg_catalog.=) $1",
-					6, upd);
+			Prepare("UPDATE rebound.domain_host h SET preference = u.pref, "
+					"observed = pg_catalog.tstzrange(u.lo, u.hi, '[)'), first_seen = u.f, last_seen = u.l "
+					"FROM " ROWS_FROM_CHANGES "AS u (t, pref, lo, hi, f, l) "
+					"WHERE h.domain OPERATOR(pg_catalog.=) $1 AND h.role OPERATOR(pg_catalog.=) $2 "
+					"AND h.ctid OPERATOR(pg_catalog.=) u.t",
+					8, types);
+		types[2] = TEXTARRAYOID;
 		domain_plans.insert =
 			Prepare("INSERT INTO rebound.domain_host "
 					"(domain, role, host, preference, observed, first_seen, last_seen) "
-					"VALUES ($1, $2, $3, $4, pg_catalog.tstzrange($5, $6, '[)'), $7, $8)",
-					8, ins);
+					"SELECT $1, $2, u.host, u.pref, pg_catalog.tstzrange(u.lo, u.hi, '[)'), u.f, u.l "
+					"FROM " ROWS_FROM_CHANGES "AS u (host, pref, lo, hi, f, l)",
+					8, types);
 	}
 	if (host_plans.select == NULL)
 	{
-		Oid			sel[1] = {TEXTOID};
-		Oid			del[1] = {TIDOID};
-		Oid			upd[6] = {TIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID};
-		Oid			ins[6] = {TEXTOID, INETOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, TIMESTAMPTZOID};
-
+		/* $2 is there for the shape: the key is the host alone */
 		host_plans.select =
 			Prepare("SELECT h.ctid, h.addr, NULL::pg_catalog.int4, pg_catalog.lower(h.observed), "
 					"pg_catalog.upper(h.observed), h.first_seen, h.last_seen "
 					"FROM rebound.host_address h WHERE h.host OPERATOR(pg_catalog.=) $1",
-					1, sel);
+					1, types);
+		types[2] = TIDARRAYOID;
 		host_plans.delete =
-			Prepare("DELETE FROM rebound.host_address h WHERE h.ctid OPERATOR(pg_catalog.=) $1",
-					1, del);
-		/* $2, the preference, is there for the shape: addresses have none */
+			Prepare("DELETE FROM rebound.host_address h "
+					"WHERE h.host OPERATOR(pg_catalog.=) $1 AND $2 IS NOT NULL "
+					"AND h.ctid OPERATOR(pg_catalog.=) ANY ($3)",
+					3, types);
 		host_plans.update =
 			Prepare("UPDATE rebound.host_address h SET "
-					"observed = pg_catalog.tstzrange($3, $4, '[)'), first_seen = $5, last_seen = $6 "
-					"WHERE h.ctid OPERATOR(pg_catalog.=) $1 AND $2 IS NULL",
-					6, upd);
+					"observed = pg_catalog.tstzrange(u.lo, u.hi, '[)'), first_seen = u.f, last_seen = u.l "
+					"FROM " ROWS_FROM_CHANGES "AS u (t, pref, lo, hi, f, l) "
+					"WHERE h.host OPERATOR(pg_catalog.=) $1 AND $2 IS NOT NULL "
+					"AND h.ctid OPERATOR(pg_catalog.=) u.t",
+					8, types);
+		types[2] = INETARRAYOID;
 		host_plans.insert =
 			Prepare("INSERT INTO rebound.host_address (host, addr, observed, first_seen, last_seen) "
-					"VALUES ($1, $2, pg_catalog.tstzrange($3, $4, '[)'), $5, $6)",
-					6, ins);
+					"SELECT $1, u.addr, pg_catalog.tstzrange(u.lo, u.hi, '[)'), u.f, u.l "
+					"FROM " ROWS_FROM_CHANGES "AS u (addr, pref, lo, hi, f, l) "
+					"WHERE $2 IS NOT NULL",
+					8, types);
 	}
 }
 
-/* A range bound as a parameter: an unbounded end is NULL. */
+/* A range bound in an array: an unbounded end is NULL. */
 static void
-BoundArg(rb_htime t, Datum *value, char *null)
+BoundArg(rb_htime t, Datum *value, bool *null)
 {
-	if (t == RB_HTIME_UNBOUNDED_LO || t == RB_HTIME_UNBOUNDED_HI)
-	{
-		*value = (Datum) 0;
-		*null = 'n';
-	}
-	else
-	{
-		*value = TimestampTzGetDatum((TimestampTz) t);
-		*null = ' ';
-	}
+	*null = t == RB_HTIME_UNBOUNDED_LO || t == RB_HTIME_UNBOUNDED_HI;
+	*value = *null ? (Datum) 0 : TimestampTzGetDatum((TimestampTz) t);
 }
 
-static void
-Execute(SPIPlanPtr plan, Datum *args, char *nulls, int expect)
+static Datum
+MakeArray(Datum *values, bool *nulls, int n, Oid type)
 {
-	int			ret = SPI_execute_plan(plan, args, nulls, false, 0);
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
 
-	if (ret != expect || SPI_processed != 1)
-		elog(ERROR, "SPI_execute_plan failed: %s, " UINT64_FORMAT " rows",
-			 SPI_result_code_string(ret), SPI_processed);
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs,
+											  type, typlen, typbyval, typalign));
+}
+
+/*
+ * Run one change statement over the changes of one kind: rows[0..n) with
+ * their ctids or values in first[].
+ */
+static void
+ApplyChanges(SPIPlanPtr plan, Datum *key, Datum *first, bool *firstnull, Oid firsttype,
+			 const rb_hrow **rows, int n, int nargs, int expect)
+{
+	Datum		args[8];
+	Datum	   *cols[5];
+	bool	   *colnulls[5];
+	Oid			coltypes[5] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	int			ret;
+
+	if (n == 0)
+		return;
+	for (int c = 0; c < 5; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * n);
+		colnulls[c] = palloc(sizeof(bool) * n);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		cols[0][i] = Int32GetDatum(rows[i]->pref);
+		colnulls[0][i] = rows[i]->pref < 0;
+		BoundArg(rows[i]->lo, &cols[1][i], &colnulls[1][i]);
+		BoundArg(rows[i]->hi, &cols[2][i], &colnulls[2][i]);
+		cols[3][i] = TimestampTzGetDatum(rows[i]->first_seen);
+		colnulls[3][i] = false;
+		cols[4][i] = TimestampTzGetDatum(rows[i]->last_seen);
+		colnulls[4][i] = false;
+	}
+	args[0] = key[0];
+	args[1] = key[1];
+	args[2] = MakeArray(first, firstnull, n, firsttype);
+	for (int c = 0; c < 5; c++)
+		args[3 + c] = MakeArray(cols[c], colnulls[c], n, coltypes[c]);
+	ret = SPI_execute_plan(plan, args, NULL, false, 0);
+	if (ret != expect || SPI_processed != (uint64) n)
+		elog(ERROR, "SPI_execute_plan failed: %s, " UINT64_FORMAT " rows of %d",
+			 SPI_result_code_string(ret), SPI_processed, n);
 }
 
 /*
@@ -561,56 +612,51 @@ MergeObservation(const Observation *o)
 	if (nchanges < 0)
 		elog(ERROR, "history of %s \"%s\" cannot be merged", kind_names[o->kind], o->name);
 
-	for (int c = 0; c < nchanges; c++)
+	/*
+	 * The deletes, then the updates, then the inserts, in the order the
+	 * merge gives them: the unique index never sees two rows of one value
+	 * with the same start.
+	 */
 	{
-		const rb_hchange *ch = &changes[c];
-		const rb_hrow *r = &ch->to;
-		Datum		args[8];
-		char		nulls[8];
+		Datum	   *first = palloc(sizeof(Datum) * (nchanges + 1));
+		bool	   *firstnull = palloc(sizeof(bool) * (nchanges + 1));
+		const rb_hrow **crows = palloc(sizeof(rb_hrow *) * (nchanges + 1));
 
-		memset(nulls, ' ', sizeof(nulls));
-		switch (ch->kind)
+		for (int kind = RB_HCHANGE_DELETE; kind <= RB_HCHANGE_INSERT; kind++)
 		{
-			case RB_HCHANGE_DELETE:
-				args[0] = PointerGetDatum(&tids[ch->row]);
-				Execute(plans->delete, args, nulls, SPI_OK_DELETE);
-				break;
-			case RB_HCHANGE_UPDATE:
-				args[0] = PointerGetDatum(&tids[ch->row]);
-				args[1] = Int32GetDatum(r->pref);
-				nulls[1] = r->pref < 0 ? 'n' : ' ';
-				BoundArg(r->lo, &args[2], &nulls[2]);
-				BoundArg(r->hi, &args[3], &nulls[3]);
-				args[4] = TimestampTzGetDatum(r->first_seen);
-				args[5] = TimestampTzGetDatum(r->last_seen);
-				Execute(plans->update, args, nulls, SPI_OK_UPDATE);
-				break;
-			case RB_HCHANGE_INSERT:
-				{
-					int			a = 0;
+			int			n = 0;
 
-					args[a++] = sargs[0];
-					if (is_domain)
-					{
-						args[a++] = sargs[1];
-						args[a++] = vals[r->value];
-						args[a] = Int32GetDatum(r->pref);
-						nulls[a++] = r->pref < 0 ? 'n' : ' ';
-					}
-					else
-					{
-						args[a] = vals[r->value];
-						nulls[a++] = vnull[r->value] ? 'n' : ' ';
-					}
-					BoundArg(r->lo, &args[a], &nulls[a]);
-					a++;
-					BoundArg(r->hi, &args[a], &nulls[a]);
-					a++;
-					args[a++] = TimestampTzGetDatum(r->first_seen);
-					args[a++] = TimestampTzGetDatum(r->last_seen);
-					Execute(plans->insert, args, nulls, SPI_OK_INSERT);
+			for (int c = 0; c < nchanges; c++)
+			{
+				const rb_hchange *ch = &changes[c];
+
+				if ((int) ch->kind != kind)
+					continue;
+				crows[n] = &ch->to;
+				if (kind == RB_HCHANGE_INSERT)
+				{
+					first[n] = vals[ch->to.value];
+					firstnull[n] = vnull[ch->to.value];
 				}
-				break;
+				else
+				{
+					first[n] = PointerGetDatum(&tids[ch->row]);
+					firstnull[n] = false;
+				}
+				n++;
+			}
+			if (kind == RB_HCHANGE_DELETE)
+			{
+				/* the rows' own values do not matter for a delete */
+				for (int i = 0; i < n; i++)
+					crows[i] = &rows[0];
+				ApplyChanges(plans->delete, sargs, first, firstnull, TIDOID, crows, n, 3, SPI_OK_DELETE);
+			}
+			else if (kind == RB_HCHANGE_UPDATE)
+				ApplyChanges(plans->update, sargs, first, firstnull, TIDOID, crows, n, 8, SPI_OK_UPDATE);
+			else
+				ApplyChanges(plans->insert, sargs, first, firstnull,
+							 is_domain ? TEXTOID : INETOID, crows, n, 8, SPI_OK_INSERT);
 		}
 	}
 	SPI_freetuptable(tuptable);
