@@ -476,7 +476,7 @@ MakeArray(Datum *values, bool *nulls, int n, Oid type)
  */
 static void
 ApplyChanges(SPIPlanPtr plan, Datum *key, Datum *first, bool *firstnull, Oid firsttype,
-			 const rb_hrow **rows, int n, int nargs, int expect)
+			 const rb_hrow **rows, int n, int expect)
 {
 	Datum		args[8];
 	Datum	   *cols[5];
@@ -650,13 +650,13 @@ MergeObservation(const Observation *o)
 				/* the rows' own values do not matter for a delete */
 				for (int i = 0; i < n; i++)
 					crows[i] = &rows[0];
-				ApplyChanges(plans->delete, sargs, first, firstnull, TIDOID, crows, n, 3, SPI_OK_DELETE);
+				ApplyChanges(plans->delete, sargs, first, firstnull, TIDOID, crows, n, SPI_OK_DELETE);
 			}
 			else if (kind == RB_HCHANGE_UPDATE)
-				ApplyChanges(plans->update, sargs, first, firstnull, TIDOID, crows, n, 8, SPI_OK_UPDATE);
+				ApplyChanges(plans->update, sargs, first, firstnull, TIDOID, crows, n, SPI_OK_UPDATE);
 			else
 				ApplyChanges(plans->insert, sargs, first, firstnull,
-							 is_domain ? TEXTOID : INETOID, crows, n, 8, SPI_OK_INSERT);
+							 is_domain ? TEXTOID : INETOID, crows, n, SPI_OK_INSERT);
 		}
 	}
 	SPI_freetuptable(tuptable);
