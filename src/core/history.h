@@ -72,8 +72,13 @@ typedef struct rb_hchange
  *
  * seen must hold at least one element and no value twice (the caller gives
  * an empty answer as its "none" value); t must be finite; the rows of one
- * value must not overlap, as the merge leaves them.  Returns -1 when the
- * arguments break these rules, and changes nothing.
+ * value must not overlap, as the merge leaves them.  Returns -1, and writes
+ * no change, for an empty set, a value twice, an unbounded t or an empty
+ * row (overlapping rows are not looked for), or when out of memory.
+ *
+ * As in 0.1.0, two observations of a key at one instant that disagree,
+ * followed by an older one, can make the merge ask for an empty row; the
+ * tables' range check then refuses it.
  */
 extern int	rb_history_merge(const rb_hrow *rows, int nrows,
 							 const rb_hseen *seen, int nseen, rb_htime t,
