@@ -93,6 +93,13 @@ run_search_path() {
 	return $rc
 }
 
+# Concurrent writers of the history (pgbench, bounded in time): no deadlock,
+# no error, a well-formed history.
+run_observe_pgbench() {
+	PG_BINDIR=$("$PG_CONFIG" --bindir) OBSERVE_PGBENCH_SECONDS=${OBSERVE_PGBENCH_SECONDS:-8} \
+		bash test/concurrency/observe_pgbench.sh
+}
+
 run_unit() {
 	make -s unit && prove test/unit/bin/*
 }
@@ -163,6 +170,7 @@ step "pgTAP suites" run_pgtap
 step "search_path decoys against every entry point" run_search_path
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
+step "concurrent observations, disjoint and overlapping (pgbench): no deadlock" run_observe_pgbench
 step "core unit tests (ASan, UBSan)" run_unit
 step "PostgreSQL 17 on Debian 13 (pg_regress, pgTAP)" run_trixie
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then

@@ -13,280 +13,39 @@ CREATE OR REPLACE FUNCTION @extschema@.observed_hosts(role pg_catalog.text, host
 COMMENT ON FUNCTION @extschema@.observed_hosts(pg_catalog.text, pg_catalog.text[]) IS
 	'the host set an observation of a domain records: normalized names, MX preferences, '''' for none';
 
+-- Recording observations: the merge is src/core/history.c, the locking and
+-- the writes src/history.c.  Functions in C: the PL/pgSQL they replace
+-- planned a dozen statements per observation and wrote the merge twice.
+-- Writers of one key take turns on its row of observation_lock (see
+-- src/sql/schema/provider_map.sql), locked in one global order.
 CREATE OR REPLACE FUNCTION @extschema@.observe_domain(domain pg_catalog.text, role pg_catalog.text,
 										   hosts pg_catalog.text[],
 										   at pg_catalog.timestamptz DEFAULT pg_catalog.now())
 	RETURNS void
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	d text;
-	r text := observe_domain.role;
-	t timestamptz := observe_domain.at;
-	hs text[];
-	ps int4[];
-	cur_hosts text[];
-	later bigint;
-	total bigint;
-	nxt timestamptz;
-	is_first boolean;
-	prev record;
-	cur record;
-	item record;
-	lo timestamptz;
-BEGIN
-	-- A failed lookup (SERVFAIL, timeout) is no observation.
-	IF hosts IS NULL THEN
-		RETURN;
-	END IF;
-	IF observe_domain.domain IS NULL OR r IS NULL OR t IS NULL THEN
-		RAISE EXCEPTION 'domain, role and time of an observation must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF r NOT IN ('mx', 'ns') THEN
-		RAISE EXCEPTION 'invalid role: "%"', r
-			USING ERRCODE = 'invalid_parameter_value',
-				DETAIL = 'The role of a domain''s host is ''mx'' or ''ns''.';
-	END IF;
-	IF NOT isfinite(t) THEN
-		RAISE EXCEPTION 'invalid observation time: "%"', t
-			USING ERRCODE = 'invalid_parameter_value',
-				DETAIL = 'An observation happens at a finite time.';
-	END IF;
-	d := @extschema@.normalize_domain(observe_domain.domain);
-	-- Writers of one domain's role take turns.  The lock is one of 64 per
-	-- table, not one per domain: a refresh of many domains in one
-	-- transaction holds at most 64 locks, whatever its size.
-	PERFORM pg_advisory_xact_lock(hashtext('rebound.domain_host'), hashtext(d || ' ' || r) & 63);
-
-	SELECT array_agg(o.host ORDER BY o.host), array_agg(o.preference ORDER BY o.host)
-	INTO hs, ps FROM @extschema@.observed_hosts(r, hosts) o;
-
-	-- The common cases in a few statements: a domain seen for the first
-	-- time, and an observation in time order (nothing known after t).
-	SELECT array_agg(h.host ORDER BY h.host) FILTER (WHERE h.observed @> t),
-		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
-							OR h.first_seen > t OR h.last_seen > t),
-		   count(*)
-	INTO cur_hosts, later, total
-	FROM @extschema@.domain_host h WHERE h.domain = d AND h.role = r;
-	IF total = 0 THEN
-		INSERT INTO @extschema@.domain_host
-		SELECT d, r, u.host, u.preference, '(,)', t, t FROM unnest(hs, ps) AS u (host, preference);
-		RETURN;
-	END IF;
-	IF later = 0 THEN
-		-- t comes after everything known: extend, close at t, open at t
-		UPDATE @extschema@.domain_host h SET last_seen = t, preference = u.preference
-		FROM unnest(hs, ps) AS u (host, preference)
-		WHERE h.domain = d AND h.role = r AND h.host = u.host AND h.observed @> t;
-		IF cur_hosts IS DISTINCT FROM hs THEN
-			DELETE FROM @extschema@.domain_host h
-			WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs)
-			  AND lower(h.observed) = t;
-			UPDATE @extschema@.domain_host h SET observed = tstzrange(lower(h.observed), t, '[)')
-			WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs);
-			INSERT INTO @extschema@.domain_host
-			SELECT d, r, u.host, u.preference, tstzrange(t, NULL, '[)'), t, t
-			FROM unnest(hs, ps) AS u (host, preference)
-			WHERE u.host <> ALL (coalesce(cur_hosts, '{}'));
-		END IF;
-		RETURN;
-	END IF;
-
-	-- The instants at which this role was observed, seen from t.
-	SELECT min(x.x) INTO nxt
-	FROM @extschema@.domain_host h,
-		 LATERAL (VALUES (lower(h.observed)), (upper(h.observed)), (h.first_seen), (h.last_seen)) x (x)
-	WHERE h.domain = d AND h.role = r AND x.x > t;
-	SELECT NOT EXISTS (
-		SELECT FROM @extschema@.domain_host h
-		WHERE h.domain = d AND h.role = r
-		  AND (h.first_seen <= t OR lower(h.observed) <= t OR upper(h.observed) <= t))
-	INTO is_first;
-
-	-- Rows true at t that t contradicts: cut t..nxt out of them.  Before the
-	-- first observation, the first one stands: nothing is kept before t.
-	FOR prev IN
-		DELETE FROM @extschema@.domain_host h
-		WHERE h.domain = d AND h.role = r AND h.observed @> t AND h.host <> ALL (hs)
-		RETURNING h.*
-	LOOP
-		IF NOT is_first AND (lower_inf(prev.observed) OR lower(prev.observed) < t) THEN
-			INSERT INTO @extschema@.domain_host
-			VALUES (d, r, prev.host, prev.preference, tstzrange(lower(prev.observed), t, '[)'),
-					least(prev.first_seen, t),
-					CASE WHEN prev.last_seen < t THEN prev.last_seen ELSE least(prev.first_seen, t) END);
-		END IF;
-		IF nxt IS NOT NULL AND (upper_inf(prev.observed) OR upper(prev.observed) > nxt) THEN
-			INSERT INTO @extschema@.domain_host
-			VALUES (d, r, prev.host, prev.preference, tstzrange(nxt, upper(prev.observed), '[)'),
-					greatest(prev.first_seen, nxt), greatest(prev.last_seen, nxt));
-		END IF;
-	END LOOP;
-
-	-- Hosts seen at t: extend the row that holds at t, or open one for
-	-- t..nxt.
-	FOR item IN SELECT * FROM unnest(hs, ps) AS u (host, preference) LOOP
-		SELECT * INTO cur FROM @extschema@.domain_host h
-		 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
-		IF FOUND THEN
-			IF t >= cur.last_seen THEN
-				-- in time order: extend
-				UPDATE @extschema@.domain_host h
-				   SET last_seen = t, preference = item.preference
-				 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
-			ELSIF t <> cur.first_seen THEN
-				-- out of order: split the row at the instant that would be
-				-- forgotten otherwise, so that later imports still see it
-				lo := CASE WHEN t < cur.first_seen THEN cur.first_seen ELSE t END;
-				UPDATE @extschema@.domain_host h
-				   SET observed = tstzrange(lo, upper(h.observed), '[)'), first_seen = lo
-				 WHERE h.domain = d AND h.role = r AND h.host = item.host AND h.observed @> t;
-				INSERT INTO @extschema@.domain_host
-				VALUES (d, r, item.host, cur.preference, tstzrange(lower(cur.observed), lo, '[)'),
-						least(t, cur.first_seen), least(t, cur.first_seen));
-			END IF;
-			CONTINUE;
-		END IF;
-		-- New here: open t..nxt.  Adjacent rows of the same host are not
-		-- merged: their bounds are instants of observation to remember.
-		INSERT INTO @extschema@.domain_host
-		VALUES (d, r, item.host, item.preference,
-				tstzrange(CASE WHEN is_first THEN NULL ELSE t END, nxt, '[)'), t, t);
-	END LOOP;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'rebound_observe_domain'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.observe_domain(pg_catalog.text, pg_catalog.text, pg_catalog.text[], pg_catalog.timestamptz) IS
 	'records the MX or NS hosts a resolver saw for a domain at a time (NULL hosts: the lookup failed, nothing is recorded)';
 
 CREATE OR REPLACE FUNCTION @extschema@.observe_host(host pg_catalog.text, addrs pg_catalog.inet[],
 										 at pg_catalog.timestamptz DEFAULT pg_catalog.now())
 	RETURNS void
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	n text;
-	t timestamptz := observe_host.at;
-	aset inet[];
-	a inet;
-	cur_addrs inet[];
-	later bigint;
-	total bigint;
-	nxt timestamptz;
-	is_first boolean;
-	prev record;
-	cur record;
-	lo timestamptz;
-BEGIN
-	IF addrs IS NULL THEN
-		RETURN;
-	END IF;
-	IF observe_host.host IS NULL OR t IS NULL THEN
-		RAISE EXCEPTION 'host and time of an observation must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF NOT isfinite(t) THEN
-		RAISE EXCEPTION 'invalid observation time: "%"', t
-			USING ERRCODE = 'invalid_parameter_value',
-				DETAIL = 'An observation happens at a finite time.';
-	END IF;
-	n := @extschema@.normalize_domain(observe_host.host);
-	PERFORM pg_advisory_xact_lock(hashtext('rebound.host_address'), hashtext(n) & 63);
-
-	-- Host addresses, without masks; an empty set is recorded as NULL.
-	SELECT array_agg(DISTINCT set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END)
-					 ORDER BY set_masklen(x, CASE family(x) WHEN 4 THEN 32 ELSE 128 END))
-	INTO aset FROM unnest(addrs) x WHERE x IS NOT NULL;
-	IF aset IS NULL THEN
-		aset := ARRAY[NULL]::inet[];
-	END IF;
-
-	SELECT array_agg(h.addr ORDER BY h.addr) FILTER (WHERE h.observed @> t),
-		   count(*) FILTER (WHERE lower(h.observed) > t OR upper(h.observed) > t
-							OR h.first_seen > t OR h.last_seen > t),
-		   count(*)
-	INTO cur_addrs, later, total
-	FROM @extschema@.host_address h WHERE h.host = n;
-	IF total = 0 THEN
-		INSERT INTO @extschema@.host_address SELECT n, x, '(,)', t, t FROM unnest(aset) x;
-		RETURN;
-	END IF;
-	IF later = 0 THEN
-		UPDATE @extschema@.host_address h SET last_seen = t
-		WHERE h.host = n AND h.observed @> t
-		  AND EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
-		IF cur_addrs IS DISTINCT FROM aset THEN
-			DELETE FROM @extschema@.host_address h
-			WHERE h.host = n AND h.observed @> t AND lower(h.observed) = t
-			  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
-			UPDATE @extschema@.host_address h SET observed = tstzrange(lower(h.observed), t, '[)')
-			WHERE h.host = n AND h.observed @> t
-			  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr);
-			INSERT INTO @extschema@.host_address
-			SELECT n, x.a, tstzrange(t, NULL, '[)'), t, t FROM unnest(aset) x (a)
-			WHERE NOT EXISTS (SELECT FROM unnest(coalesce(cur_addrs, '{}')) c (a)
-							  WHERE c.a IS NOT DISTINCT FROM x.a);
-		END IF;
-		RETURN;
-	END IF;
-
-	SELECT min(x.x) INTO nxt
-	FROM @extschema@.host_address h,
-		 LATERAL (VALUES (lower(h.observed)), (upper(h.observed)), (h.first_seen), (h.last_seen)) x (x)
-	WHERE h.host = n AND x.x > t;
-	SELECT NOT EXISTS (
-		SELECT FROM @extschema@.host_address h
-		WHERE h.host = n
-		  AND (h.first_seen <= t OR lower(h.observed) <= t OR upper(h.observed) <= t))
-	INTO is_first;
-
-	FOR prev IN
-		DELETE FROM @extschema@.host_address h
-		WHERE h.host = n AND h.observed @> t
-		  AND NOT EXISTS (SELECT FROM unnest(aset) s (a) WHERE s.a IS NOT DISTINCT FROM h.addr)
-		RETURNING h.*
-	LOOP
-		IF NOT is_first AND (lower_inf(prev.observed) OR lower(prev.observed) < t) THEN
-			INSERT INTO @extschema@.host_address
-			VALUES (n, prev.addr, tstzrange(lower(prev.observed), t, '[)'),
-					least(prev.first_seen, t),
-					CASE WHEN prev.last_seen < t THEN prev.last_seen ELSE least(prev.first_seen, t) END);
-		END IF;
-		IF nxt IS NOT NULL AND (upper_inf(prev.observed) OR upper(prev.observed) > nxt) THEN
-			INSERT INTO @extschema@.host_address
-			VALUES (n, prev.addr, tstzrange(nxt, upper(prev.observed), '[)'),
-					greatest(prev.first_seen, nxt), greatest(prev.last_seen, nxt));
-		END IF;
-	END LOOP;
-
-	FOREACH a IN ARRAY aset LOOP
-		SELECT * INTO cur FROM @extschema@.host_address h
-		 WHERE h.host = n AND h.addr IS NOT DISTINCT FROM a AND h.observed @> t;
-		IF FOUND THEN
-			IF t >= cur.last_seen THEN
-				UPDATE @extschema@.host_address h SET last_seen = t
-				 WHERE h.host = n AND h.addr IS NOT DISTINCT FROM a AND h.observed @> t;
-			ELSIF t <> cur.first_seen THEN
-				lo := CASE WHEN t < cur.first_seen THEN cur.first_seen ELSE t END;
-				UPDATE @extschema@.host_address h
-				   SET observed = tstzrange(lo, upper(h.observed), '[)'), first_seen = lo
-				 WHERE h.host = n AND h.addr IS NOT DISTINCT FROM a AND h.observed @> t;
-				INSERT INTO @extschema@.host_address
-				VALUES (n, a, tstzrange(lower(cur.observed), lo, '[)'),
-						least(t, cur.first_seen), least(t, cur.first_seen));
-			END IF;
-			CONTINUE;
-		END IF;
-		INSERT INTO @extschema@.host_address
-		VALUES (n, a, tstzrange(CASE WHEN is_first THEN NULL ELSE t END, nxt, '[)'), t, t);
-	END LOOP;
-END
-$$;
+	AS 'MODULE_PATHNAME', 'rebound_observe_host'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.observe_host(pg_catalog.text, pg_catalog.inet[], pg_catalog.timestamptz) IS
 	'records the addresses a resolver saw for a host at a time (NULL addrs: the lookup failed, nothing is recorded)';
+
+-- The set-based path: every key of the batch locked at once, in the global
+-- order, so that concurrent batches never deadlock.
+CREATE OR REPLACE FUNCTION @extschema@.observe(observations @extschema@.observation[])
+	RETURNS pg_catalog.int4
+	AS 'MODULE_PATHNAME', 'rebound_observe'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.observe(@extschema@.observation[]) IS
+	'records many observations of domains (kind mx, ns) and hosts (kind addr) in one call, locking their keys in one global order; returns how many were recorded';
 
 -- Every provider a domain depended on at a moment.  LANGUAGE sql, STABLE,
 -- one SELECT: the planner inlines it into the caller's query, so a LATERAL
@@ -460,7 +219,6 @@ CREATE OR REPLACE FUNCTION @extschema@.refresh_domains(max_domains pg_catalog.in
 AS $$
 DECLARE
 	batch text[];
-	r record;
 	ledger text := '';
 BEGIN
 	IF max_domains IS NULL OR max_domains < 0 THEN
@@ -492,15 +250,12 @@ BEGIN
 	TRUNCATE rebound_refresh_result;
 	INSERT INTO rebound_refresh_result SELECT * FROM @extschema@.dns_lookup(batch);
 
-	FOR r IN SELECT * FROM rebound_refresh_result ORDER BY kind = 'addr', name, kind LOOP
-		IF r.status IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN
-			IF r.kind = 'addr' THEN
-				PERFORM @extschema@.observe_host(r.name, r.addrs, r.at);
-			ELSE
-				PERFORM @extschema@.observe_domain(r.name, r.kind, r.hosts, r.at);
-			END IF;
-		END IF;
-	END LOOP;
+	-- one batch: its keys are locked in one global order, so refreshes
+	-- running at once never deadlock
+	PERFORM @extschema@.observe(ARRAY(
+		SELECT ROW(r.name, r.kind, r.hosts, r.addrs, r.at)::@extschema@.observation
+		FROM rebound_refresh_result r
+		WHERE r.status OPERATOR(pg_catalog.=) ANY ('{ok,nodata,nxdomain,null_mx}'::pg_catalog.text[])));
 	-- one line per domain in domain_lookup (as note_lookup() writes it),
 	-- and the counts by outcome
 	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_status (domain text, status text) ON COMMIT DROP;

@@ -63,6 +63,33 @@ COMMENT ON TABLE @extschema@.domain_lookup IS
 	'last DNS lookup of each domain by resolve_domain/refresh_domains, and its status';
 CREATE INDEX domain_lookup_at_idx ON @extschema@.domain_lookup (looked_up_at);
 
+-- What observe() takes: one lookup's outcome, as dns_lookup() returns it
+-- (kind 'mx' or 'ns' with hosts, 'addr' with addrs; a NULL set is a failed
+-- lookup and records nothing).
+CREATE TYPE @extschema@.observation AS (
+	name pg_catalog.text,
+	kind pg_catalog.text,
+	hosts pg_catalog.text[],
+	addrs pg_catalog.inet[],
+	at pg_catalog.timestamptz
+);
+COMMENT ON TYPE @extschema@.observation IS
+	'one observation for observe(): a domain''s MX or NS hosts, or a host''s addresses, at a time';
+
+-- One row per key that has been written (kind 'mx' or 'ns' and a domain,
+-- or 'addr' and a host): writers of a key take turns by locking its row
+-- (INSERT ... ON CONFLICT DO UPDATE), all of a call's keys at once in
+-- (kind, name) order.  Only roles that may UPDATE this table can lock its
+-- rows, unlike advisory locks, which any role can take; and a key's lock
+-- is never shared with another key.  Not dumped: the rows carry nothing.
+CREATE TABLE @extschema@.observation_lock (
+	kind pg_catalog.text NOT NULL,
+	name pg_catalog.text NOT NULL,
+	PRIMARY KEY (kind, name)
+);
+COMMENT ON TABLE @extschema@.observation_lock IS
+	'one row per domain role or host written by observe_domain/observe_host/observe, locked by its writers';
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.domain_host', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.host_address', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.domain_lookup', '');

@@ -46,3 +46,23 @@ COMMENT ON TABLE @extschema@.restore_pending IS
 	'rows a restore loaded before the row they reference; each goes into its table when that row arrives';
 CREATE INDEX restore_pending_parent_idx ON @extschema@.restore_pending (parent, parent_key);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.restore_pending', '');
+
+-- Observations in C (src/history.c): writers lock a row per key in
+-- observation_lock instead of 64 advisory-lock stripes, and observe()
+-- takes a batch (see src/sql/schema/provider_map.sql).
+CREATE TYPE @extschema@.observation AS (
+	name pg_catalog.text,
+	kind pg_catalog.text,
+	hosts pg_catalog.text[],
+	addrs pg_catalog.inet[],
+	at pg_catalog.timestamptz
+);
+COMMENT ON TYPE @extschema@.observation IS
+	'one observation for observe(): a domain''s MX or NS hosts, or a host''s addresses, at a time';
+CREATE TABLE @extschema@.observation_lock (
+	kind pg_catalog.text NOT NULL,
+	name pg_catalog.text NOT NULL,
+	PRIMARY KEY (kind, name)
+);
+COMMENT ON TABLE @extschema@.observation_lock IS
+	'one row per domain role or host written by observe_domain/observe_host/observe, locked by its writers';
