@@ -67,5 +67,7 @@ INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('d[ée]sactiv[ée]e
 SELECT rebound.classify('550 Compte FERMé');
 SELECT rebound.classify('550 adresse désactivée');
 SELECT rebound.classify('550 adresse desactivee');
+-- an empty text is not converted (no terminating NUL to read up to)
+SELECT rebound.classify(''), rebound.classify(repeat('', 3));
 \c contrib_regression
 DROP DATABASE rebound_latin1b;

@@ -57,7 +57,12 @@ rb_text_to_utf8(text *t, size_t *len)
 		return raw;
 	}
 	conv = pg_server_to_any(raw, rawlen, PG_UTF8);
-	*len = strlen(conv);
+	/*
+	 * A converted string is new and NUL-terminated; an empty one comes back
+	 * as the input itself, which is not terminated: strlen() would read
+	 * past it.
+	 */
+	*len = conv == raw ? (size_t) rawlen : strlen(conv);
 	return conv;
 }
 
