@@ -34,7 +34,7 @@ ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DREBOUND_VERSION='"$(EXTVERSION)"'
 # -Wextra's unused-parameter and missing-field-initializers fire inside
 # PostgreSQL's own headers and macros.
 # -MMD -MP: objects depend on the headers they include, so that changing a

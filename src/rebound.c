@@ -18,7 +18,12 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+/* The version comes from rebound.control, through the Makefile. */
+#if PG_VERSION_NUM >= 180000
+PG_MODULE_MAGIC_EXT(.name = "rebound", .version = REBOUND_VERSION);
+#else
 PG_MODULE_MAGIC;
+#endif
 
 void		_PG_init(void);
 
