@@ -731,8 +731,8 @@ SELECT COALESCE(l.source, w.source) AS source,
 							  WHERE c.oid OPERATOR(pg_catalog.=) s.target),
 							 s.target_name OPERATOR(pg_catalog.||) ', dropped')
 					OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||)
-					CASE WHEN s.flag_column IS NULL THEN 'list ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.address_column)
-						 ELSE 'flag ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.flag_column) END
+					CASE WHEN s.flag_column IS NULL THEN 'list ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.address_column::pg_catalog.text COLLATE pg_catalog."default")
+						 ELSE 'flag ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.flag_column::pg_catalog.text COLLATE pg_catalog."default") END
 					OPERATOR(pg_catalog.||) ')'
 			 FROM @extschema@.sink s
 			 WHERE s.source OPERATOR(pg_catalog.=) COALESCE(l.source, w.source)

@@ -484,7 +484,7 @@ BEGIN
 			   || pg_catalog.format('| window | %s – %s (%s), time zone %s |',
 					pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
 					pg_catalog.format('%s h %s min', pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 3600),
-						(pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 60) % 60)::pg_catalog.int4),
+						pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 60)::pg_catalog.int8 % 60),
 					pg_catalog.current_setting('TimeZone'))
 			   || pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, mx, mx_ip, ns, ns_ip)'))
 			   || pg_catalog.format('| found | %s |', found_by)
