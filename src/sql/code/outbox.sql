@@ -24,8 +24,12 @@
 -- the address for a bounce an earlier incident forgave, while another
 -- bounce still held it, is told now).  A pair is written again only when
 -- its last outbox row is not a reinstatement, or when one of its forgiven
--- bounces was recorded after that row: healing twice writes nothing twice,
--- and healers of one incident queue on its row (unharden locks it).
+-- bounces was recorded after that row: healing twice writes nothing twice.
+-- Healers decide one at a time (the row of outbox_lock, held until
+-- commit): one that forgave a bounce of an address while another forgave
+-- the address's other bounce sees, once the first committed, that the
+-- address is free.  Under READ COMMITTED, the default: a REPEATABLE READ
+-- healer would not see the other's commit.
 
 -- Checks that a sink can be applied by a role: the table is still there,
 -- the columns too, with their types, and the role holds the privileges
@@ -274,6 +278,8 @@ DECLARE
 	s pg_catalog.text[];
 	a pg_catalog.text[];
 BEGIN
+	-- one healer at a time decides; the next sees what it committed
+	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
 	WITH now_forgiven AS (
 		SELECT DISTINCT au.domain, au.address
 		FROM @extschema@.audit au
@@ -316,6 +322,7 @@ DECLARE
 	s pg_catalog.text[];
 	a pg_catalog.text[];
 BEGIN
+	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
 	WITH now_hardened AS (
 		SELECT DISTINCT au.address
 		FROM @extschema@.audit au

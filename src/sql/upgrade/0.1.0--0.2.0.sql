@@ -89,3 +89,10 @@ COMMENT ON TABLE @extschema@.sink_log IS
 CREATE INDEX sink_log_incident_idx ON @extschema@.sink_log (incident);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.sink_log', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.sink_log_id_seq', '');
+
+CREATE TABLE @extschema@.outbox_lock (
+	only_row pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (only_row)
+);
+COMMENT ON TABLE @extschema@.outbox_lock IS
+	'one row, locked by a healing transaction while it writes to the outbox, until it commits';
+INSERT INTO @extschema@.outbox_lock DEFAULT VALUES;
