@@ -27,6 +27,9 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(foreach u,$(UPGRADES),$(EXTENSION
 
 REGRESS = $(sort $(patsubst sql/%.sql,%,$(wildcard sql/*.sql)))
 REGRESS_OPTS = --load-extension=$(EXTENSION)
+# Concurrency specs, run by PostgreSQL's isolation tester after REGRESS.
+ISOLATION = $(sort $(patsubst test/isolation/specs/%.spec,%,$(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=$(EXTENSION)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -96,4 +99,4 @@ test/fuzz/bin/%: test/fuzz/%.c $(CORE_SRCS) $(wildcard src/core/*.h)
 fuzzers: $(FUZZERS)
 
 .PHONY: unit fuzzers
-EXTRA_CLEAN = $(OBJS:.o=.d) test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check test/isolation/output
+EXTRA_CLEAN = $(OBJS:.o=.d) test/unit/bin test/fuzz/bin results regression.diffs regression.out tmp_check output_iso

@@ -9,7 +9,8 @@
 # Needs python3 (to read the quoted TSV) and the core's libraries.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CORPUS=$ROOT/../shared/corpus/sisimai/diagnostics.tsv
+source "$ROOT/test/lib/corpus.sh"
+CORPUS=$REBOUND_CORPUS/diagnostics.tsv
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$ROOT"

@@ -14,6 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
 cd "$REBOUND_ROOT"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -33,23 +34,32 @@ step() {
 	fi
 }
 
+# pg_regress (sql/, expected/), then the isolation specs
+# (test/isolation/specs): both are PGXS's installcheck.
 run_regress() {
-	rm -f regression.diffs
+	rm -f regression.diffs output_iso/regression.diffs
 	if make -s PG_CONFIG="$PG_CONFIG" installcheck; then
 		return 0
 	fi
 	[ -f regression.diffs ] && cat regression.diffs
+	[ -f output_iso/regression.diffs ] && cat output_iso/regression.diffs
 	return 1
 }
 
 run_pgtap() {
-	local exts=(pgtap rebound)
+	local exts=(pgtap rebound) f rc=0
 	[ "${REBOUND_HAVE_CRON:-0}" = 1 ] && exts=(pgtap pg_cron rebound)
-	fresh_database rebound_test "${exts[@]}"
-	# the DNS tests talk to the Knot server of test/lib/dns.sh
-	PGDATABASE=rebound_test \
-	PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
-		pg_prove --ext .sql -r test/pgtap
+	# Each suite in a database of its own: several commit (heal does), and
+	# none may see another's data or depend on the order of the files.
+	# The name is the one pg_cron schedules in (cron.database_name).
+	for f in test/pgtap/*.sql; do
+		fresh_database rebound_test "${exts[@]}"
+		# the DNS tests talk to the Knot server of test/lib/dns.sh
+		PGDATABASE=rebound_test \
+		PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
+			pg_prove --ext .sql "$f" || rc=1
+	done
+	return $rc
 }
 
 # The search_path decoys (test/security/search_path.sql) in a database of
@@ -60,22 +70,6 @@ run_search_path() {
 	PGDATABASE=rebound_search_path pg_prove --ext .sql test/security/search_path.sql || rc=1
 	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS rebound_search_path WITH (FORCE)"
 	return $rc
-}
-
-# Concurrency specs (test/isolation/specs), run by PostgreSQL's own
-# isolation tester from the server development package.
-run_isolation() {
-	local tester specs
-	tester=$(dirname "$("$PG_CONFIG" --pgxs)")/../test/isolation/pg_isolation_regress
-	specs=$(cd test/isolation/specs && ls *.spec | sed 's/\.spec$//')
-	fresh_database rebound_isolation rebound
-	rm -rf test/isolation/output
-	if "$tester" --use-existing --dbname=rebound_isolation --inputdir=test/isolation \
-		--outputdir=test/isolation/output $specs; then
-		return 0
-	fi
-	[ -f test/isolation/output/regression.diffs ] && cat test/isolation/output/regression.diffs
-	return 1
 }
 
 run_unit() {
@@ -90,8 +84,8 @@ run_fuzzer() {
 	corpus=$(mktemp -d /tmp/rebound-fuzz.XXXXXX)
 	[ -d "test/fuzz/seeds/${name#fuzz_}" ] && cp -r "test/fuzz/seeds/${name#fuzz_}/." "$corpus/"
 	# the bounce reader also starts from the shared corpus of real bounces
-	if [ "$name" = fuzz_dsn ] && [ -d "$REBOUND_ROOT/../shared/corpus/sisimai/eml" ]; then
-		cp "$REBOUND_ROOT/../shared/corpus/sisimai/eml/"*.eml "$corpus/"
+	if [ "$name" = fuzz_dsn ] && [ -d "$REBOUND_CORPUS/eml" ]; then
+		cp "$REBOUND_CORPUS/eml/"*.eml "$corpus/"
 	fi
 	if "$bin" -max_total_time="$FUZZ_SECONDS" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 "$corpus" >"$corpus.log" 2>&1; then
@@ -124,12 +118,11 @@ run_fuzzers() {
 
 setup_all
 start_dns
-step "pg_regress" run_regress
+step "pg_regress and isolation specs" run_regress
 step "pgTAP suites" run_pgtap
 step "search_path decoys against every entry point" run_search_path
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
-step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers

@@ -5,11 +5,27 @@
 #
 # Installs what is missing, builds, starts a throwaway cluster (or uses the
 # server named by PGHOST/PGPORT), runs test/demo.sql and stops the cluster.
+#
+#   bash test/demo.sh --keep
+#
+# leaves the cluster running with the demo's data (a playground for the
+# README's examples) and prints how to connect to it and how to stop it.
+
+case "${1:-}" in
+--keep) export REBOUND_KEEP=1 ;;
+"") ;;
+*) echo "usage: bash test/demo.sh [--keep]" >&2; exit 2 ;;
+esac
+export REBOUND_CRON_DB=rebound_demo REBOUND_KEEP_DB=rebound_demo
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 cd "$REBOUND_ROOT"
 
 setup_all
-fresh_database rebound_demo rebound
+if [ "${REBOUND_HAVE_CRON:-0}" = 1 ] && [ "$REBOUND_EXISTING_SERVER" -eq 0 ]; then
+	fresh_database rebound_demo pg_cron rebound
+else
+	fresh_database rebound_demo rebound
+fi
 say "demo"
 psql -X -q -v ON_ERROR_STOP=1 -d rebound_demo -f test/demo.sql

@@ -91,6 +91,12 @@ SELECT d.provider, d.during AS detected,
 	   upper(d.during) - timestamptz '2017-11-09 10:55' AS end_error,
 	   d.hard_bounces, d.baseline, d.score, d.layers
 FROM detected d ORDER BY lower(d.during);
+\echo '   hard_bounces: the infrastructure hard bounces (DNS and connection failures) charged to'
+\echo '   the provider in the incident''s 15-minute buckets; baseline: how many of them those'
+\echo '   buckets usually see (a count, from the same hours of previous days and weeks); score:'
+\echo '   -log10 of the Poisson probability of so many against that baseline (score 6 is a one in'
+\echo '   a million chance).  Healing forgives more than detection counts: every hard bounce of'
+\echo '   the window at a domain that depended on the provider, whatever its text says.'
 
 \echo
 \echo '== What healing the detected incident would forgive, against the generator''s truth'
@@ -204,3 +210,26 @@ SELECT action, actor, count(*) FROM rebound.audit WHERE incident = :incident GRO
 SELECT count(*) AS hardened_again FROM rebound.reharden(:incident);
 SELECT count(*) AS suppressed_after_undo, :suppressed_before AS suppressed_before FROM rebound.suppressed;
 SELECT id, withdrawn_at IS NOT NULL AS withdrawn FROM rebound.incident WHERE id = :incident;
+
+\echo
+SELECT format('== Summary: rebound detected the %s outage by itself (%s to %s, %s infrastructure hard bounces '
+			  'where %s were expected, score %s), healed %s hard bounces of %s flows at %s%% precision and %s%% recall '
+			  'against the generator''s truth, reinstated %s addresses, and %s.',
+			  (SELECT p.display_name FROM rebound.provider p WHERE p.name = d.provider), to_char(lower(d.during), 'HH24:MI'), to_char(upper(d.during), 'HH24:MI'),
+			  d.hard_bounces, round(d.baseline, 1), round(d.score, 1),
+			  (SELECT count(*) FROM crm.healed), (SELECT count(DISTINCT source) FROM crm.healed),
+			  (SELECT round(100.0 * count(*) FILTER (WHERE e.kind = 'outage') / NULLIF(count(*), 0), 2)
+			   FROM crm.healed h JOIN rebound.bounce b ON b.id = h.bounce_id
+			   JOIN crm.event e ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at),
+			  (SELECT round(100.0 * count(h.bounce_id) / NULLIF(count(*), 0), 2)
+			   FROM crm.event e
+			   JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
+			   LEFT JOIN crm.healed h ON h.bounce_id = b.id
+			   WHERE e.kind = 'outage' AND b.hard),
+			  (SELECT count(DISTINCT address) FROM crm.healed WHERE reinstated),
+			  (SELECT CASE WHEN count(*) = :suppressed_before
+						   THEN format('undid it exactly (%s addresses suppressed before and after)', count(*))
+						   ELSE format('the undo left %s addresses suppressed where %s were', count(*), :suppressed_before) END
+			   FROM rebound.suppressed)) AS summary
+FROM detected d ORDER BY d.hard_bounces DESC LIMIT 1 \gset
+\echo :summary

@@ -12,4 +12,5 @@ trap 'rm -f "$BIN"' EXIT
 cc -std=gnu99 -O2 -I"$ROOT/src" -I"$ROOT/test/bench" "$ROOT/test/bench/matcher_bench.c" \
 	"$ROOT/test/bench/ac_phrase.c" "$ROOT/src/core/phrase.c" "$ROOT/src/core/phrase_table.c" "$ROOT/src/core/reason.c" \
 	-lhs -o "$BIN"
-"$BIN" "$ROOT/../shared/corpus/sisimai/diagnostics.tsv" "${1:-2000}"
+source "$ROOT/test/lib/corpus.sh"
+"$BIN" "$REBOUND_CORPUS/diagnostics.tsv" "${1:-2000}"

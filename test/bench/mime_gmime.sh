@@ -10,7 +10,8 @@
 
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-CORPUS=$ROOT/../shared/corpus/sisimai/eml
+source "$ROOT/test/lib/corpus.sh"
+CORPUS=$REBOUND_CORPUS/eml
 ITERS=${ITERS:-20}
 OUT=$(mktemp -d /tmp/rebound-gmime.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT

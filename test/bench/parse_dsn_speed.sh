@@ -21,7 +21,8 @@
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 cd "$REBOUND_ROOT"
-CORPUS=$REBOUND_ROOT/../shared/corpus/sisimai
+source "$REBOUND_ROOT/test/lib/corpus.sh"
+CORPUS=$REBOUND_CORPUS
 N=${N:-100000}
 setup_all >/dev/null
 fresh_database rebound_bench rebound

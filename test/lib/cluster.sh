@@ -15,6 +15,9 @@ set -euo pipefail
 REBOUND_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_MAJOR=15
 REBOUND_EXISTING_SERVER=0
+# The database pg_cron schedules in (cron.database_name): the tests', or
+# the demo's, so that the README's cron examples run in the playground.
+REBOUND_CRON_DB=${REBOUND_CRON_DB:-rebound_test}
 if [ -n "${PGHOST:-}${PGPORT:-}" ]; then
 	REBOUND_EXISTING_SERVER=1
 fi
@@ -133,7 +136,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 shared_preload_libraries = 'pg_cron'
-cron.database_name = 'rebound_test'
+cron.database_name = '$REBOUND_CRON_DB'
 cron.use_background_workers = on
 max_worker_processes = 16
 log_min_messages = warning
@@ -142,15 +145,25 @@ CONF
 		{ cat "$REBOUND_TMP/log/server.log"; return 1; }
 	export PGHOST=$sock PGPORT=5432 PGUSER=postgres
 	export REBOUND_HAVE_CRON=1
+	# pg_cron's launcher connects to its database at once, and logs a
+	# FATAL every second until it exists
+	psql -XAtq -d postgres -c "CREATE DATABASE $REBOUND_CRON_DB" >/dev/null
 }
 
 stop_cluster() {
 	local rc=$?
 	if [ -n "${REBOUND_TMP:-}" ] && [ -d "$REBOUND_TMP/data" ]; then
-		as_owner "$TMP_BINDIR/pg_ctl" -D "$REBOUND_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
 		if [ -n "${REBOUND_KEEP:-}" ]; then
-			echo "kept $REBOUND_TMP (REBOUND_KEEP is set)"
+			# the playground: the server goes on running with the data
+			local stop="$TMP_BINDIR/pg_ctl -D $REBOUND_TMP/data stop && rm -rf $REBOUND_TMP"
+			[ "$(id -u)" -eq 0 ] && stop="runuser -u postgres -- $TMP_BINDIR/pg_ctl -D $REBOUND_TMP/data stop && rm -rf $REBOUND_TMP"
+			say "the server is still running (REBOUND_KEEP / --keep)"
+			echo "connect:  psql -h $PGHOST -U postgres ${REBOUND_KEEP_DB:-postgres}"
+			echo "stop it:  $stop"
+			echo "(it runs the private copy of PostgreSQL under $REBOUND_TMP/install, which has rebound;"
+			echo " pg_cron works in database $REBOUND_CRON_DB)"
 		else
+			as_owner "$TMP_BINDIR/pg_ctl" -D "$REBOUND_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
 			rm -rf "$REBOUND_TMP"
 		fi
 	fi

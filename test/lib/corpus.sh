@@ -1,9 +1,11 @@
 # test/lib/corpus.sh — sourced by the measuring scripts.
 #
 # The labelled Sisimai corpus lives beside the repository (../shared/corpus),
-# as in CI.  load_corpus_labels DB TABLE loads diagnostics.tsv into TABLE.
+# as in CI; REBOUND_CORPUS names it elsewhere.  This is the one place its
+# path is written: every script that reads it sources this file.
+# load_corpus_labels DB TABLE loads diagnostics.tsv into TABLE.
 
-REBOUND_CORPUS=${REBOUND_CORPUS:-$REBOUND_ROOT/../shared/corpus/sisimai}
+REBOUND_CORPUS=${REBOUND_CORPUS:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/corpus/sisimai}
 
 load_corpus_labels() {
 	local db=$1 table=$2

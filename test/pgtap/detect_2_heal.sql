@@ -9,7 +9,7 @@
 -- last two weeks, and empties the ledger at the end.
 \set QUIET 1
 \ir ../detect/scenario.sql
-SELECT plan(29);
+SELECT plan(28);
 
 SELECT date_trunc('day', now()) - interval '1 day' AS outage_day \gset
 SELECT scenario.generate(300, 30000, 1500, :'outage_day'::timestamptz - interval '14 days') AS generated \gset
