@@ -353,18 +353,20 @@ SELECT s.id, s.source,
 	   CASE WHEN s.flag_column IS NULL THEN 'list'::pg_catalog.text ELSE 'flag'::pg_catalog.text END AS kind,
 	   s.address_column, s.flag_column,
 	   c.oid IS NOT NULL AS target_exists,
+	   -- (a view's: unknown, NULL; the index is on its table)
+	   CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'v' THEN NULL ELSE
 	   EXISTS (SELECT 1 FROM pg_catalog.pg_index i
 			   WHERE i.indrelid OPERATOR(pg_catalog.=) s.target
 				 AND i.indpred IS NULL AND i.indnatts OPERATOR(pg_catalog.=) 1
 				 AND pg_catalog.pg_get_indexdef(i.indexrelid, 1, false) OPERATOR(pg_catalog.~)
 					 ('normalize_address\(\(?' OPERATOR(pg_catalog.||)
 					  pg_catalog.regexp_replace(pg_catalog.quote_ident(s.address_column), '([^a-zA-Z0-9_])', '\\\1', 'g')
-					  OPERATOR(pg_catalog.||) '\)?(::text)?\)')) AS indexed,
+					  OPERATOR(pg_catalog.||) '\)?(::text)?\)')) END AS indexed,
 	   s.added_by, s.added_at
 FROM @extschema@.sink s
 LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.target;
 COMMENT ON VIEW @extschema@.sinks IS
-	'the sinks of the flows: table (or the name it had, when dropped), kind (flag or list), columns, whether an index on normalize_address(column) serves them';
+	'the sinks of the flows: table (or the name it had, when dropped), kind (flag or list), columns, whether an index on normalize_address(column) serves them (NULL for a view)';
 
 -- Grants: declaring sinks is granted by the DBA to who wires the flows;
 -- the steps of healing to nobody (unharden and reharden call them).
@@ -607,6 +609,7 @@ DECLARE
 	tick pg_catalog.interval;
 	band_top pg_catalog.text[] := '{}';
 	band_bot pg_catalog.text[] := '{}';
+	band_mid pg_catalog.text[] := '{}';
 	svg pg_catalog.text[] := '{}';
 	prev_day pg_catalog.text := '';
 BEGIN
@@ -667,13 +670,17 @@ BEGIN
 		x := x0 + bw * (i - 1);
 		band_top := band_top || pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * (lam[i] + 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
 							 || pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * (lam[i] + 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1));
+		band_mid := band_mid || pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * lam[i] / ymax)::pg_catalog.numeric, 1))
+							 || pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * lam[i] / ymax)::pg_catalog.numeric, 1));
 		band_bot := pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * GREATEST(0, lam[i] - 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
 					|| pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * GREATEST(0, lam[i] - 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
 					|| band_bot;
 	END LOOP;
 	IF pg_catalog.cardinality(band_top) > 0 THEN
 		svg := svg || pg_catalog.format('<polygon id="baseline" points="%s" fill="#8fbf8f" fill-opacity="0.55" stroke="none"/>',
-			pg_catalog.array_to_string(band_top || band_bot, ' '));
+			pg_catalog.array_to_string(band_top || band_bot, ' '))
+				   || pg_catalog.format('<polyline points="%s" fill="none" stroke="#2e7d32" stroke-width="1.5"/>',
+			pg_catalog.array_to_string(band_mid, ' '));
 	END IF;
 	-- the failures, then the forgiven bounces over them
 	FOR i IN 1 .. n LOOP
