@@ -55,6 +55,12 @@ run_pgtap() {
 	# The name is the one pg_cron schedules in (cron.database_name).
 	for f in test/pgtap/*.sql; do
 		fresh_database rebound_test "${exts[@]}"
+		# Dropping the database ended pg_cron's scheduler (terminated, it
+		# exits 0, and the postmaster does not start it again): a suite
+		# that schedules jobs gets a throwaway server restarted first.
+		if [ "${REBOUND_HAVE_CRON:-0}" = 1 ] && [ "$REBOUND_EXISTING_SERVER" -eq 0 ] && grep -q 'cron\.' "$f"; then
+			as_owner "$TMP_BINDIR/pg_ctl" -D "$REBOUND_TMP/data" -l "$REBOUND_TMP/log/server.log" -w -t 60 restart >/dev/null
+		fi
 		# the DNS tests talk to the Knot server of test/lib/dns.sh
 		PGDATABASE=rebound_test \
 		PGOPTIONS="-c rebound.dns_servers=$REBOUND_DNS_SERVER -c rebound_test.silent_dns=$REBOUND_SILENT_DNS -c rebound_test.dead_dns=$REBOUND_DEAD_DNS" \
