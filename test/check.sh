@@ -15,6 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/dump.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/chart.sh"
 cd "$REBOUND_ROOT"
 # compiler warnings fail the test command (users' builds only warn)
 export WERROR=1
@@ -168,9 +169,10 @@ start_trixie
 step "pg_regress and isolation specs" run_regress
 step "pgTAP suites" run_pgtap
 step "search_path decoys against every entry point" run_search_path
-step "provider catalogue through pg_dump/pg_restore" run_dump_restore
+step "provider catalogue, sinks and outbox through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
 step "concurrent observations, disjoint and overlapping (pgbench): no deadlock" run_observe_pgbench
+step "incident report and chart, rendered by rsvg-convert" run_chart
 step "core unit tests (ASan, UBSan)" run_unit
 step "PostgreSQL 17 on Debian 13 (pg_regress, pgTAP)" run_trixie
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then

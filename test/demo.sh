@@ -5,6 +5,8 @@
 #
 # Installs what is missing, builds, starts a throwaway cluster (or uses the
 # server named by PGHOST/PGPORT), runs test/demo.sql and stops the cluster.
+# The healed incident's report (Markdown) and chart (SVG, and PNG when
+# rsvg-convert is there) go to $REBOUND_DEMO_OUT (default /tmp/rebound-demo).
 #
 #   bash test/demo.sh --keep
 #
@@ -28,4 +30,12 @@ else
 	fresh_database rebound_demo rebound
 fi
 say "demo"
-psql -X -q -v ON_ERROR_STOP=1 -d rebound_demo -f test/demo.sql
+# the incident's report and chart are written there (REBOUND_DEMO_OUT)
+outdir=${REBOUND_DEMO_OUT:-${TMPDIR:-/tmp}/rebound-demo}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+psql -X -q -v ON_ERROR_STOP=1 -v outdir="$outdir" -d rebound_demo -f test/demo.sql
+if command -v rsvg-convert >/dev/null; then
+	rsvg-convert -f png -o "$outdir/incident.png" "$outdir/incident.svg"
+fi
+say "the incident's report and chart: $outdir/incident.md, $outdir/incident.svg$([ -f "$outdir/incident.png" ] && echo ", $outdir/incident.png (rendered by rsvg-convert)")"

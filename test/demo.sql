@@ -120,23 +120,59 @@ SELECT (SELECT count(*) FROM truth) AS should_be,
 \echo '== Every mail flow rebound knows (rebound.flow): none forgotten in a crisis'
 SELECT source, wired_table, bounces, hard_share, last_bounce FROM rebound.flow ORDER BY bounces DESC;
 
-\echo
-\echo '== Declare the incident: all of OVH, 07:00-10:55 Paris time'
-SELECT rebound.declare_incident('ovh',
-	tstzrange('2017-11-09 07:00 Europe/Paris', '2017-11-09 10:55 Europe/Paris'),
-	NULL, 'OVH unreachable, 9 Nov 2017 (travaux.ovh.net)') AS incident \gset
-SELECT id, provider, layers, during, origin, note FROM rebound.incident WHERE id = :incident;
+\echo '== Each flow keeps its own suppression: tell rebound where (rebound.add_sink)'
+\echo '   campaigns and dmp: a flag on the contacts (a view without the unsubscribed and the'
+\echo '   complained, whom healing must never touch); automation: its own suppression list;'
+\echo '   transactional: its ESP''s list, behind an API, served by the outbox alone'
+-- the CRM as each flow's bounce processing left it
+UPDATE crm.contact c SET hard_bounced = EXISTS (
+	SELECT 1 FROM rebound.bounce b
+	WHERE b.domain = rebound.address_domain(c.email) AND b.address = rebound.normalize_address(c.email)
+	  AND b.hard AND b.source IN ('campaigns', 'dmp'));
+CREATE TABLE crm.automation_suppression (
+	recipient varchar(320) PRIMARY KEY,
+	listed_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO crm.automation_suppression (recipient, listed_at)
+SELECT DISTINCT ON (lower(recipient)) recipient, event_time AT TIME ZONE 'Europe/Paris'
+FROM crm.automation_bounce WHERE is_hard ORDER BY lower(recipient), event_time;
+CREATE VIEW crm.mailable_contact AS
+	SELECT * FROM crm.contact WHERE NOT unsubscribed AND NOT complained;
+-- the sinks match addresses with rebound.normalize_address(): index it
+CREATE INDEX contact_address_idx ON crm.contact (rebound.normalize_address(email));
+CREATE INDEX automation_suppression_address_idx ON crm.automation_suppression (rebound.normalize_address(recipient));
+SELECT rebound.add_sink('campaigns', 'crm.mailable_contact', 'email', 'hard_bounced') AS s1,
+	   rebound.add_sink('dmp', 'crm.mailable_contact', 'email', 'hard_bounced') AS s2,
+	   rebound.add_sink('automation', 'crm.automation_suppression', 'recipient') AS s3 \gset
+SELECT source, target, kind, address_column, flag_column, indexed FROM rebound.sinks ORDER BY id;
+SELECT source, wired_table, bounces, sinks FROM rebound.flow ORDER BY bounces DESC;
+-- the CRM before healing, to compare after the undo
+CREATE TABLE crm.before_heal AS
+SELECT 'contact' AS t, c.email AS k, row(c.*)::text AS v FROM crm.contact c
+UNION ALL
+SELECT 'automation_suppression', rebound.normalize_address(s.recipient), NULL FROM crm.automation_suppression s;
+SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_flagged,
+	   count(*) FILTER (WHERE hard_bounced AND (unsubscribed OR complained)) AS of_them_unsubscribed_or_complained,
+	   (SELECT count(*) FROM crm.automation_suppression) AS automation_list
+FROM crm.contact;
 
 \echo
-\echo '== Dry run: what would be forgiven (nothing is written)'
-SELECT count(*) AS would_forgive, count(DISTINCT address) AS addresses
-FROM rebound.unharden(:incident, dry_run => true);
-
-\echo
-\echo '== Heal'
+\echo '== The unattended heal: CALL rebound.heal(), as pg_cron runs it, over the days since 8 November 2017'
+SELECT now() - timestamptz '2017-11-08 00:00 Europe/Paris' AS lookback \gset
+LISTEN rebound_outbox;
 \timing on
-CREATE TABLE crm.healed AS SELECT * FROM rebound.unharden(:incident);
+CALL rebound.heal(:'lookback');
 \timing off
+SELECT id AS incident FROM rebound.incident WHERE origin = 'detected' AND provider = 'ovh'
+ORDER BY lower(during) LIMIT 1 \gset
+SELECT id, provider, layers, during, origin, note FROM rebound.incident WHERE id = :incident;
+SELECT action, incident, detected, hard_bounces, baseline, score, forgiven FROM rebound.heal_log ORDER BY id;
+-- what it forgave, as unharden() would have returned it
+CREATE TABLE crm.healed AS
+SELECT a.bounce_id, a.address, b.source, b.occurred_at, b.reason, a.layer,
+	   NOT rebound.is_suppressed(a.address) AS reinstated
+FROM rebound.audit a JOIN rebound.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
+WHERE a.incident = :incident AND a.action = 'forgive';
 
 \echo
 \echo '== Forgiven, per flow and per layer'
@@ -168,53 +204,91 @@ SELECT should_be, forgiven, true_pos AS correct,
 FROM m;
 
 \echo
-\echo '== What stayed hard, and why'
-SELECT e.kind, c.profile, count(*) AS hard_bounces_kept
-FROM crm.event e
-JOIN rebound.bounce b ON b.source = e.flow AND b.address = e.email AND b.occurred_at = e.at
-LEFT JOIN crm.company c ON c.domain = b.domain
-WHERE b.hard AND b.forgiven_by IS NULL
-  AND b.occurred_at >= '2017-11-09 07:00' AND b.occurred_at < '2017-11-09 10:55'
-GROUP BY 1, 2 ORDER BY 3 DESC;
-
-\echo
 \echo '== Forgiven but still suppressed: addresses with a genuine 2016 hard bounce'
 SELECT h.address, h.source, h.occurred_at, s.since AS suppressed_since, s.reason
 FROM crm.healed h JOIN rebound.suppressed s ON s.address = h.address
 WHERE NOT h.reinstated ORDER BY h.address LIMIT 5;
 
 \echo
-\echo '== Apply it to the CRM: one UPDATE, unsubscribes and complaints untouched'
-SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_hard_before FROM crm.contact;
-UPDATE crm.contact c SET hard_bounced = false
-FROM (SELECT DISTINCT address FROM crm.healed WHERE reinstated) h
-WHERE lower(c.email) = h.address
-  AND c.hard_bounced AND NOT c.unsubscribed AND NOT c.complained;
-SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_hard_after,
-	   count(*) FILTER (WHERE hard_bounced AND (unsubscribed OR complained)
-						AND lower(email) IN (SELECT address FROM crm.healed WHERE reinstated))
-		   AS reinstated_but_left_alone_unsubscribed_or_complained
-FROM crm.contact;
-SELECT count(*) AS suppressed_after FROM rebound.suppressed;
+\echo '== The outbox: one row per flow and address reinstated, written by the healing transaction'
+\echo '   (and one NOTIFY rebound_outbox, payload the incident, for the workers that call ESP APIs)'
+SELECT source, action, count(*) AS rows, count(processed_at) AS processed
+FROM rebound.outbox WHERE incident = :incident GROUP BY 1, 2 ORDER BY 1, 2;
+\echo
+\echo '== The sinks, applied by the same transaction (rebound.sink_log)'
+SELECT source, target_name, action, addresses, changed FROM rebound.sink_log WHERE incident = :incident ORDER BY id;
 
 \echo
-\echo '== Healing again forgives nothing twice'
-SELECT count(*) AS forgiven_again FROM rebound.unharden(:incident);
+\echo '== The CRM is right, without a hand-written UPDATE'
+WITH want AS (
+	SELECT c.email, c.hard_bounced,
+		   EXISTS (SELECT 1 FROM rebound.bounce b
+				   WHERE b.domain = rebound.address_domain(c.email) AND b.address = rebound.normalize_address(c.email)
+					 AND b.hard AND b.source IN ('campaigns', 'dmp'))
+		   AND rebound.is_suppressed(c.email) AS should_be_flagged
+	FROM crm.mailable_contact c
+)
+SELECT count(*) FILTER (WHERE hard_bounced) AS contacts_flagged,
+	   count(*) FILTER (WHERE hard_bounced AND NOT should_be_flagged) AS flagged_but_free,
+	   count(*) FILTER (WHERE should_be_flagged AND NOT hard_bounced) AS suppressed_but_unflagged,
+	   (SELECT count(*) FROM crm.automation_suppression) AS automation_list,
+	   (SELECT count(*) FROM crm.automation_suppression WHERE NOT rebound.is_suppressed(recipient)) AS listed_but_free
+FROM want;
+SELECT count(*) AS unsubscribed_or_complained_changed
+FROM crm.contact c JOIN crm.before_heal b ON b.t = 'contact' AND b.k = c.email
+WHERE (c.unsubscribed OR c.complained) AND row(c.*)::text <> b.v;
+
+\echo
+\echo '== A worker of the transactional flow: takes its rows, lifts them at the ESP, marks them'
+WITH batch AS (
+	SELECT o.id FROM rebound.outbox o
+	WHERE o.processed_at IS NULL AND o.source = 'transactional'
+	ORDER BY o.id LIMIT 500 FOR UPDATE SKIP LOCKED
+)
+UPDATE rebound.outbox o SET processed_at = now() FROM batch WHERE o.id = batch.id;
+
+\echo
+\echo '== Healing again writes nothing twice'
+CALL rebound.heal(:'lookback');
+SELECT count(*) AS outbox_rows, (SELECT count(*) FROM rebound.sink_log) AS sink_applications
+FROM rebound.outbox;
+
+\echo
+\echo '== The incident as a report and a picture (rebound.incident_report, rebound.incident_chart)'
+\pset format unaligned
+\pset tuples_only on
+\o :outdir/incident.md
+SELECT rebound.incident_report(:incident);
+\o :outdir/incident.svg
+SELECT rebound.incident_chart(:incident);
+\o
+\echo 'written to' :outdir'/incident.md and' :outdir'/incident.svg'
+SELECT rebound.incident_report(:incident);
+\pset format aligned
+\pset tuples_only off
 
 \echo
 \echo '== The audit trail'
 SELECT action, actor, count(*) FROM rebound.audit WHERE incident = :incident GROUP BY 1, 2;
 
 \echo
-\echo '== Undo: reharden the incident'
+\echo '== Undo: reharden the incident; the sinks put the CRM back'
 SELECT count(*) AS hardened_again FROM rebound.reharden(:incident);
 SELECT count(*) AS suppressed_after_undo, :suppressed_before AS suppressed_before FROM rebound.suppressed;
-SELECT id, withdrawn_at IS NOT NULL AS withdrawn FROM rebound.incident WHERE id = :incident;
+SELECT source, action, count(*) AS rows FROM rebound.outbox WHERE incident = :incident GROUP BY 1, 2 ORDER BY 1, 2;
+WITH now_ AS (
+	SELECT 'contact' AS t, c.email AS k, row(c.*)::text AS v FROM crm.contact c
+	UNION ALL
+	SELECT 'automation_suppression', rebound.normalize_address(s.recipient), NULL FROM crm.automation_suppression s
+)
+SELECT (SELECT count(*) FROM (SELECT * FROM now_ EXCEPT ALL SELECT * FROM crm.before_heal) x)
+	 + (SELECT count(*) FROM (SELECT * FROM crm.before_heal EXCEPT ALL SELECT * FROM now_) y) AS crm_rows_differing_from_before_heal;
 
 \echo
 SELECT format('== Summary: rebound detected the %s outage by itself (%s to %s, %s infrastructure hard bounces '
 			  'where %s were expected, score %s), healed %s hard bounces of %s flows at %s%% precision and %s%% recall '
-			  'against the generator''s truth, reinstated %s addresses, and %s.',
+			  'against the generator''s truth, reinstated %s addresses, told every flow (%s outbox rows, %s sink '
+			  'applications, no hand-written UPDATE), and %s.',
 			  (SELECT p.display_name FROM rebound.provider p WHERE p.name = d.provider), to_char(lower(d.during), 'HH24:MI'), to_char(upper(d.during), 'HH24:MI'),
 			  d.hard_bounces, round(d.baseline, 1), round(d.score, 1),
 			  (SELECT count(*) FROM crm.healed), (SELECT count(DISTINCT source) FROM crm.healed),
@@ -227,8 +301,10 @@ SELECT format('== Summary: rebound detected the %s outage by itself (%s to %s, %
 			   LEFT JOIN crm.healed h ON h.bounce_id = b.id
 			   WHERE e.kind = 'outage' AND b.hard),
 			  (SELECT count(DISTINCT address) FROM crm.healed WHERE reinstated),
+			  (SELECT count(*) FROM rebound.outbox WHERE action = 'reinstate'),
+			  (SELECT count(*) FROM rebound.sink_log WHERE action = 'reinstate'),
 			  (SELECT CASE WHEN count(*) = :suppressed_before
-						   THEN format('undid it exactly (%s addresses suppressed before and after)', count(*))
+						   THEN format('undid it exactly (%s addresses suppressed before and after, the CRM as it was)', count(*))
 						   ELSE format('the undo left %s addresses suppressed where %s were', count(*), :suppressed_before) END
 			   FROM rebound.suppressed)) AS summary
 FROM detected d ORDER BY d.hard_bounces DESC LIMIT 1 \gset

@@ -178,6 +178,13 @@ fresh_database() {
 	psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "SET client_min_messages = warning" \
 		-c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
 		-c "CREATE DATABASE $db"
+	# Dropping the database pg_cron schedules in ended its launcher (killed,
+	# it exits 0 and the postmaster does not start it again): a throwaway
+	# cluster is restarted so that it connects to the new database.
+	if [ "$db" = "$REBOUND_CRON_DB" ] && [ "$REBOUND_EXISTING_SERVER" -eq 0 ] && [ -n "${REBOUND_TMP:-}" ]; then
+		as_owner "$TMP_BINDIR/pg_ctl" -D "$REBOUND_TMP/data" -l "$REBOUND_TMP/log/server.log" \
+			-w -t 60 restart >/dev/null
+	fi
 	local ext
 	for ext in "$@"; do
 		psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION IF NOT EXISTS $ext CASCADE"

@@ -22,6 +22,7 @@
 provider_snapshot() {
 	psql -XAtq -v ON_ERROR_STOP=1 -d "$1" <<'SQL'
 SELECT 'tombstone', kind, pattern FROM rebound.provider_tombstone GROUP BY 2, 3 ORDER BY 2, 3;
+SELECT 'crm', email, hard_bounced FROM crm.contact ORDER BY email;
 SELECT 'match', rebound.host_provider('mx1.mail.ovh.net'), rebound.domain_provider('gmx.fr'),
 	rebound.domain_provider('aol.fr'), rebound.host_provider('mx.zoho.eu'),
 	rebound.ip_provider('192.0.2.7'), rebound.host_provider('spool.mail.gandi.net');
@@ -100,6 +101,16 @@ SELECT count(*) FROM rebound.reharden(2);
 INSERT INTO rebound.heal_log (at, provider, incident, action, detected, hard_bounces, baseline, score, forgiven)
 VALUES ('2017-11-09 12:05+01', 'ovh', 1, 'declared', '[2017-11-09 08:00+01, 2017-11-09 12:00+01)', 600, 0.5, 812.25, 600),
 	   ('2017-11-09 12:20+01', 'ovh', 1, 'unchanged', '[2017-11-09 08:00+01, 2017-11-09 12:00+01)', 600, 0.5, 812.25, 0);
+-- a flow's suppression declared as a sink, healed: sinks, outbox and its log
+CREATE SCHEMA crm;
+CREATE TABLE crm.contact (email text PRIMARY KEY, hard_bounced boolean NOT NULL);
+CREATE INDEX ON crm.contact (rebound.normalize_address(email));
+INSERT INTO crm.contact VALUES ('jean@example.com', true), ('paul@example.com', true);
+SELECT rebound.add_sink('campaigns', 'crm.contact', 'email', 'hard_bounced');
+SELECT rebound.record_bounce('jean@example.com', '2017-06-01 10:00+02', NULL, 'campaigns', 'hard');
+SELECT rebound.record_bounce('paul@example.com', '2017-06-01 10:00+02', NULL, 'campaigns', 'hard');
+SELECT count(*) FROM rebound.unharden('ovh', tstzrange('2017-06-01 09:00+02', '2017-06-01 11:00+02'));
+UPDATE rebound.outbox SET processed_at = now() WHERE address = 'jean@example.com';
 SQL
 }
 
@@ -148,7 +159,7 @@ run_dump_restore() {
 	grep -q '^match|ovh|acme|||acme|acme$' "$dir/provider.before" || { echo "unexpected matches:"; grep '^match' "$dir/provider.before"; rc=1; }
 	grep -q '^tombstone|domain|aol.fr$' "$dir/provider.before" || rc=1
 	local t
-	for t in audit bounce rule incident heal_log provider_tombstone domain_host host_address; do
+	for t in audit bounce rule incident heal_log provider_tombstone domain_host host_address sink outbox sink_log; do
 		grep -q "^count|$t|[1-9]" "$dir/tables.before" || { echo "dump/restore: no rows in $t to compare"; rc=1; }
 	done
 	grep -q '^audit|.*,reharden,' "$dir/tables.before" || { echo "dump/restore: no reharden in the audit"; rc=1; }

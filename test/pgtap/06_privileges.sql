@@ -16,7 +16,9 @@ SELECT set_eq(
 		  'rebound.unharden(bigint,boolean)', 'rebound.unharden(text,tstzrange,boolean)',
 		  'rebound.reharden(bigint)',
 		  'rebound.heal_begin(interval,timestamp with time zone)',
-		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)'],
+		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
+		  'rebound.drop_sink(bigint)'],
 	'the SECURITY DEFINER functions are the entry points that write');
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
@@ -27,7 +29,8 @@ SELECT is_empty(
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound'::regnamespace
-		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch')
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch',
+						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps and heal are not granted to PUBLIC either');
 

@@ -115,7 +115,7 @@ END
 $$;
 
 \ir ../detect/scenario.sql
-SELECT plan(31);
+SELECT plan(37);
 SELECT ok((SELECT count(*) > 3000 FROM pg_operator WHERE oprnamespace = 'decoy'::regnamespace)
 		  AND (SELECT count(*) > 50 FROM pg_proc p JOIN used_name u ON u.name = p.proname
 			   WHERE p.pronamespace = 'decoy'::regnamespace),
@@ -129,6 +129,9 @@ SELECT scenario.load() > 25000 AS loaded \gset
 SELECT rebound.observe_domain('decoy.example', 'mx', '{mx1.mail.ovh.net}', now() OPERATOR(pg_catalog.-) interval '30 days') AS observed \gset
 
 CREATE TABLE crm_bounce (email text, at timestamptz, smtp text, why text, how text);
+-- the flows' own suppression, where healing applies the sinks
+CREATE TABLE crm_suppressed (email text, suppressed boolean);
+CREATE TABLE crm_list (email text);
 CREATE TRIGGER classify BEFORE INSERT ON crm_bounce
 	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('smtp', 'why', 'how');
 CREATE TRIGGER capture AFTER INSERT ON crm_bounce
@@ -159,18 +162,30 @@ FROM (VALUES
 	($$SELECT count(*) FROM rebound.detect_buckets(now() OPERATOR(pg_catalog.-) interval '3 days', now())$$),
 	($$SELECT rebound.failure_kind('connect to mx1.mail.ovh.net[1.2.3.4]:25: Connection timed out')$$),
 	($$SELECT * FROM rebound.detect_settings()$$),
+	($$SELECT rebound.add_sink('decoys', 'crm_suppressed', 'email', 'suppressed'), rebound.add_sink('decoys', 'crm_list', 'email')$$),
+	($$SELECT count(*) FROM rebound.sinks$$),
 	($$SELECT count(*) FROM rebound.unharden(rebound.declare_incident('ovh', pg_catalog.tstzrange(now() OPERATOR(pg_catalog.-) interval '3 days', now() OPERATOR(pg_catalog.-) interval '2 days'), '{mx,ns}', 'decoys'))$$),
+	($$SELECT pg_catalog.length(rebound.incident_report((SELECT max(id) FROM rebound.incident)))$$),
+	($$SELECT pg_catalog.length(rebound.incident_chart((SELECT max(id) FROM rebound.incident)))$$),
 	($$SELECT count(*) FROM rebound.reharden((SELECT max(id) FROM rebound.incident))$$),
+	($$SELECT rebound.drop_sink('decoys', 'crm_list'), rebound.drop_sink((SELECT max(id) FROM rebound.sink))$$),
 	($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', '192.0.2.0/24'), ('ovh', 'host_suffix', 'Decoy.Example')$$),
 	($$DELETE FROM rebound.provider_rule WHERE kind OPERATOR(pg_catalog.=) 'cidr' AND pattern OPERATOR(pg_catalog.=) '192.0.2.0/24'$$),
 	($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('decoy (filter|wall)', true, 'filtered')$$)
 ) AS calls (q);
 
 -- heal commits, so it runs at the top level, with the decoys on the path
+-- (and applies sinks of the scenario's flows)
+INSERT INTO crm_suppressed SELECT DISTINCT address, true FROM rebound.bounce WHERE source = 'campaign' AND hard;
+INSERT INTO crm_list SELECT DISTINCT address FROM rebound.bounce WHERE source = 'automation' AND hard;
+SELECT rebound.add_sink('campaign', 'crm_suppressed', 'email', 'suppressed') AS s1 \gset
+SELECT rebound.add_sink('automation', 'crm_list', 'email') AS s2 \gset
 SET search_path = decoy, pg_catalog, public;
 CALL rebound.heal('3 days');
 RESET search_path;
 SELECT ok((SELECT count(*) >= 1 FROM rebound.incident WHERE origin = 'detected'),
 	'rebound.heal detected, declared and healed the outage with the decoys on the path');
+SELECT ok((SELECT count(*) > 0 FROM rebound.sink_log WHERE changed > 0 AND action = 'reinstate'),
+	'... and applied the sinks');
 
 SELECT * FROM finish();

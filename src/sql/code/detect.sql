@@ -725,11 +725,22 @@ SELECT COALESCE(l.source, w.source) AS source,
 	   COALESCE(l.hard_bounces, 0) AS hard_bounces,
 	   pg_catalog.round(l.hard_bounces::pg_catalog.numeric
 						OPERATOR(pg_catalog./) NULLIF(l.bounces, 0), 4) AS hard_share,
-	   l.last_bounce
+	   l.last_bounce,
+	   -- where the flow keeps its suppression (src/sql/code/outbox.sql)
+	   ARRAY(SELECT COALESCE((SELECT c.oid::pg_catalog.regclass::pg_catalog.text FROM pg_catalog.pg_class c
+							  WHERE c.oid OPERATOR(pg_catalog.=) s.target),
+							 s.target_name OPERATOR(pg_catalog.||) ', dropped')
+					OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||)
+					CASE WHEN s.flag_column IS NULL THEN 'list ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.address_column::pg_catalog.text COLLATE pg_catalog."default")
+						 ELSE 'flag ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(s.flag_column::pg_catalog.text COLLATE pg_catalog."default") END
+					OPERATOR(pg_catalog.||) ')'
+			 FROM @extschema@.sink s
+			 WHERE s.source OPERATOR(pg_catalog.=) COALESCE(l.source, w.source)
+			 ORDER BY s.id) AS sinks
 FROM ledger l
 FULL JOIN wired w ON w.source OPERATOR(pg_catalog.=) l.source;
 COMMENT ON VIEW @extschema@.flow IS
-	'every mail flow: each source of the ledger and each table wired with capture_bounce, with volume, hard share and last bounce';
+	'every mail flow: each source of the ledger and each table wired with capture_bounce, with volume, hard share, last bounce and the sinks that keep its suppression';
 
 -- rebound.heal is granted to the roles that heal, with the two steps it
 -- calls (SECURITY DEFINER: they write incidents, the ledger and the log).

@@ -472,6 +472,10 @@ BEGIN
 	END IF;
 	RETURN QUERY
 	SELECT * FROM @extschema@.heal_bounces(inc.id, inc.provider, inc.during, inc.layers, unharden.dry_run);
+	-- tell the flows, in this transaction (src/sql/code/outbox.sql)
+	IF NOT unharden.dry_run THEN
+		PERFORM @extschema@.outbox_reinstate(inc.id);
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.unharden(pg_catalog.int8, pg_catalog.bool) IS
@@ -542,6 +546,8 @@ BEGIN
 	FROM r ORDER BY r.occurred_at, r.id;
 	UPDATE @extschema@.incident i SET withdrawn_at = pg_catalog.now(), withdrawn_by = @extschema@.invoker()
 	WHERE i.id OPERATOR(pg_catalog.=) inc.id AND i.withdrawn_at IS NULL;
+	-- tell the flows, in this transaction (src/sql/code/outbox.sql)
+	PERFORM @extschema@.outbox_reharden(inc.id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.reharden(pg_catalog.int8) IS

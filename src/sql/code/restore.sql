@@ -184,3 +184,9 @@ CREATE OR REPLACE TRIGGER release_after_restore AFTER INSERT ON @extschema@.prov
 CREATE OR REPLACE TRIGGER release_after_restore AFTER INSERT ON @extschema@.incident
 	FOR EACH STATEMENT WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
 	EXECUTE FUNCTION @extschema@.restore_release();
+CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.outbox
+	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
+	EXECUTE FUNCTION @extschema@.restore_hold('incident', 'incident');
+CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.sink_log
+	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
+	EXECUTE FUNCTION @extschema@.restore_hold('incident', 'incident');

@@ -1,0 +1,741 @@
+-- src/sql/code/outbox.sql: what healing tells the flows: the outbox of
+-- reinstatements, the sinks applied in the database, the incident report
+-- and chart.
+--
+-- Behaviour: functions, procedures, triggers, views, their grants.  Written
+-- CREATE OR REPLACE so that every upgrade script re-runs this file as it
+-- is (the full install script drops the OR REPLACE).
+
+-- ===========================================================================
+-- The outbox and the sinks
+-- ===========================================================================
+
+-- Healing forgives bounces in the ledger; each flow keeps its own
+-- suppression (a flag of its contacts, a suppression list, an ESP's list
+-- behind an API).  unharden() and reharden() call outbox_reinstate() and
+-- outbox_reharden() in their transaction: one outbox row per flow and
+-- address whose suppression must be lifted (or restored), the sinks of
+-- those flows applied, one NOTIFY rebound_outbox with the incident's id.
+--
+-- Which (flow, address) pairs: the addresses whose bounces this
+-- transaction forgave (audit rows of the incident at now()), that the
+-- ledger no longer suppresses at all (rebound.is_suppressed), with every
+-- flow in which they have a forgiven hard bounce (a flow that suppressed
+-- the address for a bounce an earlier incident forgave, while another
+-- bounce still held it, is told now).  A pair is written again only when
+-- its last outbox row is not a reinstatement, or when one of its forgiven
+-- bounces was recorded after that row: healing twice writes nothing twice.
+-- Healers decide one at a time (the row of outbox_lock, held until
+-- commit): one that forgave a bounce of an address while another forgave
+-- the address's other bounce sees, once the first committed, that the
+-- address is free.  Under READ COMMITTED, the default: a REPEATABLE READ
+-- healer would not see the other's commit.
+
+-- Checks that a sink can be applied by a role: the table is still there,
+-- the columns too, with their types, and the role holds the privileges
+-- the sink needs on it (flag: SELECT on the address, UPDATE of the flag;
+-- list: SELECT on the address, DELETE, INSERT of the address).  Raises
+-- the error that says what is wrong, naming the sink's flow and table.
+CREATE OR REPLACE FUNCTION @extschema@.sink_check(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
+	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	kind "char";
+	t pg_catalog.regtype;
+	missing pg_catalog.text;
+BEGIN
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = sink_check.target;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'table "%" of the sink of flow "%" does not exist', sink_check.target_name, sink_check.source
+			USING ERRCODE = 'undefined_table',
+				  DETAIL = 'It was dropped after rebound.add_sink() declared the sink; nothing was applied.',
+				  HINT = 'Drop the sink (rebound.drop_sink) or declare it again on the table that replaced it.';
+	END IF;
+	IF kind NOT IN ('r', 'p', 'v', 'f') THEN
+		RAISE EXCEPTION '"%" is not a table', sink_check.target_name
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'A sink is a table (or an updatable view) of the flow''s own suppression.';
+	END IF;
+	SELECT a.atttypid::pg_catalog.regtype INTO t FROM pg_catalog.pg_attribute a
+	WHERE a.attrelid = sink_check.target AND a.attname = sink_check.address_column
+	  AND a.attnum > 0 AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check.address_column, sink_check.target_name
+			USING ERRCODE = 'undefined_column',
+				  DETAIL = pg_catalog.format('The sink of flow "%s" matches addresses in that column.', sink_check.source);
+	END IF;
+	-- a domain counts as its base type
+	IF (SELECT b.typcategory FROM pg_catalog.pg_type y
+		JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
+		WHERE y.oid = t) IS DISTINCT FROM 'S' THEN
+		RAISE EXCEPTION 'column "%" of "%" is of type %, not a string type', sink_check.address_column, sink_check.target_name, t
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'The address column of a sink holds e-mail addresses (text, varchar, citext ...).';
+	END IF;
+	IF sink_check.flag_column IS NOT NULL THEN
+		SELECT a.atttypid::pg_catalog.regtype INTO t FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid = sink_check.target AND a.attname = sink_check.flag_column
+		  AND a.attnum > 0 AND NOT a.attisdropped;
+		IF NOT FOUND THEN
+			RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check.flag_column, sink_check.target_name
+				USING ERRCODE = 'undefined_column',
+					  DETAIL = pg_catalog.format('The sink of flow "%s" sets that flag false to reinstate an address.', sink_check.source);
+		END IF;
+		IF (SELECT CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
+			FROM pg_catalog.pg_type y WHERE y.oid = t) <> 'pg_catalog.bool'::pg_catalog.regtype THEN
+			RAISE EXCEPTION 'column "%" of "%" is of type %, not boolean', sink_check.flag_column, sink_check.target_name, t
+				USING ERRCODE = 'datatype_mismatch',
+					  DETAIL = 'The flag column of a sink is true while the flow suppresses the address.';
+		END IF;
+	END IF;
+	IF sink_check.role IS NOT NULL THEN
+		SELECT pg_catalog.string_agg(p.what, ', ') INTO missing
+		FROM (VALUES
+				('SELECT (' || pg_catalog.quote_ident(sink_check.address_column) || ')',
+				 pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.address_column, 'SELECT')),
+				('SELECT (' || pg_catalog.quote_ident(sink_check.flag_column) || ')',
+				 sink_check.flag_column IS NULL
+				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.flag_column, 'SELECT')),
+				('UPDATE (' || pg_catalog.quote_ident(sink_check.flag_column) || ')',
+				 sink_check.flag_column IS NULL
+				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.flag_column, 'UPDATE')),
+				('DELETE',
+				 sink_check.flag_column IS NOT NULL
+				 OR pg_catalog.has_table_privilege(sink_check.role, sink_check.target, 'DELETE')),
+				('INSERT (' || pg_catalog.quote_ident(sink_check.address_column) || ')',
+				 sink_check.flag_column IS NOT NULL
+				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.address_column, 'INSERT'))
+			 ) AS p (what, granted)
+		WHERE NOT p.granted;
+		IF missing IS NOT NULL THEN
+			RAISE EXCEPTION 'role "%" may not apply the sink of flow "%" on "%"', sink_check.role, sink_check.source, sink_check.target_name
+				USING ERRCODE = 'insufficient_privilege',
+					  DETAIL = pg_catalog.format('A sink is applied with the rights of the role that heals; it lacks %s on that table. Nothing was applied.', missing),
+					  HINT = 'Grant those privileges to the role, or drop the sink.';
+		END IF;
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+	'raises the error that keeps a sink from being applied by a role: table or column gone, wrong type, missing privilege';
+
+CREATE OR REPLACE FUNCTION @extschema@.add_sink(source pg_catalog.text, target pg_catalog.regclass,
+	address_column pg_catalog.name, flag_column pg_catalog.name DEFAULT NULL)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	new_id pg_catalog.int8;
+BEGIN
+	IF add_sink.source IS NULL OR add_sink.source = '' OR add_sink.target IS NULL OR add_sink.address_column IS NULL THEN
+		RAISE EXCEPTION 'a sink needs a source, a table and an address column'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- the declaring role must itself be able to do what the sink will do:
+	-- a sink must not lend a healer's rights to whoever declares it
+	PERFORM @extschema@.sink_check(add_sink.target, add_sink.target::pg_catalog.text, add_sink.source,
+		add_sink.address_column, add_sink.flag_column, @extschema@.invoker());
+	INSERT INTO @extschema@.sink (source, target, target_name, address_column, flag_column, added_by)
+	VALUES (add_sink.source, add_sink.target, add_sink.target::pg_catalog.text,
+			add_sink.address_column, add_sink.flag_column, @extschema@.invoker())
+	ON CONFLICT ON CONSTRAINT sink_source_target_address_column_key DO UPDATE
+		SET flag_column = EXCLUDED.flag_column, target_name = EXCLUDED.target_name,
+			added_by = EXCLUDED.added_by, added_at = EXCLUDED.added_at
+	RETURNING id INTO new_id;
+	RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.add_sink(pg_catalog.text, pg_catalog.regclass, pg_catalog.name, pg_catalog.name) IS
+	'declare where a flow keeps its suppression: a boolean flag column (true = suppressed) or, without one, a suppression list; returns the sink''s id';
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_sink(source pg_catalog.text, target pg_catalog.regclass)
+	RETURNS pg_catalog.int4
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n pg_catalog.int4;
+BEGIN
+	DELETE FROM @extschema@.sink s
+	WHERE s.source = drop_sink.source AND s.target = drop_sink.target;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.drop_sink(pg_catalog.text, pg_catalog.regclass) IS
+	'forget the sinks of a flow on a table; returns how many were dropped';
+
+CREATE OR REPLACE FUNCTION @extschema@.drop_sink(sink pg_catalog.int8)
+	RETURNS pg_catalog.int4
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	n pg_catalog.int4;
+BEGIN
+	DELETE FROM @extschema@.sink s WHERE s.id = drop_sink.sink;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.drop_sink(pg_catalog.int8) IS
+	'forget a sink by its id (the way to drop one whose table was dropped); returns 1, or 0 when there was none';
+
+-- Applies the sinks of the flows to the outbox rows just written: one
+-- statement per sink, addresses matched with normalize_address() on the
+-- sink's column (an index on that expression makes it a lookup).  Every
+-- sink is checked first, with the healer's rights: one that cannot be
+-- applied fails the whole heal before any table of the CRM is touched.
+CREATE OR REPLACE FUNCTION @extschema@.sink_apply(incident pg_catalog.int8, act pg_catalog.text,
+	sources pg_catalog.text[], addresses pg_catalog.text[])
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	s record;
+	todo pg_catalog.text[];
+	n pg_catalog.int8;
+	healer pg_catalog.text := @extschema@.invoker();
+BEGIN
+	FOR s IN SELECT * FROM @extschema@.sink k WHERE k.source = ANY (sink_apply.sources) ORDER BY k.id LOOP
+		PERFORM @extschema@.sink_check(s.target, s.target_name, s.source, s.address_column, s.flag_column, healer);
+	END LOOP;
+	FOR s IN SELECT * FROM @extschema@.sink k WHERE k.source = ANY (sink_apply.sources) ORDER BY k.id LOOP
+		todo := ARRAY(SELECT DISTINCT u.a FROM ROWS FROM (pg_catalog.unnest(sink_apply.sources), pg_catalog.unnest(sink_apply.addresses)) u (s, a)
+					  WHERE u.s = s.source ORDER BY 1);
+		IF s.flag_column IS NOT NULL AND act = 'reinstate' THEN
+			-- rows whose flag is already false (or unknown) are left alone
+			EXECUTE pg_catalog.format('UPDATE %s t SET %I = false WHERE t.%I AND @extschema@.normalize_address(t.%I::pg_catalog.text) OPERATOR(pg_catalog.=) ANY ($1)',
+				s.target, s.flag_column, s.flag_column, s.address_column) USING todo;
+		ELSIF s.flag_column IS NOT NULL THEN
+			EXECUTE pg_catalog.format('UPDATE %s t SET %I = true WHERE NOT t.%I AND @extschema@.normalize_address(t.%I::pg_catalog.text) OPERATOR(pg_catalog.=) ANY ($1)',
+				s.target, s.flag_column, s.flag_column, s.address_column) USING todo;
+		ELSIF act = 'reinstate' THEN
+			EXECUTE pg_catalog.format('DELETE FROM %s t WHERE @extschema@.normalize_address(t.%I::pg_catalog.text) OPERATOR(pg_catalog.=) ANY ($1)',
+				s.target, s.address_column) USING todo;
+		ELSE
+			-- back on the list: the address column only, the others at their defaults
+			EXECUTE pg_catalog.format('INSERT INTO %s (%I) SELECT u.a FROM pg_catalog.unnest($1) u (a) WHERE NOT EXISTS (SELECT FROM %s t WHERE @extschema@.normalize_address(t.%I::pg_catalog.text) OPERATOR(pg_catalog.=) u.a)',
+				s.target, s.address_column, s.target, s.address_column) USING todo;
+		END IF;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		INSERT INTO @extschema@.sink_log (incident, sink, source, target_name, action, addresses, changed, actor)
+		VALUES (sink_apply.incident, s.id, s.source, s.target::pg_catalog.text, act,
+				pg_catalog.cardinality(todo), n, healer);
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_apply(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
+	'apply the sinks of the flows to (flow, address) pairs just written to the outbox, with the healer''s rights; logs what changed';
+
+-- Writes what one action of an incident produced: the outbox rows, the
+-- sinks, the notification.  Returns the number of rows written.
+CREATE OR REPLACE FUNCTION @extschema@.outbox_write(incident pg_catalog.int8, act pg_catalog.text,
+	sources pg_catalog.text[], addresses pg_catalog.text[])
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	s pg_catalog.text[];
+	a pg_catalog.text[];
+BEGIN
+	IF pg_catalog.cardinality(outbox_write.sources) = 0 THEN
+		RETURN 0;
+	END IF;
+	WITH ins AS (
+		INSERT INTO @extschema@.outbox (incident, source, address, action)
+		SELECT outbox_write.incident, u.s, u.a, outbox_write.act
+		FROM ROWS FROM (pg_catalog.unnest(outbox_write.sources), pg_catalog.unnest(outbox_write.addresses)) u (s, a)
+		ORDER BY u.a, u.s
+		RETURNING outbox.source, outbox.address
+	)
+	SELECT pg_catalog.array_agg(ins.source), pg_catalog.array_agg(ins.address) INTO s, a FROM ins;
+	PERFORM @extschema@.sink_apply(outbox_write.incident, outbox_write.act, s, a);
+	-- one notification per incident and transaction: PostgreSQL folds
+	-- identical ones, and delivers it at commit only
+	PERFORM pg_catalog.pg_notify('rebound_outbox', outbox_write.incident::pg_catalog.text);
+	RETURN pg_catalog.cardinality(s);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
+	'write outbox rows of an incident, apply the flows'' sinks to them and notify rebound_outbox';
+
+-- Called by unharden() after it forgave: the flows and addresses this
+-- transaction reinstated (see above).
+CREATE OR REPLACE FUNCTION @extschema@.outbox_reinstate(incident pg_catalog.int8)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	s pg_catalog.text[];
+	a pg_catalog.text[];
+BEGIN
+	-- one healer at a time decides; the next sees what it committed
+	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
+	WITH now_forgiven AS (
+		SELECT DISTINCT au.domain, au.address
+		FROM @extschema@.audit au
+		WHERE au.incident = outbox_reinstate.incident AND au.action = 'forgive'
+		  AND au.at = pg_catalog.now()
+	), free AS (
+		SELECT f.domain, f.address FROM now_forgiven f
+		WHERE NOT @extschema@.is_suppressed(f.address)
+	), pairs AS (
+		SELECT b.source, b.address, pg_catalog.max(b.recorded_at) AS last_recorded
+		FROM free f
+		JOIN @extschema@.bounce b ON b.domain = f.domain AND b.address = f.address
+		WHERE b.hard AND b.forgiven_by IS NOT NULL
+		GROUP BY b.source, b.address
+	)
+	SELECT pg_catalog.array_agg(p.source ORDER BY p.address, p.source),
+		   pg_catalog.array_agg(p.address ORDER BY p.address, p.source)
+	INTO s, a
+	FROM pairs p
+	LEFT JOIN LATERAL (
+		SELECT o.action, o.created_at FROM @extschema@.outbox o
+		WHERE o.address = p.address AND o.source = p.source
+		ORDER BY o.id DESC LIMIT 1) last ON true
+	WHERE last.action IS DISTINCT FROM 'reinstate' OR p.last_recorded > last.created_at;
+	RETURN @extschema@.outbox_write(outbox_reinstate.incident, 'reinstate', COALESCE(s, '{}'), COALESCE(a, '{}'));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_reinstate(pg_catalog.int8) IS
+	'after unharden() forgave: write to the outbox (and apply the sinks of) each flow and address now reinstated';
+
+-- Called by reharden() after it hardened bounces again: each flow whose
+-- last word on an address of those bounces was a reinstatement, when the
+-- ledger suppresses the address again.
+CREATE OR REPLACE FUNCTION @extschema@.outbox_reharden(incident pg_catalog.int8)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	s pg_catalog.text[];
+	a pg_catalog.text[];
+BEGIN
+	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
+	WITH now_hardened AS (
+		SELECT DISTINCT au.address
+		FROM @extschema@.audit au
+		WHERE au.incident = outbox_reharden.incident AND au.action = 'reharden'
+		  AND au.at = pg_catalog.now()
+	), held AS (
+		SELECT h.address FROM now_hardened h WHERE @extschema@.is_suppressed(h.address)
+	)
+	SELECT pg_catalog.array_agg(o.source ORDER BY o.address, o.source),
+		   pg_catalog.array_agg(o.address ORDER BY o.address, o.source)
+	INTO s, a
+	FROM (SELECT DISTINCT ON (o.address, o.source) o.address, o.source, o.action
+		  FROM @extschema@.outbox o JOIN held h ON o.address = h.address
+		  ORDER BY o.address, o.source, o.id DESC) o
+	WHERE o.action = 'reinstate';
+	RETURN @extschema@.outbox_write(outbox_reharden.incident, 'reharden', COALESCE(s, '{}'), COALESCE(a, '{}'));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.outbox_reharden(pg_catalog.int8) IS
+	'after reharden(): write to the outbox (and apply the sinks of) each flow and address suppressed again';
+
+-- The sinks, with what can be seen of them now: whether the table is
+-- still there and whether an index on normalize_address(column) serves
+-- the matching.
+CREATE OR REPLACE VIEW @extschema@.sinks AS
+SELECT s.id, s.source,
+	   CASE WHEN c.oid IS NULL THEN s.target_name ELSE s.target::pg_catalog.text END AS target,
+	   CASE WHEN s.flag_column IS NULL THEN 'list'::pg_catalog.text ELSE 'flag'::pg_catalog.text END AS kind,
+	   s.address_column, s.flag_column,
+	   c.oid IS NOT NULL AS target_exists,
+	   -- (a view's: unknown, NULL; the index is on its table)
+	   CASE WHEN c.relkind OPERATOR(pg_catalog.=) 'v' THEN NULL ELSE
+	   EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+			   WHERE i.indrelid OPERATOR(pg_catalog.=) s.target
+				 AND i.indpred IS NULL AND i.indnatts OPERATOR(pg_catalog.=) 1
+				 AND pg_catalog.pg_get_indexdef(i.indexrelid, 1, false) OPERATOR(pg_catalog.~)
+					 ('normalize_address\(\(?' OPERATOR(pg_catalog.||)
+					  pg_catalog.regexp_replace(pg_catalog.quote_ident(s.address_column), '([^a-zA-Z0-9_])', '\\\1', 'g')
+					  OPERATOR(pg_catalog.||) '\)?(::text)?\)')) END AS indexed,
+	   s.added_by, s.added_at
+FROM @extschema@.sink s
+LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.target;
+COMMENT ON VIEW @extschema@.sinks IS
+	'the sinks of the flows: table (or the name it had, when dropped), kind (flag or list), columns, whether an index on normalize_address(column) serves them (NULL for a view)';
+
+-- Grants: declaring sinks is granted by the DBA to who wires the flows;
+-- the steps of healing to nobody (unharden and reharden call them).
+REVOKE ALL ON FUNCTION @extschema@.add_sink(pg_catalog.text, pg_catalog.regclass, pg_catalog.name, pg_catalog.name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.drop_sink(pg_catalog.text, pg_catalog.regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.drop_sink(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_apply(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.outbox_reinstate(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.outbox_reharden(pg_catalog.int8) FROM PUBLIC;
+
+-- ===========================================================================
+-- The incident as a report and a picture
+-- ===========================================================================
+
+-- The incident's provider per detection bucket, over its window and a
+-- margin either side (the window's length, at least two hours): the
+-- infrastructure hard bounces charged to the provider (bounces), as the
+-- detector counted them (counted: once per customer domain) against their
+-- baseline and score (rebound.detect_buckets; a bucket without signal has
+-- none, NULL), and the bounces the incident forgave (from the audit, so a
+-- withdrawn incident still shows them).
+CREATE OR REPLACE FUNCTION @extschema@.incident_series(incident pg_catalog.int8)
+	RETURNS TABLE (bucket pg_catalog.timestamptz, bounces pg_catalog.int8, counted pg_catalog.int8,
+				   baseline pg_catalog.float8, score pg_catalog.float8, forgiven pg_catalog.int8,
+				   in_window pg_catalog.bool)
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	inc @extschema@.incident;
+	w pg_catalog.float8;
+	margin pg_catalog.interval;
+	lo pg_catalog.timestamptz;
+	hi pg_catalog.timestamptz;
+BEGIN
+	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id = incident_series.incident;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', incident_series.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT pg_catalog.date_part('epoch', s.bucket) INTO w FROM @extschema@.detect_settings() s;
+	margin := GREATEST(upper(inc.during) - lower(inc.during), interval '2 hours');
+	lo := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', lower(inc.during) - margin) / w) * w);
+	hi := pg_catalog.to_timestamp(pg_catalog.ceil(pg_catalog.date_part('epoch', upper(inc.during) + margin) / w) * w);
+	RETURN QUERY
+	WITH grid AS (
+		SELECT g AS b FROM pg_catalog.generate_series(lo, hi - pg_catalog.make_interval(secs => w),
+													  pg_catalog.make_interval(secs => w)) g
+	), det AS (
+		SELECT d.bucket AS b, d.bounces, d.counted, d.baseline, d.score
+		FROM @extschema@.detect_buckets(lo, hi) d
+		WHERE d.provider = inc.provider
+	), fg AS (
+		SELECT pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', b.occurred_at) / w) * w) AS b,
+			   pg_catalog.count(DISTINCT b.id) AS n
+		FROM @extschema@.audit a
+		JOIN @extschema@.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
+		WHERE a.incident = inc.id AND a.action = 'forgive'
+		GROUP BY 1
+	)
+	SELECT g.b, COALESCE(d.bounces, 0), COALESCE(d.counted, 0), d.baseline, d.score,
+		   COALESCE(f.n, 0),
+		   inc.during && pg_catalog.tstzrange(g.b, g.b + pg_catalog.make_interval(secs => w))
+	FROM grid g
+	LEFT JOIN det d ON d.b = g.b
+	LEFT JOIN fg f ON f.b = g.b
+	ORDER BY g.b;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_series(pg_catalog.int8) IS
+	'per detection bucket over an incident and a margin: failures charged to its provider, baseline, score, bounces it forgave';
+
+-- A Markdown report of an incident: what, when, how it was found, and per
+-- flow what healing did and what it left.  Times in the session's zone.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report(incident pg_catalog.int8)
+	RETURNS pg_catalog.text
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	inc @extschema@.incident;
+	prov pg_catalog.text;
+	found_by pg_catalog.text;
+	lg record;
+	ev record;
+	r record;
+	out pg_catalog.text[] := '{}';
+	fmt constant pg_catalog.text := 'YYYY-MM-DD HH24:MI TZ';
+BEGIN
+	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id = incident_report.incident;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', incident_report.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT COALESCE(p.display_name, p.name) INTO prov FROM @extschema@.provider p WHERE p.name = inc.provider;
+
+	-- how it was found: the heal run that declared or last extended it, or
+	-- who declared it; and the detector's view of its window either way
+	SELECT l.* INTO lg FROM @extschema@.heal_log l
+	WHERE l.incident = inc.id AND l.action IN ('declared', 'extended')
+	ORDER BY l.id DESC LIMIT 1;
+	SELECT pg_catalog.sum(s.bounces) AS bounces, pg_catalog.sum(s.counted) AS counted,
+		   pg_catalog.sum(COALESCE(s.baseline, 0)) AS baseline
+	INTO ev FROM @extschema@.incident_series(inc.id) s WHERE s.in_window;
+	IF inc.origin = 'detected' AND lg.id IS NOT NULL THEN
+		found_by := pg_catalog.format('detected by `rebound.heal` (run by %s, %s at %s): %s infrastructure hard bounces against %s expected, score %s',
+			lg.run_by, lg.action, pg_catalog.to_char(lg.at, fmt), lg.hard_bounces, lg.baseline, lg.score);
+	ELSE
+		found_by := pg_catalog.format('%s by %s at %s', CASE inc.origin WHEN 'detected' THEN 'detected' ELSE 'declared' END,
+			inc.declared_by, pg_catalog.to_char(inc.declared_at, fmt));
+	END IF;
+	found_by := found_by OPERATOR(pg_catalog.||) pg_catalog.format(
+		'; over its window the detector counts %s infrastructure hard bounces charged to %s (%s once per customer domain) against %s expected: score %s',
+		COALESCE(ev.bounces, 0), inc.provider, COALESCE(ev.counted, 0), pg_catalog.round(COALESCE(ev.baseline, 0)::pg_catalog.numeric, 2),
+		CASE WHEN COALESCE(ev.baseline, 0) > 0
+			 THEN pg_catalog.round(@extschema@.poisson_score(ev.counted::pg_catalog.int8, ev.baseline)::pg_catalog.numeric, 2)::pg_catalog.text
+			 ELSE 'n/a (no baseline yet)' END);
+
+	out := out || pg_catalog.format('# Incident %s: %s', inc.id, prov)
+			   || ''::pg_catalog.text
+			   || '| | |'::pg_catalog.text || '|---|---|'::pg_catalog.text
+			   || pg_catalog.format('| provider | `%s` (%s) |', inc.provider, prov)
+			   || pg_catalog.format('| window | %s – %s (%s), time zone %s |',
+					pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
+					pg_catalog.format('%s h %s min', pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 3600),
+						pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 60)::pg_catalog.int8 % 60),
+					pg_catalog.current_setting('TimeZone'))
+			   || pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, mx, mx_ip, ns, ns_ip)'))
+			   || pg_catalog.format('| found | %s |', found_by)
+			   || pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
+					ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)
+			   || CASE WHEN inc.note IS NOT NULL THEN ARRAY[pg_catalog.format('| note | %s |', pg_catalog.replace(inc.note, '|', '\|'))]
+					   ELSE '{}'::pg_catalog.text[] END;
+
+	-- per flow: the bounces it forgave, the addresses reinstated (outbox),
+	-- those still suppressed and why, the sinks applied
+	out := out || ''::pg_catalog.text || '## Flows'::pg_catalog.text || ''::pg_catalog.text
+			   || '| flow | forgiven bounces | addresses | reinstated | still suppressed | why still suppressed | sinks applied |'::pg_catalog.text
+			   || '|---|--:|--:|--:|--:|---|---|'::pg_catalog.text;
+	FOR r IN
+		WITH f AS (
+			SELECT DISTINCT a.bounce_id, a.domain, a.address, b.source
+			FROM @extschema@.audit a
+			JOIN @extschema@.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
+			WHERE a.incident = inc.id AND a.action = 'forgive'
+		), addr AS (
+			SELECT DISTINCT f.source, f.domain, f.address FROM f
+		), held AS (
+			SELECT x.source, x.address, s.cause, s.reason, s.source AS by_source
+			FROM addr x
+			JOIN @extschema@.suppressed s ON s.domain = x.domain AND s.address = x.address
+		), flows AS (
+			SELECT DISTINCT f.source FROM f
+			UNION
+			SELECT k.source FROM @extschema@.sink k
+			WHERE EXISTS (SELECT 1 FROM @extschema@.sink_log l WHERE l.incident = inc.id AND l.sink = k.id)
+		)
+		SELECT fl.source,
+			   (SELECT pg_catalog.count(*) FROM f WHERE f.source = fl.source) AS forgiven,
+			   (SELECT pg_catalog.count(*) FROM addr WHERE addr.source = fl.source) AS addresses,
+			   (SELECT pg_catalog.count(DISTINCT o.address) FROM @extschema@.outbox o
+				WHERE o.incident = inc.id AND o.source = fl.source AND o.action = 'reinstate') AS reinstated,
+			   (SELECT pg_catalog.count(*) FROM held WHERE held.source = fl.source) AS still,
+			   (SELECT pg_catalog.string_agg(pg_catalog.format('%s ×%s', w.why, w.n), ', ' ORDER BY w.n DESC, w.why)
+				FROM (SELECT CASE WHEN held.cause = 'hard_bounce'
+								  THEN pg_catalog.format('hard bounce (%s) in %s', COALESCE(held.reason::pg_catalog.text, 'no reason'), held.by_source)
+								  ELSE pg_catalog.format('soft bounces in %s', held.by_source) END AS why,
+							 pg_catalog.count(*) AS n
+					  FROM held WHERE held.source = fl.source GROUP BY 1) w) AS why,
+			   (SELECT pg_catalog.string_agg(pg_catalog.format('%s: %s %s of %s rows', l.target_name, l.action, l.changed, l.addresses), '; ' ORDER BY l.target_name, l.action)
+				FROM (SELECT l.target_name, l.action, pg_catalog.sum(l.changed) AS changed, pg_catalog.sum(l.addresses) AS addresses
+					  FROM @extschema@.sink_log l WHERE l.incident = inc.id AND l.source = fl.source
+					  GROUP BY 1, 2) l) AS sinks,
+			   (SELECT pg_catalog.format('%s outbox rows, %s processed', pg_catalog.count(*), pg_catalog.count(o.processed_at))
+				FROM @extschema@.outbox o WHERE o.incident = inc.id AND o.source = fl.source) AS outbox
+		FROM flows fl
+		ORDER BY 2 DESC, 1
+	LOOP
+		out := out || pg_catalog.format('| %s | %s | %s | %s | %s | %s | %s |', r.source, r.forgiven, r.addresses, r.reinstated,
+			r.still, COALESCE(r.why, ''),
+			COALESCE(r.sinks, 'no sink: outbox only') || ' (' || r.outbox || ')');
+	END LOOP;
+
+	out := out || ''::pg_catalog.text || '## Top domains'::pg_catalog.text || ''::pg_catalog.text
+			   || '| domain | layer | forgiven bounces | addresses |'::pg_catalog.text
+			   || '|---|---|--:|--:|'::pg_catalog.text;
+	FOR r IN
+		SELECT a.domain, pg_catalog.string_agg(DISTINCT a.layer, ', ') AS layers,
+			   pg_catalog.count(DISTINCT a.bounce_id) AS n, pg_catalog.count(DISTINCT a.address) AS addresses
+		FROM @extschema@.audit a
+		WHERE a.incident = inc.id AND a.action = 'forgive'
+		GROUP BY a.domain
+		ORDER BY 3 DESC, 1
+		LIMIT 10
+	LOOP
+		out := out || pg_catalog.format('| %s | %s | %s | %s |', r.domain, r.layers, r.n, r.addresses);
+	END LOOP;
+	RETURN pg_catalog.array_to_string(out, E'\n') || E'\n';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report(pg_catalog.int8) IS
+	'a Markdown report of an incident: provider, window, layers, how it was found and its score, per flow what healing did and left, top domains';
+
+-- An SVG of the incident: the failures charged to its provider per bucket
+-- (bars), the baseline as a band (expected count, plus or minus two
+-- standard deviations of a Poisson count; carried over the buckets the
+-- detector did not judge), the incident's window shaded, the bounces it
+-- forgave overlaid (narrow bars); the time axis in the session's zone.
+-- Deterministic: the same ledger and settings give the same bytes.
+CREATE OR REPLACE FUNCTION @extschema@.incident_chart(incident pg_catalog.int8)
+	RETURNS pg_catalog.text
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	inc @extschema@.incident;
+	-- the frame, in pixels
+	width constant pg_catalog.int4 := 800;
+	height constant pg_catalog.int4 := 360;
+	x0 constant pg_catalog.int4 := 64;
+	x1 constant pg_catalog.int4 := 784;
+	y0 constant pg_catalog.int4 := 44;
+	y1 constant pg_catalog.int4 := 284;
+	ts pg_catalog.timestamptz[];
+	fail pg_catalog.int8[];
+	lam pg_catalog.float8[];
+	fgv pg_catalog.int8[];
+	n pg_catalog.int4;
+	w pg_catalog.float8;
+	t_lo pg_catalog.float8;
+	t_hi pg_catalog.float8;
+	ymax pg_catalog.float8;
+	ystep pg_catalog.float8;
+	i pg_catalog.int4;
+	last pg_catalog.float8;
+	bw pg_catalog.float8;
+	x pg_catalog.float8;
+	t pg_catalog.timestamptz;
+	tick pg_catalog.interval;
+	band_top pg_catalog.text[] := '{}';
+	band_bot pg_catalog.text[] := '{}';
+	band_mid pg_catalog.text[] := '{}';
+	svg pg_catalog.text[] := '{}';
+	prev_day pg_catalog.text := '';
+BEGIN
+	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id = incident_chart.incident;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', incident_chart.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	SELECT pg_catalog.array_agg(s.bucket ORDER BY s.bucket), pg_catalog.array_agg(s.bounces ORDER BY s.bucket),
+		   pg_catalog.array_agg(s.baseline ORDER BY s.bucket), pg_catalog.array_agg(s.forgiven ORDER BY s.bucket)
+	INTO ts, fail, lam, fgv
+	FROM @extschema@.incident_series(inc.id) s;
+	n := pg_catalog.cardinality(ts);
+	SELECT pg_catalog.date_part('epoch', s.bucket) INTO w FROM @extschema@.detect_settings() s;
+	-- baselines carried forward, then backward, over unjudged buckets
+	FOR i IN 1 .. n LOOP
+		IF lam[i] IS NULL THEN lam[i] := last; ELSE last := lam[i]; END IF;
+	END LOOP;
+	last := NULL;
+	FOR i IN REVERSE n .. 1 LOOP
+		IF lam[i] IS NULL THEN lam[i] := last; ELSE last := lam[i]; END IF;
+	END LOOP;
+	t_lo := pg_catalog.date_part('epoch', ts[1]);
+	t_hi := pg_catalog.date_part('epoch', ts[n]) + w;
+	-- the y scale: a round step, the top a little above the tallest thing
+	SELECT GREATEST(1, pg_catalog.max(v)) INTO ymax
+	FROM (SELECT pg_catalog.unnest(fail)::pg_catalog.float8 AS v
+		  UNION ALL SELECT pg_catalog.unnest(fgv)::pg_catalog.float8
+		  UNION ALL SELECT l + 2 * pg_catalog.sqrt(l) FROM pg_catalog.unnest(lam) l) m;
+	ymax := ymax * 1.1;
+	ystep := pg_catalog.power(10, pg_catalog.floor(pg_catalog.log(ymax / 5)));
+	ystep := CASE WHEN ymax / ystep <= 5 THEN ystep WHEN ymax / (2 * ystep) <= 5 THEN 2 * ystep
+				  WHEN ymax / (5 * ystep) <= 5 THEN 5 * ystep ELSE 10 * ystep END;
+	ymax := pg_catalog.ceil(ymax / ystep) * ystep;
+	bw := (x1 - x0) * w / (t_hi - t_lo);
+
+	svg := svg
+		|| pg_catalog.format('<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">', width, height, width, height)
+		|| pg_catalog.format('<title>Incident %s: %s, %s</title>', inc.id, inc.provider, inc.during)
+		|| pg_catalog.format('<rect x="0" y="0" width="%s" height="%s" fill="#ffffff"/>', width, height)
+		|| pg_catalog.format('<text x="%s" y="20" font-size="14" font-weight="bold">Incident %s: %s — infrastructure hard bounces charged to %s, per %s</text>',
+			x0, inc.id, inc.provider, inc.provider, pg_catalog.format('%s min', (w / 60)::pg_catalog.int4))
+		-- the window, shaded
+		|| pg_catalog.format('<rect id="window" x="%s" y="%s" width="%s" height="%s" fill="#f6c6c6"/>',
+			pg_catalog.round((x0 + (x1 - x0) * (pg_catalog.date_part('epoch', lower(inc.during)) - t_lo) / (t_hi - t_lo))::pg_catalog.numeric, 1),
+			y0,
+			pg_catalog.round(((x1 - x0) * pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / (t_hi - t_lo))::pg_catalog.numeric, 1),
+			y1 - y0);
+	-- the grid and the y axis
+	FOR i IN 0 .. (ymax / ystep)::pg_catalog.int4 LOOP
+		x := y1 - (y1 - y0) * i * ystep / ymax;
+		svg := svg || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#dddddd" stroke-width="1"/>', x0, pg_catalog.round(x::pg_catalog.numeric, 1), x1, pg_catalog.round(x::pg_catalog.numeric, 1))
+				   || pg_catalog.format('<text x="%s" y="%s" text-anchor="end">%s</text>', x0 - 6, pg_catalog.round((x + 4)::pg_catalog.numeric, 1), (i * ystep)::pg_catalog.numeric);
+	END LOOP;
+	-- the baseline band and its line
+	FOR i IN 1 .. n LOOP
+		CONTINUE WHEN lam[i] IS NULL;
+		x := x0 + bw * (i - 1);
+		band_top := band_top || pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * (lam[i] + 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
+							 || pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * (lam[i] + 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1));
+		band_mid := band_mid || pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * lam[i] / ymax)::pg_catalog.numeric, 1))
+							 || pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * lam[i] / ymax)::pg_catalog.numeric, 1));
+		band_bot := pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * GREATEST(0, lam[i] - 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
+					|| pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * GREATEST(0, lam[i] - 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
+					|| band_bot;
+	END LOOP;
+	IF pg_catalog.cardinality(band_top) > 0 THEN
+		svg := svg || pg_catalog.format('<polygon id="baseline" points="%s" fill="#8fbf8f" fill-opacity="0.55" stroke="none"/>',
+			pg_catalog.array_to_string(band_top || band_bot, ' '))
+				   || pg_catalog.format('<polyline points="%s" fill="none" stroke="#2e7d32" stroke-width="1.5"/>',
+			pg_catalog.array_to_string(band_mid, ' '));
+	END IF;
+	-- the failures, then the forgiven bounces over them
+	FOR i IN 1 .. n LOOP
+		CONTINUE WHEN fail[i] = 0;
+		svg := svg || pg_catalog.format('<rect class="failures" x="%s" y="%s" width="%s" height="%s" fill="#3b5b92"/>',
+			pg_catalog.round((x0 + bw * (i - 1) + bw * 0.1)::pg_catalog.numeric, 1),
+			pg_catalog.round((y1 - (y1 - y0) * fail[i] / ymax)::pg_catalog.numeric, 1),
+			pg_catalog.round((bw * 0.8)::pg_catalog.numeric, 1),
+			pg_catalog.round(((y1 - y0) * fail[i] / ymax)::pg_catalog.numeric, 1));
+	END LOOP;
+	FOR i IN 1 .. n LOOP
+		CONTINUE WHEN fgv[i] = 0;
+		svg := svg || pg_catalog.format('<rect class="forgiven" x="%s" y="%s" width="%s" height="%s" fill="#f28e2b"/>',
+			pg_catalog.round((x0 + bw * (i - 1) + bw * 0.3)::pg_catalog.numeric, 1),
+			pg_catalog.round((y1 - (y1 - y0) * fgv[i] / ymax)::pg_catalog.numeric, 1),
+			pg_catalog.round((bw * 0.4)::pg_catalog.numeric, 1),
+			pg_catalog.round(((y1 - y0) * fgv[i] / ymax)::pg_catalog.numeric, 1));
+	END LOOP;
+	-- the axes
+	svg := svg || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#000000" stroke-width="1"/>', x0, y1, x1, y1)
+			   || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#000000" stroke-width="1"/>', x0, y0, x0, y1);
+	-- time ticks on whole hours of the session's zone, at most a dozen
+	tick := pg_catalog.make_interval(hours => (SELECT pg_catalog.min(h) FROM pg_catalog.unnest('{1,2,3,6,12,24,48,168}'::pg_catalog.int4[]) h
+											   WHERE (t_hi - t_lo) / (3600 * h) <= 12));
+	t := pg_catalog.date_trunc('hour', ts[1]);
+	IF tick >= interval '1 day' THEN t := pg_catalog.date_trunc('day', ts[1]); END IF;
+	WHILE pg_catalog.date_part('epoch', t) <= t_hi LOOP
+		IF pg_catalog.date_part('epoch', t) >= t_lo
+		   AND (tick >= interval '1 day' OR pg_catalog.date_part('hour', t)::pg_catalog.int4 % pg_catalog.date_part('hour', tick)::pg_catalog.int4 = 0) THEN
+			x := x0 + (x1 - x0) * (pg_catalog.date_part('epoch', t) - t_lo) / (t_hi - t_lo);
+			svg := svg || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#000000" stroke-width="1"/>',
+						pg_catalog.round(x::pg_catalog.numeric, 1), y1, pg_catalog.round(x::pg_catalog.numeric, 1), y1 + 4)
+					   || pg_catalog.format('<text x="%s" y="%s" text-anchor="middle">%s</text>',
+						pg_catalog.round(x::pg_catalog.numeric, 1), y1 + 16, pg_catalog.to_char(t, 'HH24:MI'));
+			IF pg_catalog.to_char(t, 'YYYY-MM-DD') <> prev_day THEN
+				prev_day := pg_catalog.to_char(t, 'YYYY-MM-DD');
+				svg := svg || pg_catalog.format('<text x="%s" y="%s" text-anchor="middle" fill="#555555">%s</text>',
+						pg_catalog.round(x::pg_catalog.numeric, 1), y1 + 29, pg_catalog.to_char(t, 'Dy DD Mon YYYY'));
+			END IF;
+		END IF;
+		t := t + CASE WHEN tick >= interval '1 day' THEN tick ELSE interval '1 hour' END;
+	END LOOP;
+	svg := svg
+		|| pg_catalog.format('<text x="%s" y="%s" text-anchor="middle">time (%s)</text>', (x0 + x1) / 2, y1 + 44,
+			pg_catalog.replace(pg_catalog.replace(pg_catalog.current_setting('TimeZone'), '&', '&amp;'), '<', '&lt;'))
+		|| pg_catalog.format('<text x="14" y="%s" text-anchor="middle" transform="rotate(-90 14 %s)">bounces per %s</text>',
+			(y0 + y1) / 2, (y0 + y1) / 2, pg_catalog.format('%s min', (w / 60)::pg_catalog.int4))
+		-- the legend
+		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#3b5b92"/><text x="%s" y="37">failures charged to %s</text>', x0, x0 + 14, inc.provider)
+		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#f28e2b"/><text x="%s" y="37">forgiven by the incident</text>', x0 + 200, x0 + 214)
+		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#8fbf8f"/><text x="%s" y="37">baseline ± 2σ</text>', x0 + 380, x0 + 394)
+		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#f6c6c6"/><text x="%s" y="37">incident window</text>', x0 + 500, x0 + 514)
+		|| '</svg>'::pg_catalog.text;
+	RETURN pg_catalog.array_to_string(svg, E'\n') || E'\n';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_chart(pg_catalog.int8) IS
+	'an SVG of an incident: failures charged to its provider per bucket, the baseline as a band, the window shaded, the forgiven bounces overlaid';
