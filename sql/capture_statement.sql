@@ -69,3 +69,6 @@ INSERT INTO crm_types VALUES ('a@client.fr', '2017-11-09', 'x');
 INSERT INTO crm_bulk SELECT * FROM crm_bulk WHERE false;
 
 DROP TABLE crm_bulk, crm_flags, crm_no_table, crm_before, crm_types;
+
+-- the ledger as the other tests expect it
+TRUNCATE rebound.bounce;

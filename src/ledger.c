@@ -309,14 +309,20 @@ rebound_capture_bounce(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int			rc;
 
-	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event) ||
-		(TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) && td->tg_newtable == NULL))
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("trigger \"%s\" on table \"%s\" must be AFTER INSERT FOR EACH ROW, or AFTER INSERT REFERENCING NEW TABLE FOR EACH STATEMENT",
+				 errmsg("trigger \"%s\" on table \"%s\" must be AFTER INSERT FOR EACH ROW",
 						call.trigger, call.table),
-				 errdetail("rebound.capture_bounce() copies the inserted rows into the ledger; at statement level it reads them from the transition table, without which it would record nothing."),
-				 errhint("For bulk loads: CREATE TRIGGER ... AFTER INSERT ON %s REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce(...).",
+				 errdetail("rebound.capture_bounce() copies each row into the ledger once it is inserted.")));
+	/* a statement trigger without the rows would record nothing, silently */
+	if (TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) && td->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on table \"%s\" is FOR EACH STATEMENT without REFERENCING NEW TABLE",
+						call.trigger, call.table),
+				 errdetail("At statement level rebound.capture_bounce() reads the inserted rows from the transition table, without which it would record nothing."),
+				 errhint("CREATE TRIGGER ... AFTER INSERT ON %s REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce(...), or FOR EACH ROW.",
 						 quote_identifier(call.table))));
 	if (tg->tgnargs != 4 && tg->tgnargs != 5)
 		ereport(ERROR,

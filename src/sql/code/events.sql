@@ -128,8 +128,10 @@ BEGIN
 		RAISE EXCEPTION 'trigger "%" on table "%" names an empty source', TG_NAME, TG_TABLE_NAME
 			USING ERRCODE = '39P01';
 	END IF;
-	SELECT a.atttypid::pg_catalog.regtype INTO col_type
-	FROM pg_catalog.pg_attribute a
+	-- a domain is read as its base type
+	SELECT (CASE WHEN t.typbasetype OPERATOR(pg_catalog.<>) 0 THEN t.typbasetype ELSE t.oid END)::pg_catalog.regtype
+	INTO col_type
+	FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
 	WHERE a.attrelid OPERATOR(pg_catalog.=) TG_RELID AND a.attname OPERATOR(pg_catalog.=) col
 	  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
 	IF NOT FOUND THEN
@@ -137,7 +139,7 @@ BEGIN
 			USING ERRCODE = 'undefined_column',
 				  DETAIL = 'The payload_column argument of rebound.capture_event() must name a column of the table.';
 	END IF;
-	IF pg_catalog.format_type(pg_catalog.getbasetype(col_type), NULL)
+	IF pg_catalog.format_type(col_type, NULL)
 	   OPERATOR(pg_catalog.<>) ALL ('{jsonb,json,text,"character varying"}'::pg_catalog.text[]) THEN
 		RAISE EXCEPTION 'column "%" named by trigger "%" on table "%" has type %', col, TG_NAME, TG_TABLE_NAME, col_type
 			USING ERRCODE = 'datatype_mismatch',
