@@ -24,6 +24,7 @@
  */
 #include "rebound.h"
 #include "classify.h"
+#include "event.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -45,36 +46,23 @@
 /* How deep arrays and envelopes are followed. */
 #define MAX_DEPTH 4
 
-typedef enum ev_severity
-{
-	EV_SEV_NONE = -1,
-	EV_SEV_HARD = 0,
-	EV_SEV_SOFT,
-	EV_SEV_UNDETERMINED
-} ev_severity;
+typedef rb_event ev;
 
-/* One recipient event, as the payload says it. */
-typedef struct ev
-{
-	const char *esp;
-	const char *event;			/* bounce, deferral, complaint, delivery, other */
-	char	   *recipient;
-	bool		has_at;
-	TimestampTz at;
-	char	   *status;			/* enhanced status code, as text */
-	int			code;			/* SMTP reply code, 0 = none */
-	char	   *diagnostic;
-	char	   *remote_mta;
-	ev_severity source_severity;
-	char	   *message_id;
-} ev;
+#define EV_SEV_NONE RB_EVENT_SEV_NONE
+#define EV_SEV_HARD RB_EVENT_SEV_HARD
+#define EV_SEV_SOFT RB_EVENT_SEV_SOFT
+#define EV_SEV_UNDETERMINED RB_EVENT_SEV_UNDETERMINED
+typedef rb_event_severity ev_severity;
 
-typedef struct ev_out
+struct rb_event_sink
 {
 	ReturnSetInfo *rsinfo;
-	MemoryContext row_cxt;		/* reset after each row */
+	MemoryContext row_cxt;		/* reset after each element of a batch */
+	MemoryContext caller;
+	bool		queue_col;		/* parse_log_line's queue_id column */
 	int64		rows;
-} ev_out;
+};
+typedef struct rb_event_sink ev_out;
 
 typedef JsonbContainer JC;
 
@@ -311,8 +299,8 @@ text_or_null(const char *s, bool *isnull)
 static void
 emit(ev_out *out, ev *e)
 {
-	Datum		values[PARSE_EVENT_NATTS];
-	bool		nulls[PARSE_EVENT_NATTS];
+	Datum		values[PARSE_EVENT_NATTS + 1];
+	bool		nulls[PARSE_EVENT_NATTS + 1];
 	rb_status	st = 0;
 	rb_verdict	v;
 	bool		classified = false;
@@ -337,6 +325,8 @@ emit(ev_out *out, ev *e)
 		in.status = st;
 		in.rhost = e->remote_mta;
 		in.rhost_len = e->remote_mta ? strlen(e->remote_mta) : 0;
+		in.smtp_command = e->command;
+		in.smtp_command_len = e->command ? strlen(e->command) : 0;
 		rb_classify_with_rules(&in, &v);
 		classified = true;
 	}
@@ -377,6 +367,8 @@ emit(ev_out *out, ev *e)
 	}
 	values[11] = text_or_null(e->message_id, &nulls[11]);
 	values[12] = CStringGetTextDatum(e->esp);
+	if (out->queue_col)
+		values[13] = text_or_null(e->queue_id, &nulls[13]);
 	tuplestore_putvalues(out->rsinfo->setResult, out->rsinfo->setDesc, values, nulls);
 	out->rows++;
 }
@@ -1012,6 +1004,69 @@ azure(ev_out *out, JC *c, JC *data)
 	return true;
 }
 
+
+/* ------------------------------------------------------------------------
+ * KumoMTA JSON log records (its log files, or the same records posted by
+ * a log hook): {"type": "Bounce", "id": ..., "recipient": ..., "response":
+ * {...}, "peer_address": {...}, "timestamp": ...}
+ * ------------------------------------------------------------------------ */
+
+static bool
+kumomta(ev_out *out, JC *c)
+{
+	char	   *type = jstr(c, "type");
+	JC		   *resp = jobject(c, "response");
+	JC		   *enh;
+	JC		   *headers;
+	double		k, sub, det;
+	ev			e;
+
+	if (type == NULL || resp == NULL || !jhas(c, "recipient") ||
+		!(jhas(c, "queue") || jhas(c, "egress_pool") || jhas(c, "bounce_classification")))
+		return false;
+	ev_init(&e, "kumomta", "other");
+	e.recipient = jstr(c, "recipient");
+	set_time(&e, c, "timestamp");
+	e.queue_id = jstr(c, "id");
+	e.diagnostic = jstr(resp, "content");
+	set_code(&e, resp, "code");
+	e.command = jstr(resp, "command");
+	if (e.command)
+	{
+		/* "RCPT TO:<jean@client.fr>\r\n": the verb is what the classifier uses */
+		char	   *colon = strchr(e.command, ':');
+
+		if (colon)
+			*colon = '\0';
+	}
+	enh = jobject(resp, "enhanced_code");
+	if (enh && jnum(enh, "class", &k) && jnum(enh, "subject", &sub) && jnum(enh, "detail", &det))
+		e.status = psprintf("%d.%d.%d", (int) k, (int) sub, (int) det);
+	e.remote_mta = jstr(jobject(c, "peer_address"), "name");
+	headers = jobject(c, "headers");
+	e.message_id = jstr(headers, "Message-ID");
+	if (e.message_id == NULL)
+		e.message_id = jstr(headers, "Message-Id");
+	if (str_eq(type, "Bounce"))
+	{
+		e.event = "bounce";
+		e.source_severity = EV_SEV_HARD;
+	}
+	else if (str_eq(type, "Expiration") || str_eq(type, "AdminBounce") || str_eq(type, "OOB"))
+		e.event = "bounce";
+	else if (str_eq(type, "TransientFailure"))
+	{
+		e.event = "deferral";
+		e.source_severity = EV_SEV_SOFT;
+	}
+	else if (str_eq(type, "Delivery"))
+		e.event = "delivery";
+	else if (str_eq(type, "Feedback"))
+		e.event = "complaint";
+	emit(out, &e);
+	return true;
+}
+
 /* ------------------------------------------------------------------------
  * Dispatch
  * ------------------------------------------------------------------------ */
@@ -1094,10 +1149,62 @@ walk(ev_out *out, JC *c, int depth)
 	if (str_prefix(type, "activity.") && mailersend(out, c, type))
 		return;
 
-	if (ses(out, c) || sparkpost(out, c) || postmark(out, c) ||
+	if (ses(out, c) || sparkpost(out, c) || postmark(out, c) || kumomta(out, c) ||
 		mandrill_event(out, c) || sendgrid(out, c) || mailjet(out, c) ||
 		mailgun_bare(out, c) || brevo(out, c))
 		return;
+}
+
+/* ------------------------------------------------------------------------
+ * Rows out, for parse_event and parse_log_line
+ * ------------------------------------------------------------------------ */
+
+rb_event_sink *
+rb_event_sink_begin(FunctionCallInfo fcinfo, bool with_queue_id)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ev_out	   *out = palloc0(sizeof(ev_out));
+
+	/* the executor knows the row type in FROM: no catalog lookup per call */
+	InitMaterializedSRF(fcinfo, rsinfo && IsA(rsinfo, ReturnSetInfo) && rsinfo->expectedDesc ?
+						MAT_SRF_USE_EXPECTED_DESC : 0);
+	out->rsinfo = rsinfo;
+	out->queue_col = with_queue_id;
+	out->caller = CurrentMemoryContext;
+	out->row_cxt = AllocSetContextCreate(CurrentMemoryContext, "rebound events",
+										 ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(out->row_cxt);
+	return out;
+}
+
+void
+rb_event_put(rb_event_sink *sink, rb_event *e)
+{
+	emit(sink, e);
+}
+
+void
+rb_event_sink_end(rb_event_sink *sink)
+{
+	MemoryContextSwitchTo(sink->caller);
+	MemoryContextDelete(sink->row_cxt);
+}
+
+void
+rb_event_json_line(rb_event_sink *sink, const char *line, size_t len)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) line;
+	v.val.string.len = (int) len;
+	walk(sink, nested_document(&v), 1);
+}
+
+bool
+rb_event_time_text(const char *s, TimestampTz *out)
+{
+	return time_from_text(s, out);
 }
 
 PG_FUNCTION_INFO_V1(rebound_parse_event);
@@ -1105,21 +1212,9 @@ Datum
 rebound_parse_event(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext work;
-	MemoryContext old;
-	ev_out		out;
+	ev_out	   *out = rb_event_sink_begin(fcinfo, false);
 
-	InitMaterializedSRF(fcinfo, rsinfo && IsA(rsinfo, ReturnSetInfo) && rsinfo->expectedDesc ?
-						MAT_SRF_USE_EXPECTED_DESC : 0);
-	work = AllocSetContextCreate(CurrentMemoryContext, "rebound parse_event",
-								 ALLOCSET_DEFAULT_SIZES);
-	out.rsinfo = rsinfo;
-	out.row_cxt = work;
-	out.rows = 0;
-	old = MemoryContextSwitchTo(work);
-	walk(&out, &jb->root, 0);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(work);
+	walk(out, &jb->root, 0);
+	rb_event_sink_end(out);
 	PG_RETURN_NULL();
 }

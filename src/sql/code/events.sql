@@ -27,6 +27,32 @@ CREATE OR REPLACE FUNCTION @extschema@.parse_event(event pg_catalog.jsonb)
 COMMENT ON FUNCTION @extschema@.parse_event(pg_catalog.jsonb) IS
 	'one classified row per recipient event of an ESP webhook payload (Amazon SES, SendGrid, Mailgun, Postmark, SparkPost, Brevo, Mailjet, Mandrill, Resend, MailerSend, Azure Communication Services); event is bounce, deferral, complaint, delivery or other';
 
+-- ===========================================================================
+-- MTA log lines
+-- ===========================================================================
+
+-- One row per recipient event of a log line (src/log_line.c, read by
+-- src/core/logline.c): Postfix (status=bounced, deferred, sent, and
+-- "host ... said:" replies), Exim (**, ==, =>), PowerMTA accounting CSV
+-- (b, rb, t, d, f records) and KumoMTA JSON records.  header is the
+-- PowerMTA file's header line, given with every line of a load (parsed
+-- once per distinct value); NULL reads PowerMTA's default accounting
+-- fields.  STABLE: a syslog time without a year is placed in the year
+-- that makes it the latest moment not after now.
+CREATE OR REPLACE FUNCTION @extschema@.parse_log_line(line pg_catalog.text,
+	header pg_catalog.text DEFAULT NULL)
+	RETURNS TABLE (recipient pg_catalog.text, occurred_at pg_catalog.timestamptz,
+				   event pg_catalog.text, status @extschema@.smtp_status,
+				   reply_code pg_catalog.int4, diagnostic pg_catalog.text,
+				   remote_mta pg_catalog.text, source_severity @extschema@.severity,
+				   reason @extschema@.reason, severity @extschema@.severity,
+				   infrastructure pg_catalog.bool, message_id pg_catalog.text,
+				   esp pg_catalog.text, queue_id pg_catalog.text)
+	AS 'MODULE_PATHNAME', 'rebound_parse_log_line'
+	LANGUAGE C STABLE PARALLEL SAFE ROWS 1;
+COMMENT ON FUNCTION @extschema@.parse_log_line(pg_catalog.text, pg_catalog.text) IS
+	'the recipient event of an MTA log line (Postfix, Exim, PowerMTA accounting CSV with its header, KumoMTA JSON), classified, with its queue id; no rows for other lines';
+
 -- The bounces of a payload into the ledger, in one statement.  Only
 -- bounces are recorded: a deferral is a retry still under way (its
 -- outcome arrives as a bounce or a delivery), a complaint says nothing of
