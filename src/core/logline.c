@@ -88,10 +88,14 @@ trim(rb_span s)
 static rb_span
 command_in(rb_span diag)
 {
-	const char *end = diag.ptr + diag.len;
-	const char *p = find(diag.ptr, end, "in reply to ");
+	const char *end;
+	const char *p;
 	const char *q;
 
+	if (diag.len == 0)
+		return diag;
+	end = diag.ptr + diag.len;
+	p = find(diag.ptr, end, "in reply to ");
 	if (p)
 	{
 		p += strlen("in reply to ");
@@ -177,11 +181,13 @@ postfix(const char *line, const char *end, rb_log_record *out)
 		while (we < end && is_alpha(*we))
 			we++;
 		status = span(w, we);
-		if (span_is(status, "bounced") || span_is(status, "expired"))
+		if (span_is(status, "bounced"))
 		{
 			out->event = RB_LOG_BOUNCE;
 			out->source_severity = RB_LOG_SEV_HARD;
 		}
+		else if (span_is(status, "expired"))
+			out->event = RB_LOG_BOUNCE;	/* retried too long: no verdict on the address */
 		else if (span_is(status, "deferred"))
 		{
 			out->event = RB_LOG_DEFERRAL;
@@ -329,6 +335,14 @@ exim(const char *line, const char *end, rb_log_record *out)
 		return RB_LOG_NONE;		/* arrivals, completions: no recipient event */
 	out->format = "exim";
 	out->recipient = next_token(&p, end);
+	/* "** gone@nxdomain.example: Unrouteable address": no fields at all */
+	if (out->recipient.len > 1 && out->recipient.ptr[out->recipient.len - 1] == ':')
+	{
+		out->recipient.len--;
+		out->diagnostic = trim(span(p, end));
+		out->command = command_in(out->diagnostic);
+		return out->event;
+	}
 	/* "jean@client.fr <Jean@Client.FR>": the original address follows */
 	{
 		const char *save = p;
