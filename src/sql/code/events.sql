@@ -53,6 +53,17 @@ CREATE OR REPLACE FUNCTION @extschema@.parse_log_line(line pg_catalog.text,
 COMMENT ON FUNCTION @extschema@.parse_log_line(pg_catalog.text, pg_catalog.text) IS
 	'the recipient event of an MTA log line (Postfix, Exim, PowerMTA accounting CSV with its header, KumoMTA JSON), classified, with its queue id; no rows for other lines';
 
+-- VERP return paths: bounces+jean=client.fr@sender.example names
+-- jean@client.fr.  parse_dsn() reads the bounce's To: this way when the
+-- report names no recipient and rebound.verp_separator is set.
+CREATE OR REPLACE FUNCTION @extschema@.verp_decode(address pg_catalog.text,
+	separator pg_catalog.text DEFAULT '+')
+	RETURNS pg_catalog.text
+	AS 'MODULE_PATHNAME', 'rebound_verp_decode'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.verp_decode(pg_catalog.text, pg_catalog.text) IS
+	'the recipient a VERP return path encodes (bounces+jean=client.fr@sender.example: jean@client.fr), or NULL';
+
 -- The bounces of a payload into the ledger, in one statement.  Only
 -- bounces are recorded: a deferral is a retry still under way (its
 -- outcome arrives as a bounce or a delivery), a complaint says nothing of
