@@ -185,6 +185,115 @@ rebound_type(const char *name)
 	" pg_catalog.lower($5)::rebound.severity, c.reply_code, c.status, c.reason," \
 	" c.severity, c.infrastructure FROM rebound.classify($3) c"
 
+/*
+ * A column of the transition table as an SQL expression of the type the
+ * ledger stores, checked as the row form checks it.
+ */
+static char *
+statement_column(const TriggerCall *call, const char *column, const char *role,
+				 Oid *type_out)
+{
+	int			attnum = trigger_column(call, column, role);
+
+	*type_out = getBaseType(SPI_gettypeid(call->tupdesc, attnum));
+	return psprintf("n.%s", quote_identifier(column));
+}
+
+/*
+ * The statement form: one INSERT ... SELECT over the transition table, so
+ * that a bulk load is classified and recorded set-wise (one plan, one
+ * executor run) instead of one SPI call per row.  The checks are the row
+ * form's: the first row without an address or a time fails the statement.
+ */
+static void
+capture_statement(const TriggerCall *call, TriggerData *td)
+{
+	Trigger    *tg = td->tg_trigger;
+	const char *newtab = quote_identifier(tg->tgnewtable);
+	Oid			type;
+	char	   *addr;
+	char	   *at;
+	char	   *diag;
+	char	   *sev = "NULL::rebound.severity";
+	char	   *sql;
+	Datum		source = CStringGetTextDatum(tg->tgargs[0]);
+	Oid			argtypes[1] = {TEXTOID};
+	ErrorContextCallback errctx;
+	int			rc;
+
+	addr = statement_column(call, tg->tgargs[1], "address_column", &type);
+	if (!is_string_type(type))
+		wrong_type(call, tg->tgargs[1], type, "a text column holding the address");
+	at = statement_column(call, tg->tgargs[2], "time_column", &type);
+	if (type != TIMESTAMPTZOID && type != TIMESTAMPOID)
+		wrong_type(call, tg->tgargs[2], type, "timestamp with time zone (or timestamp)");
+	diag = statement_column(call, tg->tgargs[3], "diagnostic_column", &type);
+	if (!is_string_type(type))
+		wrong_type(call, tg->tgargs[3], type, "a text column holding the diagnostic");
+	if (tg->tgnargs == 5)
+	{
+		Oid			severity_type = rebound_type("severity");
+		char	   *s = statement_column(call, tg->tgargs[4], "severity_column", &type);
+
+		if (type == BOOLOID)
+			sev = psprintf("CASE WHEN %s THEN 'hard'::rebound.severity"
+						   " WHEN NOT %s THEN 'soft'::rebound.severity END", s, s);
+		else if (type == severity_type)
+			sev = psprintf("%s::rebound.severity", s);
+		else if (is_string_type(type))
+			sev = psprintf("pg_catalog.lower(%s::pg_catalog.text)::rebound.severity", s);
+		else
+			wrong_type(call, tg->tgargs[4], type,
+					   "rebound.severity, a text column ('hard', 'soft') or boolean (true for hard)");
+	}
+
+	errctx.callback = trigger_context;
+	errctx.arg = (void *) call;
+	errctx.previous = error_context_stack;
+	error_context_stack = &errctx;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_register_trigger_data(td) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "SPI_register_trigger_data failed");
+
+	/* a row the ledger cannot take fails the load, as in the row form */
+	sql = psprintf("SELECT %s IS NULL FROM %s n WHERE %s IS NULL OR %s IS NULL LIMIT 1",
+				   addr, newtab, addr, at);
+	rc = SPI_execute(sql, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the transition table failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		bool		no_address = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 1, &isnull));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("trigger \"%s\" on table \"%s\" found no %s in column \"%s\"",
+						call->trigger, call->table, no_address ? "address" : "time",
+						tg->tgargs[no_address ? 1 : 2]),
+				 errdetail(no_address ?
+						   "A bounce without an address cannot be recorded; the statement is refused rather than leave the row out of the ledger." :
+						   "A bounce without the time it occurred cannot be healed after an incident; the statement is refused rather than leave the row out of the ledger.")));
+	}
+
+	sql = psprintf("INSERT INTO rebound.bounce (address, domain, source, occurred_at, diagnostic,"
+				   " source_severity, reply_code, status, reason, severity, infrastructure)"
+				   " SELECT rebound.normalize_address(%s::pg_catalog.text),"
+				   " rebound.address_domain(%s::pg_catalog.text), $1,"
+				   " %s::pg_catalog.timestamptz, %s::pg_catalog.text, %s,"
+				   " c.reply_code, c.status, c.reason, c.severity, c.infrastructure"
+				   " FROM %s n CROSS JOIN LATERAL rebound.classify(%s::pg_catalog.text) c",
+				   addr, addr, at, diag, sev, newtab, diag);
+	rc = SPI_execute_with_args(sql, 1, argtypes, &source, NULL, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "inserting into rebound.bounce failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	error_context_stack = errctx.previous;
+}
+
 PG_FUNCTION_INFO_V1(rebound_capture_bounce);
 Datum
 rebound_capture_bounce(PG_FUNCTION_ARGS)
@@ -200,13 +309,21 @@ rebound_capture_bounce(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int			rc;
 
-	if (!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("trigger \"%s\" on table \"%s\" must be AFTER INSERT FOR EACH ROW",
 						call.trigger, call.table),
 				 errdetail("rebound.capture_bounce() copies each row into the ledger once it is inserted.")));
+	/* a statement trigger without the rows would record nothing, silently */
+	if (TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) && td->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on table \"%s\" is FOR EACH STATEMENT without REFERENCING NEW TABLE",
+						call.trigger, call.table),
+				 errdetail("At statement level rebound.capture_bounce() reads the inserted rows from the transition table, without which it would record nothing."),
+				 errhint("CREATE TRIGGER ... AFTER INSERT ON %s REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce(...), or FOR EACH ROW.",
+						 quote_identifier(call.table))));
 	if (tg->tgnargs != 4 && tg->tgnargs != 5)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
@@ -219,6 +336,12 @@ rebound_capture_bounce(PG_FUNCTION_ARGS)
 				 errmsg("trigger \"%s\" on table \"%s\" names an empty source",
 						call.trigger, call.table),
 				 errdetail("The first argument of rebound.capture_bounce() names the mail flow, such as 'campaigns'.")));
+
+	if (TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+	{
+		capture_statement(&call, td);
+		return PointerGetDatum(NULL);
+	}
 
 	/* address: any string type, never NULL */
 	attnum = trigger_column(&call, tg->tgargs[1], "address_column");

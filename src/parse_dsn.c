@@ -10,6 +10,9 @@
 #include "rebound.h"
 #include "classify.h"
 #include "core/dsn.h"
+#include "core/verp.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
 
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
@@ -19,7 +22,22 @@
 
 #include <unicode/ucnv.h>
 
-#define PARSE_DSN_NATTS 9
+#define PARSE_DSN_NATTS 11
+
+/* rebound.verp_separator: '' reads no VERP return path. */
+static char *verp_separator = NULL;
+
+void
+rb_parse_dsn_init(void)
+{
+	DefineCustomStringVariable("rebound.verp_separator",
+							   "Separator of VERP return paths (bounces+jean=client.fr@sender.example: '+').",
+							   "parse_dsn() reads the recipient from the bounce's To: when the report names none. Empty: off.",
+							   &verp_separator,
+							   "",
+							   PGC_USERSET, 0,
+							   NULL, NULL, NULL);
+}
 
 static void *
 arena_palloc(size_t size, void *cb)
@@ -126,6 +144,70 @@ utf8_to_text(rb_span s)
 	}
 }
 
+/* A header value as UTF-8 text: unfolded, encoded words decoded, valid. */
+static text *
+header_text(rb_arena *arena, rb_span value)
+{
+	rb_span		v = rb_decode_words(arena, rb_unfold(arena, value));
+	rb_span		clean;
+
+	/* valid UTF-8 without NULs, which text cannot hold */
+	if (!rb_utf8_valid(v.ptr, v.len) || memchr(v.ptr, '\0', v.len) != NULL)
+		v = rb_utf8_sanitize(arena, v.ptr, v.len, &clean) ? clean : RB_SPAN_EMPTY;
+	return utf8_to_text(v);
+}
+
+/*
+ * The returned message's headers as a jsonb object, names in lower case.
+ * A name that repeats (Received) keeps its first value, the one nearest
+ * the message's arrival: pushed last, it wins jsonb's rule that the last
+ * of equal keys stays.
+ */
+#define MAX_ORIG_HEADERS 256
+static Datum
+original_headers(rb_arena *arena, rb_span headers)
+{
+	rb_header_iter it;
+	rb_span		names[MAX_ORIG_HEADERS];
+	rb_span		values[MAX_ORIG_HEADERS];
+	int			n = 0;
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+
+	rb_header_iter_init(&it, headers);
+	while (n < MAX_ORIG_HEADERS && rb_header_next(&it, &names[n], &values[n]))
+	{
+		bool		printable = names[n].len > 0;
+
+		/* a name is printable ASCII, or no header worth a key */
+		for (size_t i = 0; i < names[n].len && printable; i++)
+			printable = names[n].ptr[i] > ' ' && names[n].ptr[i] < 127;
+		if (printable)
+			n++;
+	}
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int i = n - 1; i >= 0; i--)
+	{
+		JsonbValue	k,
+					v;
+		char	   *name = pnstrdup(names[i].ptr, names[i].len);
+		text	   *t = header_text(arena, values[i]);
+
+		for (char *c = name; *c; c++)
+			*c = (char) pg_ascii_tolower((unsigned char) *c);
+		k.type = jbvString;
+		k.val.string.val = name;
+		k.val.string.len = (int) names[i].len;
+		v.type = jbvString;
+		v.val.string.val = VARDATA_ANY(t);
+		v.val.string.len = (int) VARSIZE_ANY_EXHDR(t);
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(res));
+}
+
 static void
 parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8)
 {
@@ -136,6 +218,9 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 	rb_dsn_result res;
 	rb_dsn_options opt = {raw_is_utf8};
 	rb_dsn_error err;
+	text	   *message_id = NULL;
+	text	   *verp_rcpt = NULL;
+	Datum		headers_json = (Datum) 0;
 
 	/*
 	 * The executor knows the row type when the call is in FROM: building it
@@ -159,6 +244,27 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 				 errmsg("bounce message is too complex to read: \"%s\"", quote_start(msg, len)),
 				 errdetail("Reading it would need more than %zu bytes of memory.",
 						   rb_dsn_arena_limit(len))));
+
+	/* what the returned message says of itself, the same on every row */
+	old = MemoryContextSwitchTo(work);
+	if (res.orig_headers.len > 0)
+	{
+		rb_span		mid;
+
+		if (rb_header_get(res.orig_headers, "message-id", &mid))
+			message_id = header_text(&arena, mid);
+		headers_json = original_headers(&arena, res.orig_headers);
+	}
+	/* a VERP return path names the recipient a report leaves out */
+	if (verp_separator && verp_separator[0] && res.sender.len > 0)
+	{
+		char	   *buf = palloc(res.sender.len + 1);
+		size_t		n;
+
+		if (rb_verp_decode(res.sender.ptr, res.sender.len, verp_separator[0], buf, &n))
+			verp_rcpt = utf8_to_text((rb_span) {buf, n});
+	}
+	MemoryContextSwitchTo(old);
 
 	for (size_t i = 0; i < res.nrcpt; i++)
 	{
@@ -194,9 +300,11 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 
 		old = MemoryContextSwitchTo(work);
 		memset(nulls, 0, sizeof(nulls));
-		nulls[0] = r->recipient.len == 0;
-		if (!nulls[0])
+		nulls[0] = r->recipient.len == 0 && verp_rcpt == NULL;
+		if (r->recipient.len)
 			values[0] = PointerGetDatum(utf8_to_text(r->recipient));
+		else if (verp_rcpt)
+			values[0] = PointerGetDatum(verp_rcpt);
 		nulls[1] = r->action.len == 0;
 		if (!nulls[1])
 			values[1] = PointerGetDatum(utf8_to_text(r->action));
@@ -214,6 +322,10 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 		values[6] = rb_reason_datum(v.reason);
 		values[7] = rb_severity_datum(v.severity);
 		values[8] = BoolGetDatum(v.infrastructure);
+		values[9] = PointerGetDatum(message_id);
+		nulls[9] = message_id == NULL;
+		values[10] = headers_json;
+		nulls[10] = headers_json == (Datum) 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(work);
@@ -240,4 +352,28 @@ rebound_parse_dsn_bytea(PG_FUNCTION_ARGS)
 
 	parse_dsn(fcinfo, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
 	return (Datum) 0;
+}
+
+/*
+ * rebound.verp_decode(address, separator): the recipient a VERP return
+ * path encodes, or NULL when the address is not of that shape.
+ */
+PG_FUNCTION_INFO_V1(rebound_verp_decode);
+Datum
+rebound_verp_decode(PG_FUNCTION_ARGS)
+{
+	text	   *addr = PG_GETARG_TEXT_PP(0);
+	text	   *sep = PG_GETARG_TEXT_PP(1);
+	size_t		len;
+	char	   *utf8 = rb_text_to_utf8(addr, &len);
+	char	   *out = palloc(len + 1);
+	size_t		n;
+
+	if (VARSIZE_ANY_EXHDR(sep) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a VERP separator is one character, not \"%s\"", rb_quote_text(sep))));
+	if (!rb_verp_decode(utf8, len, *VARDATA_ANY(sep), out, &n))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(utf8_to_text((rb_span) {out, n}));
 }

@@ -35,6 +35,7 @@ _PG_init(void)
 	rb_ledger_init();
 	rb_dns_init();
 	rb_detect_init();
+	rb_parse_dsn_init();
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("rebound");
 #else

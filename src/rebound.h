@@ -68,4 +68,7 @@ extern void rb_dns_init(void);
 /* Settings of incident detection (detect.c). */
 extern void rb_detect_init(void);
 
+/* The VERP setting of parse_dsn (parse_dsn.c). */
+extern void rb_parse_dsn_init(void);
+
 #endif							/* REBOUND_H */

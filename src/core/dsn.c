@@ -536,6 +536,8 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 	if (out->kind == RB_DSN_BOUNCE)
 		complete_rows(&ctx);
 	finish_strings(&ctx);
+	out->orig_headers = ctx.orig_headers;
+	out->sender = ctx.sender;
 	if (a->exhausted)
 		return RB_DSN_TOO_COMPLEX;
 	return RB_DSN_OK;

@@ -44,6 +44,8 @@ typedef struct rb_dsn_result
 {
 	rb_dsn_kind kind;
 	const char *format;			/* "rfc3464", "qmail", … (a static string) */
+	rb_span		orig_headers;	/* the returned message's header block, raw */
+	rb_span		sender;			/* the bounce's To: (a VERP return path, maybe) */
 	rb_dsn_recipient *rcpt;
 	size_t		nrcpt;
 	size_t		cap;

@@ -1,6 +1,8 @@
 -- test/bench/copy.sql — COPY of :copy_rows rows into a CRM bounce table,
 -- without rebound, with capture_bounce (each row classified and copied to
--- the ledger), and with capture_bounce and classify_bounce.
+-- the ledger), with its statement form (one set-based insert from the
+-- transition table, the form README recommends for bulk loads), and with
+-- capture_bounce and classify_bounce.
 \set ON_ERROR_STOP 1
 \pset footer off
 SET client_min_messages = warning;
@@ -21,6 +23,9 @@ CREATE TABLE crm_plain (email text, bounced_at timestamptz, diagnostic text, bou
 CREATE TABLE crm_capture (LIKE crm_plain);
 CREATE TRIGGER to_ledger AFTER INSERT ON crm_capture
 	FOR EACH ROW EXECUTE FUNCTION rebound.capture_bounce('bench', 'email', 'bounced_at', 'diagnostic', 'bounce_class');
+CREATE TABLE crm_statement (LIKE crm_plain);
+CREATE TRIGGER to_ledger AFTER INSERT ON crm_statement REFERENCING NEW TABLE AS inserted
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce('bench', 'email', 'bounced_at', 'diagnostic', 'bounce_class');
 CREATE TABLE crm_both (LIKE crm_plain, reason rebound.reason, severity rebound.severity, infrastructure boolean);
 CREATE TRIGGER classify BEFORE INSERT ON crm_both
 	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('diagnostic', 'reason', 'severity', 'infrastructure');
@@ -34,6 +39,12 @@ INSERT INTO copy_result SELECT 'no trigger', extract(epoch FROM clock_timestamp(
 SELECT clock_timestamp() AS t0 \gset
 \copy crm_capture FROM '/tmp/rebound-bench-copy.tsv'
 INSERT INTO copy_result SELECT 'capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+TRUNCATE rebound.bounce;
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_statement FROM '/tmp/rebound-bench-copy.tsv'
+INSERT INTO copy_result SELECT 'capture_bounce, statement', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+SELECT count(*) AS statement_ledger_rows FROM rebound.bounce \gset
+\echo statement form recorded :statement_ledger_rows rows
 TRUNCATE rebound.bounce;
 SELECT clock_timestamp() AS t0 \gset
 \copy crm_both (email, bounced_at, diagnostic, bounce_class) FROM '/tmp/rebound-bench-copy.tsv'

@@ -3,7 +3,7 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(34);
+SELECT plan(40);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
@@ -12,6 +12,7 @@ SELECT set_eq(
 	  WHERE p.pronamespace = 'rebound'::regnamespace AND p.prosecdef$$,
 	ARRAY['rebound.record_bounce(text,timestamp with time zone,text,text,rebound.severity)',
 		  'rebound.capture_bounce()',
+		  'rebound.record_event(jsonb,text)', 'rebound.capture_event()',
 		  'rebound.declare_incident(text,tstzrange,text[],text,text)',
 		  'rebound.unharden(bigint,boolean)', 'rebound.unharden(text,tstzrange,boolean)',
 		  'rebound.reharden(bigint)',
@@ -46,7 +47,7 @@ GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_lo
 
 GRANT USAGE ON SCHEMA rebound TO rb_writer;
 GRANT EXECUTE ON FUNCTION rebound.record_bounce(text, timestamptz, text, text, rebound.severity),
-	rebound.capture_bounce() TO rb_writer;
+	rebound.capture_bounce(), rebound.record_event(jsonb, text), rebound.capture_event() TO rb_writer;
 
 GRANT USAGE ON SCHEMA rebound TO rb_healer;
 GRANT EXECUTE ON FUNCTION rebound.declare_incident(text, tstzrange, text[], text, text),
@@ -159,6 +160,34 @@ SELECT throws_ok($$SELECT rebound.incident_declare('ovh', tstzrange('2017-11-09 
 SELECT throws_ok($$SELECT rebound.record_bounce('x@client.example', now(), NULL)$$, '42501', NULL,
 	'a healer does not record bounces');
 RESET ROLE;
+
+-- webhook payloads: the same model (issue 11)
+CREATE TABLE webhook (body jsonb);
+CREATE TRIGGER capture AFTER INSERT ON webhook REFERENCING NEW TABLE AS inserted
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_event('hooks', 'body');
+GRANT INSERT ON webhook TO rb_writer, rb_reader;
+SET LOCAL ROLE rb_nobody;
+SELECT throws_ok($$SELECT rebound.record_event('{"event":"bounce","sg_event_id":"a","email":"x@client.example","timestamp":1510212606}')$$,
+	'42501', NULL, 'a role without grants cannot record an event');
+RESET ROLE;
+SET LOCAL ROLE rb_reader;
+SELECT lives_ok($$SELECT count(*) FROM rebound.parse_event('{"event":"bounce","sg_event_id":"a","email":"x@client.example","timestamp":1510212606}')$$,
+	'a reader reads one: parse_event writes nothing, PUBLIC may call it');
+RESET ROLE;
+SET LOCAL ROLE rb_writer;
+SELECT lives_ok($$SELECT rebound.record_event('{"event":"bounce","sg_event_id":"a","email":"event@client.example","timestamp":1510212606,"reason":"550 5.1.1 unknown"}', 'hooks')$$,
+	'a writer records an event');
+SELECT lives_ok($$INSERT INTO webhook VALUES ('{"RecordType":"Bounce","Type":"HardBounce","Email":"hook@client.example","BouncedAt":"2017-11-09T07:30:00Z"}')$$,
+	'and its webhook table''s trigger records one');
+RESET ROLE;
+SET LOCAL ROLE rb_reader;
+SELECT lives_ok($$INSERT INTO webhook VALUES ('{"RecordType":"Bounce","Type":"HardBounce","Email":"hook2@client.example","BouncedAt":"2017-11-09T07:30:00Z"}')$$,
+	'a role that may write the webhook table records through its trigger');
+RESET ROLE;
+SELECT is((SELECT string_agg(address || ':' || domain || ':' || reason, ' ' ORDER BY address)
+		   FROM rebound.bounce WHERE source = 'hooks'),
+	'event@client.example:client.example:user_unknown hook2@client.example:client.example:undefined hook@client.example:client.example:undefined',
+	'the events are in the ledger, with the domains and verdicts rebound computed');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -7,7 +7,7 @@ SELECT has_function('rebound', 'parse_dsn', ARRAY['bytea'], 'parse_dsn(bytea) ex
 
 -- the columns of DESIGN.md, exactly, over text and bytea
 SELECT is(pg_catalog.pg_get_function_result(p.oid),
-	'TABLE(recipient text, action text, status rebound.smtp_status, reply_code integer, diagnostic text, remote_mta text, reason rebound.reason, severity rebound.severity, infrastructure boolean)',
+	'TABLE(recipient text, action text, status rebound.smtp_status, reply_code integer, diagnostic text, remote_mta text, reason rebound.reason, severity rebound.severity, infrastructure boolean, message_id text, original_headers jsonb)',
 	'parse_dsn(' || pg_catalog.format_type(p.proargtypes[0], NULL) || ') returns the columns of the contract')
 FROM pg_catalog.pg_proc p
 WHERE p.proname = 'parse_dsn' AND p.pronamespace = 'rebound'::regnamespace

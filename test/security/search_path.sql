@@ -115,7 +115,7 @@ END
 $$;
 
 \ir ../detect/scenario.sql
-SELECT plan(37);
+SELECT plan(42);
 SELECT ok((SELECT count(*) > 3000 FROM pg_operator WHERE oprnamespace = 'decoy'::regnamespace)
 		  AND (SELECT count(*) > 50 FROM pg_proc p JOIN used_name u ON u.name = p.proname
 			   WHERE p.pronamespace = 'decoy'::regnamespace),
@@ -136,10 +136,24 @@ CREATE TRIGGER classify BEFORE INSERT ON crm_bounce
 	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('smtp', 'why', 'how');
 CREATE TRIGGER capture AFTER INSERT ON crm_bounce
 	FOR EACH ROW EXECUTE FUNCTION rebound.capture_bounce('crm', 'email', 'at', 'smtp');
+CREATE TABLE crm_bulk (email text, at timestamptz, smtp text, class text DEFAULT 'Hard');
+CREATE TRIGGER capture AFTER INSERT ON crm_bulk REFERENCING NEW TABLE AS inserted
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce('crm', 'email', 'at', 'smtp', 'class');
+CREATE TABLE webhook_row (body jsonb);
+CREATE TRIGGER capture AFTER INSERT ON webhook_row
+	FOR EACH ROW EXECUTE FUNCTION rebound.capture_event('hooks', 'body');
+CREATE TABLE webhook_bulk (body text);
+CREATE TRIGGER capture AFTER INSERT ON webhook_bulk REFERENCING NEW TABLE AS inserted
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_event('hooks', 'body');
 
 SELECT is(pg_temp.with_decoys(q), 'ran', q)
 FROM (VALUES
 	($$INSERT INTO crm_bounce (email, at, smtp) VALUES ('crm@decoy.example', now(), '550 5.1.1 User unknown')$$),
+	($$INSERT INTO crm_bulk (email, at, smtp) VALUES ('bulk@decoy.example', now(), '550 5.1.1 User unknown')$$),
+	($$INSERT INTO webhook_row VALUES ('{"RecordType":"Bounce","Type":"HardBounce","Email":"row@decoy.example","BouncedAt":"2017-11-09T07:30:00Z","Details":"smtp;550 5.1.1 unknown"}')$$),
+	($$INSERT INTO webhook_bulk VALUES ('[{"event":"bounce","sg_event_id":"a","email":"bulk@decoy.example","timestamp":1510212606,"reason":"550 5.1.1 unknown"}]')$$),
+	($$SELECT count(*) FROM rebound.record_event('{"Type":"Notification","TopicArn":"arn","Message":"{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\"bouncedRecipients\":[{\"emailAddress\":\"sns@decoy.example\"}],\"timestamp\":\"2017-11-09T07:30:00Z\"},\"mail\":{}}"}', 'decoys')$$),
+	($$SELECT count(*) FROM rebound.parse_event('{"event-data":{"event":"failed","severity":"permanent","recipient":"mg@decoy.example","timestamp":1510212606.5,"delivery-status":{"code":550,"message":"5.1.1 unknown"}}}')$$),
 	($$SELECT rebound.classify('550 5.1.1 <a@b.example>: Recipient address rejected: User unknown')$$),
 	($$SELECT count(*) FROM rebound.phrases()$$),
 	($$SELECT * FROM rebound.parse_dsn(E'From: MAILER-DAEMON\\nSubject: Undelivered Mail Returned to Sender\\nContent-Type: text/plain\\n\\n<a@b.example>: host mx1.mail.ovh.net[1.2.3.4] said: 550 5.1.1 User unknown\\n')$$),

@@ -57,7 +57,8 @@ CREATE OR REPLACE FUNCTION @extschema@.parse_dsn(message pg_catalog.text)
 				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
 				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
 				   reason @extschema@.reason, severity @extschema@.severity,
-				   infrastructure pg_catalog.bool)
+				   infrastructure pg_catalog.bool, message_id pg_catalog.text,
+				   original_headers pg_catalog.jsonb)
 	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_text'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.text) IS
@@ -68,7 +69,8 @@ CREATE OR REPLACE FUNCTION @extschema@.parse_dsn(message pg_catalog.bytea)
 				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
 				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
 				   reason @extschema@.reason, severity @extschema@.severity,
-				   infrastructure pg_catalog.bool)
+				   infrastructure pg_catalog.bool, message_id pg_catalog.text,
+				   original_headers pg_catalog.jsonb)
 	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_bytea'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.bytea) IS

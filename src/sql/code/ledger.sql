@@ -86,7 +86,7 @@ CREATE OR REPLACE FUNCTION @extschema@.capture_bounce()
 	LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.capture_bounce() IS
-	'AFTER INSERT FOR EACH ROW trigger (source, address_column, time_column, diagnostic_column [, severity_column]): copies each row of a CRM bounce table into the ledger';
+	'AFTER INSERT trigger (source, address_column, time_column, diagnostic_column [, severity_column]): copies the rows of a CRM bounce table into the ledger, FOR EACH ROW or, for bulk loads, FOR EACH STATEMENT with REFERENCING NEW TABLE';
 
 CREATE OR REPLACE FUNCTION @extschema@.classify_bounce()
 	RETURNS trigger

@@ -134,3 +134,10 @@ CREATE TABLE @extschema@.outbox_lock (
 COMMENT ON TABLE @extschema@.outbox_lock IS
 	'one row, locked by a healing transaction while it writes to the outbox, until it commits';
 INSERT INTO @extschema@.outbox_lock DEFAULT VALUES;
+
+-- parse_dsn returns the original message's Message-ID and headers (issue
+-- 11): a result type cannot be replaced, so the functions are dropped here
+-- and created again by src/sql/code/classify.sql.  Nothing of rebound
+-- depends on them.
+DROP FUNCTION @extschema@.parse_dsn(pg_catalog.text);
+DROP FUNCTION @extschema@.parse_dsn(pg_catalog.bytea);
