@@ -38,5 +38,7 @@ extern void rb_dns_init(void);
 
 /* Settings of incident detection (detect.c). */
 extern void rb_detect_init(void);
+struct rb_detect_config;
+extern void rb_detect_current_config(struct rb_detect_config *cfg);
 
 #endif							/* REBOUND_H */

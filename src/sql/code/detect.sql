@@ -53,6 +53,7 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_signal(since pg_catalog.timestam
 		layer pg_catalog.text, domain pg_catalog.text,
 		occurred_at pg_catalog.timestamptz, kind pg_catalog.text)
 	LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
 AS $body$
 BEGIN
 	RETURN QUERY
@@ -128,10 +129,11 @@ COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catal
 -- X ~ Poisson(baseline).  Only buckets with signal and a baseline are
 -- returned (judged).
 --
--- The counts of a provider's buckets are read in one ordered pass and kept
--- as an array of running sums over the whole history, so that every window
--- of every baseline is two subscripts: no join over buckets, whose numbers
--- the planner cannot know.
+-- In C (src/detector.c, src/core/detector.c): one query per stretch of a
+-- few weeks counts the signal and the volume per provider and bucket, and
+-- the detector judges the counts.  Memory stays bounded whatever the
+-- interval; a role that may not read the ledger and the provider map is
+-- refused before any work.
 CREATE OR REPLACE FUNCTION @extschema@.detect_buckets(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz DEFAULT pg_catalog.now())
 	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.timestamptz,
@@ -139,218 +141,9 @@ CREATE OR REPLACE FUNCTION @extschema@.detect_buckets(since pg_catalog.timestamp
 		baseline pg_catalog.float8, score pg_catalog.float8,
 		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
 		layers pg_catalog.text[])
-	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-AS $body$
-DECLARE
-	layer_names constant pg_catalog.text[] := '{domain,mx,mx_ip,ns,ns_ip}';
-	cfg record;
-	r record;
-	w pg_catalog.float8;			-- bucket width, seconds
-	per_day pg_catalog.int8;		-- buckets in a day
-	span pg_catalog.int8;			-- baseline windows: this many buckets either side
-	reach pg_catalog.int8;			-- farthest a baseline looks back, in buckets
-	first_bucket pg_catalog.int8;	-- of the ledger's first bounce
-	since_bucket pg_catalog.int8;
-	until_bucket pg_catalog.int8;
-	grid_lo pg_catalog.int8;		-- the bucket of cum[1]
-	grid_len pg_catalog.int4;
-	ledger_start pg_catalog.timestamptz;
-	-- the provider being read: running sums, candidate buckets
-	cur pg_catalog.text;
-	cum pg_catalog.int8[];
-	c_b pg_catalog.int8[];
-	c_n pg_catalog.int8[];
-	c_trim pg_catalog.int8[];
-	c_t0 pg_catalog.timestamptz[];
-	c_t1 pg_catalog.timestamptz[];
-	c_layers pg_catalog.int4[];
-	i pg_catalog.int4;
-	j pg_catalog.int4;
-	k pg_catalog.int4;
-	b pg_catalog.int8;
-	lo pg_catalog.int8;
-	rates pg_catalog.float8[];
-	vols pg_catalog.float8[];
-	vol pg_catalog.int8[];			-- running sums of the volume of other bounces
-	vnow pg_catalog.float8;
-	by_day pg_catalog.float8;
-	by_week pg_catalog.float8;
-	f_day pg_catalog.float8;
-	f_week pg_catalog.float8;
-BEGIN
-	IF since IS NULL OR until IS NULL OR since OPERATOR(pg_catalog.>=) until THEN
-		RAISE EXCEPTION 'invalid detection interval from "%" to "%"', since, until
-			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = 'Both ends must be given and the start must come before the end.';
-	END IF;
-	SELECT * INTO cfg FROM @extschema@.detect_settings();
-	w := pg_catalog.date_part('epoch', cfg.bucket);
-	per_day := (86400 / w)::pg_catalog.int8;
-	span := GREATEST(1, pg_catalog.round(3600 / w))::pg_catalog.int8;
-	reach := GREATEST(cfg.baseline_days, 7 * cfg.baseline_weeks) * per_day + span + 1;
-
-	SELECT pg_catalog.min(x.occurred_at) INTO ledger_start FROM @extschema@.bounce x WHERE x.hard;
-	IF ledger_start IS NULL THEN
-		RETURN;
-	END IF;
-	first_bucket := pg_catalog.floor(pg_catalog.date_part('epoch', ledger_start) / w)::pg_catalog.int8;
-	since_bucket := pg_catalog.floor(pg_catalog.date_part('epoch', since) / w)::pg_catalog.int8;
-	until_bucket := pg_catalog.ceil(pg_catalog.date_part('epoch', until) / w)::pg_catalog.int8;
-	grid_lo := since_bucket OPERATOR(pg_catalog.-) reach;
-	grid_len := (until_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
-
-	-- The sending volume, seen through the hard bounces that are not
-	-- infrastructure failures (unknown users, mostly), of every flow and
-	-- provider: a campaign that doubles it may double the ordinary failures
-	-- too.  Hard bounces only, to read the ledger through its index of them.
-	vol := pg_catalog.array_fill(0::pg_catalog.int8, ARRAY[grid_len]);
-	FOR r IN
-		SELECT pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / w)::pg_catalog.int8 AS b,
-			   pg_catalog.count(*) AS n
-		FROM @extschema@.bounce x
-		WHERE x.occurred_at OPERATOR(pg_catalog.>=) pg_catalog.to_timestamp(grid_lo * w)
-		  AND x.occurred_at OPERATOR(pg_catalog.<) until
-		  AND x.hard AND x.infrastructure IS NOT TRUE
-		GROUP BY 1
-	LOOP
-		vol[(r.b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4] := r.n;
-	END LOOP;
-	FOR i IN 2 .. grid_len LOOP
-		vol[i] := vol[i] OPERATOR(pg_catalog.+) vol[i OPERATOR(pg_catalog.-) 1];
-	END LOOP;
-
-	-- one row per provider and bucket, in order, then an end marker
-	FOR r IN
-		WITH sig AS (
-			SELECT s.provider, s.layer, s.domain, s.occurred_at,
-				   pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / w)::pg_catalog.int8 AS b
-			FROM @extschema@.incident_signal(pg_catalog.to_timestamp(grid_lo * w), until) s
-		),
-		per_domain AS (
-			SELECT s.provider, s.b, s.domain,
-				   pg_catalog.bool_or(s.layer OPERATOR(pg_catalog.=) 'domain') AS own,
-				   pg_catalog.count(*) AS n,
-				   pg_catalog.min(s.occurred_at) AS t0,
-				   pg_catalog.max(s.occurred_at) AS t1,
-				   pg_catalog.bit_or(1 OPERATOR(pg_catalog.<<)
-					   (pg_catalog.array_position(layer_names, s.layer) OPERATOR(pg_catalog.-) 1)) AS layer_bits
-			FROM sig s
-			GROUP BY s.provider, s.b, s.domain
-		)
-		SELECT * FROM (
-			SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8 AS n,
-				   pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8 AS ntrim,
-				   pg_catalog.min(k.t0) AS t0, pg_catalog.max(k.t1) AS t1,
-				   pg_catalog.bit_or(k.layer_bits) AS layer_bits
-			FROM per_domain k
-			GROUP BY k.provider, k.b
-			UNION ALL
-			SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL
-		) x
-		ORDER BY x.provider NULLS LAST, x.b
-	LOOP
-		IF cur IS NOT NULL AND cur IS DISTINCT FROM r.provider THEN
-			-- running sums: cum[i] counts buckets grid_lo .. grid_lo + i - 1
-			FOR i IN 2 .. grid_len LOOP
-				cum[i] := cum[i] OPERATOR(pg_catalog.+) cum[i OPERATOR(pg_catalog.-) 1];
-			END LOOP;
-			FOR j IN 1 .. COALESCE(pg_catalog.array_length(c_b, 1), 0) LOOP
-				b := c_b[j];
-				-- the same hours of each previous day the ledger covers
-				rates := '{}';
-				vols := '{}';
-				FOR k IN 1 .. cfg.baseline_days LOOP
-					lo := b OPERATOR(pg_catalog.-) k * per_day OPERATOR(pg_catalog.-) span;
-					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
-						i := (lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4;
-						rates := rates OPERATOR(pg_catalog.||)
-							((cum[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) cum[i])::pg_catalog.float8
-							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
-						vols := vols OPERATOR(pg_catalog.||)
-							((vol[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) vol[i])::pg_catalog.float8
-							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
-					END IF;
-				END LOOP;
-				i := (b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
-				vnow := vol[i] OPERATOR(pg_catalog.-) vol[i OPERATOR(pg_catalog.-) 1];
-				IF pg_catalog.cardinality(rates) OPERATOR(pg_catalog.>) 0 THEN
-					SELECT pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY x),
-						   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
-							   pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY y)))
-					INTO by_day, f_day
-					FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
-				ELSE
-					-- a young ledger: the mean rate since it began, from six
-					-- hours of history on
-					lo := b OPERATOR(pg_catalog.-) span OPERATOR(pg_catalog.-) 1;
-					CONTINUE WHEN (lo OPERATOR(pg_catalog.-) first_bucket) * w OPERATOR(pg_catalog.<) 6 * 3600;
-					i := (lo OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
-					k := (first_bucket OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4;
-					by_day := (cum[i] OPERATOR(pg_catalog.-) cum[k])::pg_catalog.float8
-						OPERATOR(pg_catalog./) (lo OPERATOR(pg_catalog.-) first_bucket);
-					f_day := GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0,
-						(vol[i] OPERATOR(pg_catalog.-) vol[k])::pg_catalog.float8
-						OPERATOR(pg_catalog./) (lo OPERATOR(pg_catalog.-) first_bucket)));
-				END IF;
-				-- the same weekday and hours of each previous week
-				rates := '{}';
-				vols := '{}';
-				FOR k IN 1 .. cfg.baseline_weeks LOOP
-					lo := b OPERATOR(pg_catalog.-) 7 * k * per_day OPERATOR(pg_catalog.-) span;
-					IF lo OPERATOR(pg_catalog.>) first_bucket THEN
-						i := (lo OPERATOR(pg_catalog.-) grid_lo)::pg_catalog.int4;
-						rates := rates OPERATOR(pg_catalog.||)
-							((cum[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) cum[i])::pg_catalog.float8
-							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
-						vols := vols OPERATOR(pg_catalog.||)
-							((vol[i OPERATOR(pg_catalog.+) 2 * span OPERATOR(pg_catalog.+) 1] OPERATOR(pg_catalog.-) vol[i])::pg_catalog.float8
-							 OPERATOR(pg_catalog./) (2 * span OPERATOR(pg_catalog.+) 1));
-					END IF;
-				END LOOP;
-				SELECT pg_catalog.avg(x),
-					   GREATEST(1.0, vnow OPERATOR(pg_catalog./) GREATEST(1.0, pg_catalog.avg(y)))
-				INTO by_week, f_week
-				FROM ROWS FROM (pg_catalog.unnest(rates), pg_catalog.unnest(vols)) u(x, y);
-
-				provider := cur;
-				bucket := pg_catalog.to_timestamp(b * w);
-				bounces := c_n[j];
-				counted := c_trim[j];
-				baseline := GREATEST(by_day * f_day, COALESCE(by_week * f_week, 0), 1.0);
-				score := @extschema@.poisson_score(counted, baseline);
-				first_at := c_t0[j];
-				last_at := c_t1[j];
-				layers := ARRAY(SELECT layer_names[x] FROM pg_catalog.generate_series(1, 5) x
-								WHERE c_layers[j] OPERATOR(pg_catalog.&) (1 OPERATOR(pg_catalog.<<) (x OPERATOR(pg_catalog.-) 1))
-									  OPERATOR(pg_catalog.<>) 0);
-				RETURN NEXT;
-			END LOOP;
-			cur := NULL;
-		END IF;
-		EXIT WHEN r.provider IS NULL;
-
-		IF cur IS NULL THEN
-			cur := r.provider;
-			cum := pg_catalog.array_fill(0::pg_catalog.int8, ARRAY[grid_len]);
-			c_b := '{}';
-			c_n := '{}';
-			c_trim := '{}';
-			c_t0 := '{}';
-			c_t1 := '{}';
-			c_layers := '{}';
-		END IF;
-		cum[(r.b OPERATOR(pg_catalog.-) grid_lo OPERATOR(pg_catalog.+) 1)::pg_catalog.int4] := r.ntrim;
-		IF r.b OPERATOR(pg_catalog.>=) since_bucket AND r.b OPERATOR(pg_catalog.<) until_bucket THEN
-			c_b := c_b OPERATOR(pg_catalog.||) r.b;
-			c_n := c_n OPERATOR(pg_catalog.||) r.n;
-			c_trim := c_trim OPERATOR(pg_catalog.||) r.ntrim;
-			c_t0 := c_t0 OPERATOR(pg_catalog.||) r.t0;
-			c_t1 := c_t1 OPERATOR(pg_catalog.||) r.t1;
-			c_layers := c_layers OPERATOR(pg_catalog.||) r.layer_bits;
-		END IF;
-	END LOOP;
-END
-$body$;
+	AS 'MODULE_PATHNAME', 'rebound_detect_buckets'
+	LANGUAGE C STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.detect_buckets(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'per provider and time bucket: infrastructure hard bounces, the count that is judged, its baseline and its Poisson score';
 
@@ -360,95 +153,16 @@ COMMENT ON FUNCTION @extschema@.detect_buckets(pg_catalog.timestamptz, pg_catalo
 -- 2 (p < 0.01), bridge one quiet bucket, and become the interval from the
 -- first to the last signal bounce they hold.  baseline is the expected
 -- count over the interval's buckets; score is the Poisson score of the
--- interval's counted bounces against it.
+-- interval's counted bounces against it.  The same detector as
+-- detect_buckets, over the same counts.
 CREATE OR REPLACE FUNCTION @extschema@.detect_incidents(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz DEFAULT pg_catalog.now())
 	RETURNS TABLE (provider pg_catalog.text, during pg_catalog.tstzrange,
 		hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
 		score pg_catalog.numeric, layers pg_catalog.text[])
-	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-AS $body$
-DECLARE
-	cfg record;
-	r record;
-	w pg_catalog.float8;
-	b pg_catalog.int8;
-	flagged boolean;
-	-- the run being built
-	run_provider pg_catalog.text;
-	run_last pg_catalog.int8;
-	run_core boolean;
-	run_n pg_catalog.int8;
-	run_trim pg_catalog.int8;
-	run_lambda pg_catalog.float8;
-	run_t0 pg_catalog.timestamptz;
-	run_t1 pg_catalog.timestamptz;
-	run_layers pg_catalog.text[];
-	gap_n pg_catalog.int8 := 0;
-	gap_trim pg_catalog.int8 := 0;
-	gap_lambda pg_catalog.float8 := 0;
-BEGIN
-	SELECT * INTO cfg FROM @extschema@.detect_settings();
-	w := pg_catalog.date_part('epoch', cfg.bucket);
-	FOR r IN
-		SELECT * FROM @extschema@.detect_buckets(since, until) x
-		UNION ALL
-		SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-		ORDER BY 1 NULLS LAST, 2
-	LOOP
-		b := pg_catalog.round(pg_catalog.date_part('epoch', r.bucket) / w)::pg_catalog.int8;
-		flagged := r.score OPERATOR(pg_catalog.>=) 2.0;
-		-- close the run on another provider, after two quiet buckets, at the end
-		IF run_provider IS NOT NULL
-		   AND (r.provider IS NULL OR run_provider OPERATOR(pg_catalog.<>) r.provider
-				OR b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 2)
-				OR (NOT flagged AND b OPERATOR(pg_catalog.>) (run_last OPERATOR(pg_catalog.+) 1))) THEN
-			IF run_core THEN
-				provider := run_provider;
-				during := pg_catalog.tstzrange(run_t0, run_t1, '[]');
-				hard_bounces := run_n;
-				baseline := pg_catalog.round(run_lambda::pg_catalog.numeric, 2);
-				score := pg_catalog.round(@extschema@.poisson_score(run_trim, run_lambda)::pg_catalog.numeric, 2);
-				layers := run_layers;
-				RETURN NEXT;
-			END IF;
-			run_provider := NULL;
-		END IF;
-		EXIT WHEN r.provider IS NULL;
-		IF NOT flagged THEN
-			-- a quiet bucket inside a run belongs to its interval
-			gap_n := r.bounces;
-			gap_trim := r.counted;
-			gap_lambda := r.baseline;
-			CONTINUE;
-		END IF;
-		IF run_provider IS NULL THEN
-			run_provider := r.provider;
-			run_core := false;
-			run_n := 0;
-			run_trim := 0;
-			run_lambda := 0;
-			run_t0 := r.first_at;
-			run_layers := '{}';
-		ELSIF run_last OPERATOR(pg_catalog.=) (b OPERATOR(pg_catalog.-) 2) THEN
-			run_n := run_n OPERATOR(pg_catalog.+) gap_n;
-			run_trim := run_trim OPERATOR(pg_catalog.+) gap_trim;
-			run_lambda := run_lambda OPERATOR(pg_catalog.+) gap_lambda;
-		END IF;
-		gap_n := 0;
-		gap_trim := 0;
-		gap_lambda := 0;
-		run_last := b;
-		run_core := run_core OR (r.counted OPERATOR(pg_catalog.>=) cfg.min_count
-								 AND r.score OPERATOR(pg_catalog.>=) cfg.threshold);
-		run_n := run_n OPERATOR(pg_catalog.+) r.bounces;
-		run_trim := run_trim OPERATOR(pg_catalog.+) r.counted;
-		run_lambda := run_lambda OPERATOR(pg_catalog.+) r.baseline;
-		run_t1 := r.last_at;
-		run_layers := ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(run_layers OPERATOR(pg_catalog.||) r.layers) l ORDER BY l);
-	END LOOP;
-END
-$body$;
+	AS 'MODULE_PATHNAME', 'rebound_detect_incidents'
+	LANGUAGE C STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'providers whose infrastructure hard bounces spiked against their own baseline: interval, counts, baseline, score and the layers implicated';
 
