@@ -412,6 +412,15 @@ query_time(SPIPlanPtr plan, Datum *args, TimestampTz *t)
 	return !isnull;
 }
 
+/* An argument as RAISE prints it: in the DateStyle, or <NULL>. */
+static char *
+time_text(FunctionCallInfo fcinfo, int arg)
+{
+	if (PG_ARGISNULL(arg))
+		return "<NULL>";
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out, PG_GETARG_DATUM(arg)));
+}
+
 static void
 detect(FunctionCallInfo fcinfo, bool incidents)
 {
@@ -439,8 +448,7 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid detection interval from \"%s\" to \"%s\"",
-						PG_ARGISNULL(0) ? "" : timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(0)),
-						PG_ARGISNULL(1) ? "" : timestamptz_to_str(PG_GETARG_TIMESTAMPTZ(1))),
+						time_text(fcinfo, 0), time_text(fcinfo, 1)),
 				 errdetail("Both ends must be given and the start must come before the end.")));
 	since = PG_GETARG_TIMESTAMPTZ(0);
 	until = PG_GETARG_TIMESTAMPTZ(1);
