@@ -253,10 +253,80 @@ judge_provider(Detection *d, const char *provider, int64 grid_lo, size_t len,
 		keep_or_end(d, r, chunk_hi);
 }
 
+static int
+cmp_stretch(const void *a, const void *b)
+{
+	int64		x = ((const int64 *) a)[0],
+				y = ((const int64 *) b)[0];
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Judge the buckets lo .. hi - 1, reading the bounces from reach buckets
- * before lo up to until (the end of bucket hi - 1, or the end of the
- * interval when it comes first).
+ * The stretches of time the judgements of buckets lo .. hi - 1 read, as
+ * two arrays of their starts and ends: the buckets themselves and the day
+ * before them (the first day's windows, and the mean of a young ledger),
+ * and the windows of each previous day and week.  A short interval (a
+ * heal('1 day') run) then reads its own day, the week before it and three
+ * days of the weeks before that, not five weeks.
+ */
+static void
+stretches_args(const Detection *d, int64 lo, int64 hi, TimestampTz until, Datum *args)
+{
+	int64		per_day = rb_detect_per_day(&d->cfg);
+	int64		span = rb_detect_span(&d->cfg);
+	int			n = 0,
+				m = 0,
+				k,
+				i;
+	int64		(*st)[2] = palloc((2 + d->cfg.baseline_days + d->cfg.baseline_weeks) * sizeof(*st));
+	Datum	   *starts,
+			   *ends;
+
+	st[n][0] = lo - per_day - span;
+	st[n++][1] = hi;
+	for (k = 2; k <= d->cfg.baseline_days; k++)
+	{
+		st[n][0] = lo - k * per_day - span;
+		st[n++][1] = hi - k * per_day + span;
+	}
+	for (k = 1; k <= d->cfg.baseline_weeks; k++)
+	{
+		st[n][0] = lo - 7 * k * per_day - span;
+		st[n++][1] = hi - 7 * k * per_day + span;
+	}
+	qsort(st, n, sizeof(*st), cmp_stretch);
+	/* merge those that overlap or touch */
+	for (i = 1; i < n; i++)
+	{
+		if (st[i][0] <= st[m][1])
+			st[m][1] = Max(st[m][1], st[i][1]);
+		else
+		{
+			m++;
+			st[m][0] = st[i][0];
+			st[m][1] = st[i][1];
+		}
+	}
+	n = m + 1;
+	starts = palloc(n * sizeof(Datum));
+	ends = palloc(n * sizeof(Datum));
+	for (i = 0; i < n; i++)
+	{
+		starts[i] = TimestampTzGetDatum(bucket_start(d, st[i][0]));
+		/* the last ends with the chunk: at until, which may cut a bucket */
+		ends[i] = TimestampTzGetDatum(st[i][1] >= hi ? until : bucket_start(d, st[i][1]));
+	}
+	args[0] = PointerGetDatum(construct_array(starts, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[1] = PointerGetDatum(construct_array(ends, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * Judge the buckets lo .. hi - 1, reading the bounces of the stretches
+ * their baselines need, up to until (the end of bucket hi - 1, or the end
+ * of the interval when it comes first).
  */
 static void
 detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
@@ -280,8 +350,7 @@ detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
 	counted = palloc0((len + 1) * sizeof(int64));
 	candidates = palloc((hi - lo) * sizeof(rb_detect_bucket));
 
-	args[0] = TimestampTzGetDatum(bucket_start(d, grid_lo));
-	args[1] = TimestampTzGetDatum(until);
+	stretches_args(d, lo, hi, until, args);
 	args[2] = Float8GetDatum((double) d->cfg.bucket_seconds);
 	portal = SPI_cursor_open(NULL, d->chunk_plan, args, NULL, true);
 	for (;;)
@@ -357,10 +426,12 @@ detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
 }
 
 static const char chunk_query[] =
-	"WITH sig AS ("
+	"WITH r AS MATERIALIZED ("
+	" SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) r(lo, hi)"
+	"), sig AS ("
 	" SELECT s.provider, s.layer, s.domain, s.occurred_at,"
 	"  pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) OPERATOR(pg_catalog./) $3)::pg_catalog.int8 AS b"
-	" FROM %s.incident_signal($1, $2) s"
+	" FROM r, LATERAL %s.incident_signal(r.lo, r.hi) s"
 	"), per_domain AS ("
 	" SELECT s.provider, s.b, s.domain,"
 	"  pg_catalog.bool_or(s.layer OPERATOR(pg_catalog.=) 'domain') AS own,"
@@ -384,9 +455,9 @@ static const char chunk_query[] =
 	" SELECT NULL,"
 	"  pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) OPERATOR(pg_catalog./) $3)::pg_catalog.int8,"
 	"  pg_catalog.count(*), NULL, NULL, NULL, NULL"
-	" FROM %s.bounce x"
-	" WHERE x.occurred_at OPERATOR(pg_catalog.>=) $1 AND x.occurred_at OPERATOR(pg_catalog.<) $2"
-	"  AND x.hard AND x.infrastructure IS NOT TRUE"
+	" FROM r JOIN %s.bounce x"
+	"  ON x.occurred_at OPERATOR(pg_catalog.>=) r.lo AND x.occurred_at OPERATOR(pg_catalog.<) r.hi"
+	" WHERE x.hard AND x.infrastructure IS NOT TRUE"
 	" GROUP BY 2"
 	" ORDER BY 1 NULLS FIRST, 2";
 
@@ -431,6 +502,7 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 				until,
 				start;
 	Oid			types[3] = {TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT8OID};
+	Oid			chunk_types[3] = {TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8OID};
 	int64		lo,
 				until_b,
 				chunk;
@@ -476,7 +548,7 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 		return;					/* an empty ledger */
 	}
 	d.first = bucket_floor(&d, start);
-	d.chunk_plan = SPI_prepare(psprintf(chunk_query, d.schema, d.schema), 3, types);
+	d.chunk_plan = SPI_prepare(psprintf(chunk_query, d.schema, d.schema), 3, chunk_types);
 	d.next_plan = SPI_prepare(psprintf(next_query, d.schema), 2, types);
 	if (d.chunk_plan == NULL || d.next_plan == NULL)
 		elog(ERROR, "rebound: cannot prepare the detection queries: %s",

@@ -37,8 +37,8 @@ rb_detect_per_day(const rb_detect_config *cfg)
  * Half a baseline window, in buckets: an hour, at least one bucket.
  * rint, as PostgreSQL's round(float8) (2.5 buckets of 24 minutes are 2).
  */
-static int64_t
-half_window(const rb_detect_config *cfg)
+int64_t
+rb_detect_span(const rb_detect_config *cfg)
 {
 	double		h = rint((double) SECS_PER_HOUR / (double) cfg->bucket_seconds);
 
@@ -52,7 +52,7 @@ rb_detect_reach(const rb_detect_config *cfg)
 
 	if (7 * (int64_t) cfg->baseline_weeks > days)
 		days = 7 * (int64_t) cfg->baseline_weeks;
-	return days * rb_detect_per_day(cfg) + half_window(cfg) + 1;
+	return days * rb_detect_per_day(cfg) + rb_detect_span(cfg) + 1;
 }
 
 void
@@ -116,7 +116,7 @@ rb_detect_baseline(const rb_detect_config *cfg, const rb_detect_series *s,
 				   size_t at, double *baseline)
 {
 	int64_t		per_day = rb_detect_per_day(cfg);
-	int64_t		span = half_window(cfg);
+	int64_t		span = rb_detect_span(cfg);
 	size_t		width = (size_t) (2 * span + 1);
 	double		rates[RB_DETECT_MAX_DAYS];
 	double		vols[RB_DETECT_MAX_DAYS];

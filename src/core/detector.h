@@ -41,6 +41,9 @@ extern bool rb_detect_config_valid(const rb_detect_config *cfg);
 /* Buckets in a day. */
 extern int64_t rb_detect_per_day(const rb_detect_config *cfg);
 
+/* Half the width of a baseline window, in buckets: an hour, at least one. */
+extern int64_t rb_detect_span(const rb_detect_config *cfg);
+
 /*
  * How many buckets of history before a judged bucket its baseline reads:
  * a judged bucket needs the series to start at least this far before it.
