@@ -14,9 +14,10 @@
 #include "utils/timestamp.h"
 
 #include "core/detect.h"
+#include "core/detector.h"
 
 /* Settings (see the README, "Incident detection"). */
-static int	rb_detect_bucket = 15;	/* minutes */
+static int	rb_detect_bucket_minutes = 15;	/* minutes */
 static int	rb_detect_min_count = 10;
 static double rb_detect_threshold = 6.0;
 static int	rb_detect_baseline_days = 7;
@@ -43,7 +44,7 @@ rb_detect_init(void)
 	DefineCustomIntVariable("rebound.detect_bucket",
 							"Width of the time buckets in which incident detection counts failures.",
 							"Must divide a day.",
-							&rb_detect_bucket,
+							&rb_detect_bucket_minutes,
 							15, 1, 24 * 60,
 							PGC_USERSET, GUC_UNIT_MIN,
 							check_bucket, NULL, NULL);
@@ -65,16 +66,27 @@ rb_detect_init(void)
 							"Previous days whose same hours make a provider's baseline.",
 							NULL,
 							&rb_detect_baseline_days,
-							7, 1, 90,
+							7, 1, RB_DETECT_MAX_DAYS,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("rebound.detect_baseline_weeks",
 							"Previous weeks whose same hours of the same weekday also make a provider's baseline.",
 							NULL,
 							&rb_detect_baseline_weeks,
-							4, 0, 26,
+							4, 0, RB_DETECT_MAX_WEEKS,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+}
+
+/* The settings, for the detector (detector.c). */
+void
+rb_detect_current_config(rb_detect_config *cfg)
+{
+	cfg->bucket_seconds = rb_detect_bucket_minutes * 60;
+	cfg->min_count = rb_detect_min_count;
+	cfg->threshold = rb_detect_threshold;
+	cfg->baseline_days = rb_detect_baseline_days;
+	cfg->baseline_weeks = rb_detect_baseline_weeks;
 }
 
 /*
@@ -94,7 +106,7 @@ rebound_detect_settings(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
 
-	bucket->time = (int64) rb_detect_bucket * USECS_PER_MINUTE;
+	bucket->time = (int64) rb_detect_bucket_minutes * USECS_PER_MINUTE;
 	values[0] = IntervalPGetDatum(bucket);
 	values[1] = Int32GetDatum(rb_detect_min_count);
 	values[2] = Float8GetDatum(rb_detect_threshold);

@@ -67,6 +67,8 @@ extern void rb_dns_init(void);
 
 /* Settings of incident detection (detect.c). */
 extern void rb_detect_init(void);
+struct rb_detect_config;
+extern void rb_detect_current_config(struct rb_detect_config *cfg);
 
 /* The VERP setting of parse_dsn (parse_dsn.c). */
 extern void rb_parse_dsn_init(void);

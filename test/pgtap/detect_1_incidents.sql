@@ -7,7 +7,7 @@
 \set QUIET 1
 BEGIN;
 \ir ../detect/scenario.sql
-SELECT plan(32);
+SELECT plan(38);
 
 -- catalogue: labels of the detection functions
 SELECT results_eq(
@@ -127,6 +127,36 @@ SELECT is_empty($$SELECT * FROM rebound.detect_buckets('2017-10-26', '2017-10-26
 	'buckets with less than six hours of ledger before them are not judged');
 SELECT ok((SELECT count(*) > 0 AND max(score) < 6 FROM rebound.detect_buckets('2017-10-26 08:00', '2017-10-26 20:00')),
 	'the first day is judged against the ledger''s mean rate so far, without false alarm');
+
+-- Any span, judged a few weeks at a time (issue 15): two thousand years,
+-- or no bound at all, cost no more than the ledger they hold and find the
+-- same, and an incident that straddles two stretches is found whole.
+SET LOCAL statement_timeout = '60s';
+SELECT set_eq($$SELECT * FROM rebound.detect_incidents('0001-01-01', '2100-01-01')$$,
+	$$SELECT * FROM found$$, 'two thousand years: the same incidents');
+SELECT set_eq($$SELECT * FROM rebound.detect_buckets('-infinity', 'infinity')$$,
+	$$SELECT * FROM rebound.detect_buckets('2017-10-01', '2017-12-01')$$,
+	'an unbounded span: the same buckets as the ledger''s months');
+SELECT set_eq($$SELECT * FROM rebound.detect_buckets('2017-10-26', '2017-11-10')$$,
+	$$SELECT * FROM buckets$$, 'the same buckets run after run');
+-- with a day of baseline, the stretches are seven days: this one ends
+-- inside the outage, at 2017-11-09 08:00 UTC
+SET LOCAL rebound.detect_baseline_days = 1;
+SET LOCAL rebound.detect_baseline_weeks = 0;
+SELECT results_eq($$SELECT * FROM rebound.detect_incidents('2017-11-02 08:00+00', '2017-11-12')$$,
+	$$SELECT * FROM rebound.detect_incidents('2017-11-05', '2017-11-12')$$,
+	'an incident across two stretches is found whole');
+SELECT ok((SELECT lower(during) < '2017-11-09 08:00+00' AND upper(during) > '2017-11-09 08:00+00'
+		   FROM rebound.detect_incidents('2017-11-02 08:00+00', '2017-11-12')),
+	'... (it does straddle them)');
+SELECT results_eq($$SELECT * FROM rebound.detect_buckets('2017-11-02 08:00+00', '2017-11-12') ORDER BY 1, 2$$,
+	$$SELECT * FROM rebound.detect_buckets('2017-11-02 08:00+00', '2017-11-09 08:00+00')
+	  UNION ALL
+	  SELECT * FROM rebound.detect_buckets('2017-11-09 08:00+00', '2017-11-12') ORDER BY 1, 2$$,
+	'buckets do not depend on where the stretches end');
+RESET rebound.detect_baseline_days;
+RESET rebound.detect_baseline_weeks;
+RESET statement_timeout;
 
 -- the flows
 SELECT set_eq($$SELECT source FROM rebound.flow$$,
