@@ -444,9 +444,9 @@ read_top_fields(rb_dsn_ctx *ctx)
 	}
 }
 
-rb_dsn_error
-rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
-			 const rb_dsn_options *opt, rb_dsn_result *out)
+static rb_dsn_error
+parse(rb_arena *a, const char *msg, size_t len,
+	  const rb_dsn_options *opt, rb_dsn_result *out)
 {
 	static const rb_dsn_options defaults = {false};
 	rb_dsn_ctx	ctx;
@@ -508,7 +508,7 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 	{
 		for (size_t i = 0; i < sizeof(text_modules) / sizeof(text_modules[0]); i++)
 		{
-			if (a->exhausted)
+			if (a->exhausted || rb_poll(1))
 				break;
 			/* before guessing: an auto-reply says what it is */
 			if (text_modules[i].parse == rb_dsn_generic && rb_dsn_autoreply(&ctx))
@@ -539,4 +539,25 @@ rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
 	if (a->exhausted)
 		return RB_DSN_TOO_COMPLEX;
 	return RB_DSN_OK;
+}
+
+rb_dsn_error
+rb_dsn_parse(rb_arena *a, const char *msg, size_t len,
+			 const rb_dsn_options *opt, rb_dsn_result *out)
+{
+	rb_dsn_error err;
+	bool		stopped;
+
+	rb_poll_begin(opt ? opt->stop : NULL, opt ? opt->stop_arg : NULL);
+	err = parse(a, msg, len, opt, out);
+	stopped = rb_polled_stop();
+	rb_poll_end();
+
+	/* the rows of an interrupted read are whatever the scanners had seen */
+	if (stopped)
+	{
+		out->nrcpt = 0;
+		return RB_DSN_INTERRUPTED;
+	}
+	return err;
 }
