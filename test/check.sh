@@ -51,6 +51,13 @@ run_pgtap() {
 		pg_prove --ext .sql -r test/pgtap
 }
 
+# A busy parse_dsn gives way to pg_cancel_backend and pg_terminate_backend
+# from another session (the statement_timeout case is a pgTAP suite).
+run_cancel() {
+	fresh_database rebound_cancel rebound
+	PGDATABASE=rebound_cancel bash test/cancel.sh
+}
+
 # Concurrency specs (test/isolation/specs), run by PostgreSQL's own
 # isolation tester from the server development package.
 run_isolation() {
@@ -115,6 +122,7 @@ setup_all
 start_dns
 step "pg_regress" run_regress
 step "pgTAP suites" run_pgtap
+step "parse_dsn cancellation from another session" run_cancel
 step "provider catalogue through pg_dump/pg_restore" run_dump_restore
 step "isolation (concurrent sessions)" run_isolation
 step "core unit tests (ASan, UBSan)" run_unit

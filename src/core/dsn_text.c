@@ -36,7 +36,8 @@ rb_next_line(rb_span *rest, rb_span *line)
 {
 	const char *nl;
 
-	if (rest->len == 0)
+	/* every line loop of the readers goes through here: a stop ends it */
+	if (rest->len == 0 || rb_polled_stop())
 		return false;
 	nl = rb_memchr(rest->ptr, '\n', rest->len);
 	line->ptr = rest->ptr;
@@ -52,6 +53,7 @@ rb_next_line(rb_span *rest, rb_span *line)
 		rest->len -= line->len + 1;
 		rest->ptr = nl + 1;
 	}
+	rb_poll(line->len + 1);
 	if (line->len > 0 && line->ptr[line->len - 1] == '\r')
 		line->len--;
 	return true;
@@ -354,7 +356,7 @@ rb_next_address(rb_span *rest, rb_span *addr)
 				   *gt;
 		bool		found;
 
-		if (at == NULL)
+		if (at == NULL || rb_poll(at - p + 1))
 			break;
 		/* "<local@domain>": the brackets say where it ends */
 		lt = at;
@@ -396,6 +398,8 @@ rb_find_address(rb_span s, rb_span *addr)
 		const char *gt = rb_memchr(lt, '>', reach);
 		const char *at;
 
+		if (rb_poll(reach))
+			return false;
 		if (gt == NULL)
 			continue;
 		at = rb_memchr(lt, '@', gt - lt);
@@ -461,7 +465,7 @@ rb_find_reply_code(rb_span s)
 	const char *p = s.ptr,
 			   *end = s.ptr + s.len;
 
-	if (s.len < 3)
+	if (s.len < 3 || rb_poll(s.len))
 		return 0;
 	for (; p + 3 <= end; p++)
 	{
@@ -489,7 +493,7 @@ rb_find_status(rb_span s)
 			   *end = s.ptr + s.len;
 	rb_status	success = 0;
 
-	if (s.len < 5)
+	if (s.len < 5 || rb_poll(s.len))
 		return 0;
 	for (; p + 5 <= end; p++)
 	{

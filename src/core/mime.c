@@ -403,6 +403,8 @@ rb_header_next(rb_header_iter *it, rb_span *name, rb_span *value)
 		const char *q;
 
 		it->p = line_end(start, it->end);
+		if (rb_poll(it->p - start))
+			return false;
 		/* blocks come validated from rb_split_entity: find the colon only */
 		colon = memchr(start, ':', it->p - start);
 		if (colon == NULL || colon == start || is_wsp((unsigned char) *start))
@@ -987,6 +989,8 @@ rb_mime_decode_text(rb_arena *a, const rb_part *part, bool raw_is_utf8,
 
 	if (!rb_mime_decode_transfer(a, part, &raw))
 		return false;
+	/* decoding and conversion run at memory speed: one poll per part */
+	rb_poll(part->body.len + raw.len);
 	if (raw_is_utf8 && part->cte == RB_CTE_IDENTITY)
 	{
 		if (rb_utf8_valid(raw.ptr, raw.len) && rb_memchr(raw.ptr, '\0', raw.len) == NULL)
@@ -1293,6 +1297,10 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 		rb_span		v,
 					ctype_v,
 					cte_v;
+
+		/* each level of the tree reads its entity's bytes once */
+		if (rb_poll(e.entity.len))
+			break;
 
 		if (out->nparts >= RB_MIME_MAX_PARTS)
 		{
