@@ -6,8 +6,10 @@
  */
 #include "dsn_int.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static inline int
 lc(int c)
@@ -734,13 +736,30 @@ clean_address(rb_span a)
 	return rb_span_trim(a);
 }
 
+/*
+ * FNV-1a, keyed per process and mixed.  The table's index is the hash's low
+ * bits, and those of plain FNV depend on the low bits of the input alone:
+ * a mail of addresses chosen offline to share them would make every
+ * insertion walk all the others.  A key the sender cannot know (the
+ * process's stack address, which ASLR places, and the time it started)
+ * and a final mix of all 32 bits take that away.
+ */
 static uint32_t
 address_hash(rb_span a)
 {
-	uint32_t	h = 2166136261u;
+	static uint32_t key;
+	uint32_t	h;
 
+	if (key == 0)
+		key = ((uint32_t) (uintptr_t) &h ^ (uint32_t) time(NULL) * 2654435761u) | 1;
+	h = 2166136261u ^ key;
 	for (size_t i = 0; i < a.len; i++)
 		h = (h ^ (uint32_t) lc((unsigned char) a.ptr[i])) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
