@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # test/cancel.sh — a bounce mail that keeps parse_dsn busy gives way to
-# pg_cancel_backend and pg_terminate_backend from another session within a
-# second (issue 15: only kill -9 stopped it).  Run by test/check.sh against
-# its cluster; needs the usual libpq variables and a database with rebound.
+# pg_cancel_backend and pg_terminate_backend from another session within
+# moments (issue 15: only kill -9 stopped it; left alone, this statement
+# reads for half a minute).  CANCEL_LIMIT_MS (default 3000) leaves room for
+# a loaded machine.  Run by test/check.sh against its cluster; needs the
+# usual libpq variables and a database with rebound.
 #
 #   PGDATABASE=rebound_test bash test/cancel.sh
 
 set -u
 db=${PGDATABASE:-rebound_test}
-limit_ms=${CANCEL_LIMIT_MS:-1500}
+limit_ms=${CANCEL_LIMIT_MS:-3000}
 rc=0
 
 # The 50 MB mail of test/pgtap/parse_dsn_cancel.sql, read ten times over:
@@ -59,8 +61,9 @@ variant() {
 	fi
 	# past the building of the mail, into the reading
 	sleep 1.5
-	t0=$(now_ms)
+	# timed from the signal sent: starting psql is not the reader's latency
 	psql -XAtq -d "$db" -c "SELECT $fn($pid)" >/dev/null
+	t0=$(now_ms)
 	wait "$busy_pid"
 	t1=$(now_ms)
 	if grep -q "$expect" "$out" && [ $((t1 - t0)) -lt "$limit_ms" ]; then
