@@ -17,6 +17,7 @@
 #include "core/reply.h"
 #include "tap.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -181,9 +182,70 @@ check(const char *name, runner run, const char *head, const char *unit,
 #define PLAIN TOP "Content-Type: text/plain\n\n"
 #define DS_HEAD REPORT "x\n--BB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\n"
 
+/* The plain quadratic search, as the reference for the linear one. */
+static const char *
+naive_casemem(const char *h, size_t hl, const char *n, size_t nl)
+{
+	if (nl == 0)
+		return h;
+	for (size_t i = 0; i + nl <= hl; i++)
+	{
+		size_t		k;
+
+		for (k = 0; k < nl; k++)
+			if (tolower((unsigned char) h[i + k]) != tolower((unsigned char) n[k]))
+				break;
+		if (k == nl)
+			return h + i;
+	}
+	return NULL;
+}
+
+/*
+ * rb_memcasemem finds what the naive search finds: random texts over small
+ * alphabets (so that matches and near-matches abound), needles short and
+ * long (Two-Way past 32 bytes), taken from the text with their case flipped
+ * or made up.
+ */
+static void
+check_search(void)
+{
+	static const char alphabet[] = "aAbB@[";
+	char		h[400],
+				n[100];
+	long		bad = 0;
+	unsigned int seed = 15;
+
+	for (int t = 0; t < 200000; t++)
+	{
+		int			al = 2 + rand_r(&seed) % 5;
+		size_t		hl = rand_r(&seed) % sizeof(h),
+					nl = rand_r(&seed) % (t % 2 ? sizeof(n) : 40);
+
+		for (size_t i = 0; i < hl; i++)
+			h[i] = alphabet[rand_r(&seed) % al];
+		if (nl <= hl && hl > 0 && rand_r(&seed) % 2)
+		{
+			size_t		o = rand_r(&seed) % (hl - nl + 1);
+
+			for (size_t i = 0; i < nl; i++)
+				n[i] = isalpha((unsigned char) h[o + i]) && rand_r(&seed) % 2 ?
+					h[o + i] ^ 32 : h[o + i];
+		}
+		else
+			for (size_t i = 0; i < nl; i++)
+				n[i] = alphabet[rand_r(&seed) % al];
+		if (rb_memcasemem(h, hl, n, nl) != naive_casemem(h, hl, n, nl))
+			bad++;
+	}
+	is_int(bad, 0, "rb_memcasemem finds what the naive search finds (200,000 cases)");
+}
+
 int
 main(void)
 {
+	check_search();
+
 	/* the mail of issue 15, and what else a text part can repeat */
 	check("dsn upper-case lines", run_dsn, REPORT, "THIS IS AN UPPER CASE LINE OF TEXT\n", REPORT_END, SMALL);
 	check("dsn upper-case, plain", run_dsn, PLAIN, "NO LOWER CASE HERE AT ALL\n", "", SMALL);
