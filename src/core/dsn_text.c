@@ -172,6 +172,8 @@ rb_squeeze(rb_dsn_ctx *ctx, rb_span text)
 	bool		gap = false;
 
 	text = rb_span_trim(text);
+	if (rb_poll(text.len))
+		return text;
 	for (size_t i = 0; i < text.len; i++)
 		if (text.ptr[i] == '\n' || text.ptr[i] == '\r' || text.ptr[i] == '\t' ||
 			(text.ptr[i] == ' ' && i + 1 < text.len && text.ptr[i + 1] == ' '))
@@ -186,6 +188,8 @@ copy:
 	{
 		char		c = text.ptr[i];
 
+		if (rb_poll_inside(i))
+			break;
 		if (is_space((unsigned char) c))
 		{
 			gap = true;
@@ -234,6 +238,8 @@ rb_join_reply(rb_dsn_ctx *ctx, rb_span text)
 		return s;
 	for (size_t i = 0; i < s.len;)
 	{
+		if (rb_poll_inside(i))
+			break;
 		/* " 550-5.7.1 " or " 550 5.7.1 " after the first line: drop it */
 		if (i > 0 && s.ptr[i - 1] == ' ' && i + plen < s.len &&
 			memcmp(s.ptr + i, prefix, 3) == 0 && (s.ptr[i + 3] == '-' || s.ptr[i + 3] == ' ') &&
@@ -471,6 +477,8 @@ rb_find_reply_code(rb_span s)
 		return 0;
 	for (; p + 3 <= end; p++)
 	{
+		if (rb_poll_inside(p - s.ptr))
+			return 0;
 		if (!((*p == '4' || *p == '5') && is_digit((unsigned char) p[1]) &&
 			  p[1] <= '5' && is_digit((unsigned char) p[2])))
 			continue;
@@ -504,6 +512,8 @@ rb_find_status(rb_span s)
 					det = 0,
 					n;
 
+		if (rb_poll_inside(p - s.ptr))
+			return 0;
 		if (!((*p == '2' || *p == '4' || *p == '5') && p[1] == '.'))
 			continue;
 		if (p > s.ptr && (is_digit((unsigned char) p[-1]) || p[-1] == '.'))

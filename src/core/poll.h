@@ -62,6 +62,19 @@ rb_poll(size_t units)
 	return rb_poll_current.stopped;
 }
 
+/*
+ * Inside one long byte loop over a span its caller has counted already:
+ * asks the stop function every RB_POLL_EVERY bytes (i is the offset), so
+ * that a pass over 50 MB does not keep a stop waiting.
+ */
+static inline bool
+rb_poll_inside(size_t i)
+{
+	if (i == 0 || (i & ((size_t) RB_POLL_EVERY - 1)) != 0)
+		return false;
+	return rb_poll_ask();
+}
+
 static inline bool
 rb_polled_stop(void)
 {
