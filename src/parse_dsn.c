@@ -39,10 +39,28 @@ rb_parse_dsn_init(void)
 							   NULL, NULL, NULL);
 }
 
+/*
+ * The arena's blocks, from a memory context of the call.  NULL rather than
+ * an error when memory runs out: nothing may jump out of the core while it
+ * reads (see core/poll.h); the core unwinds and says why.
+ */
 static void *
 arena_palloc(size_t size, void *cb)
 {
-	return MemoryContextAllocHuge((MemoryContext) cb, size);
+	return MemoryContextAllocExtended((MemoryContext) cb, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/*
+ * The core's stop function: true when CHECK_FOR_INTERRUPTS would throw
+ * (a cancel, statement_timeout, pg_terminate_backend).  It only answers;
+ * the interrupt is served once the core has returned.
+ */
+static bool
+interrupt_pending(void *arg)
+{
+	return INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED() &&
+		(QueryCancelPending || ProcDiePending);
 }
 
 /*
@@ -216,7 +234,7 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 	MemoryContext old;
 	rb_arena	arena;
 	rb_dsn_result res;
-	rb_dsn_options opt = {raw_is_utf8};
+	rb_dsn_options opt = {raw_is_utf8, interrupt_pending, NULL};
 	rb_dsn_error err;
 	text	   *message_id = NULL;
 	text	   *verp_rcpt = NULL;
@@ -233,6 +251,21 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 								 ALLOCSET_DEFAULT_SIZES);
 	rb_arena_init(&arena, rb_dsn_arena_limit(len), arena_palloc, NULL, work);
 	err = rb_dsn_parse(&arena, msg, len, &opt, &res);
+	if (err == RB_DSN_INTERRUPTED)
+	{
+		/* the core has let go of everything: free it, then serve the interrupt */
+		MemoryContextDelete(work);
+		CHECK_FOR_INTERRUPTS();
+		/* not reached unless the interrupt was withdrawn meanwhile */
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("canceling statement: reading of bounce message interrupted")));
+	}
+	if (err == RB_DSN_TOO_COMPLEX && arena.out_of_memory)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Reading a bounce message of %zu bytes.", len)));
 	if (err == RB_DSN_NOT_A_MESSAGE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -286,6 +319,10 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 		in.rhost_len = r->remote_mta.len;
 		in.smtp_command = r->command;
 		in.smtp_command_len = r->command ? strlen(r->command) : 0;
+		/*
+		 * Not stopped from inside: the phrase scan is a few milliseconds per
+		 * megabyte, and user regexes check for interrupts themselves.
+		 */
 		rb_classify_with_rules(&in, &v);
 
 		/* a complaint or an auto-reply is recognized, whatever it says */

@@ -101,6 +101,13 @@ run_observe_pgbench() {
 		bash test/concurrency/observe_pgbench.sh
 }
 
+# A busy parse_dsn gives way to pg_cancel_backend and pg_terminate_backend
+# from another session (the statement_timeout case is a pgTAP suite).
+run_cancel() {
+	fresh_database rebound_cancel rebound
+	PGDATABASE=rebound_cancel bash test/cancel.sh
+}
+
 run_unit() {
 	make -s unit && prove test/unit/bin/*
 }
@@ -173,6 +180,7 @@ step "provider catalogue, sinks and outbox through pg_dump/pg_restore" run_dump_
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade
 step "concurrent observations, disjoint and overlapping (pgbench): no deadlock" run_observe_pgbench
 step "incident report and chart, rendered by rsvg-convert" run_chart
+step "parse_dsn cancellation from another session" run_cancel
 step "core unit tests (ASan, UBSan)" run_unit
 step "PostgreSQL 17 on Debian 13 (pg_regress, pgTAP)" run_trixie
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then

@@ -76,7 +76,10 @@ rb_arena_alloc(rb_arena *a, size_t size)
 	}
 	b = a->alloc_fn(bsize + BLOCK_HEADER, a->cb);
 	if (b == NULL)
+	{
+		a->out_of_memory = true;
 		goto refuse;
+	}
 	a->total += bsize + BLOCK_HEADER;
 	b->size = bsize;
 	b->used = need;

@@ -34,6 +34,7 @@ typedef struct rb_arena
 	size_t		total;			/* bytes obtained from alloc_fn */
 	size_t		limit;			/* never obtain more than this */
 	bool		exhausted;		/* an allocation was refused */
+	bool		out_of_memory;	/* ... because alloc_fn returned NULL */
 } rb_arena;
 
 /* alloc_fn NULL means malloc/free. */

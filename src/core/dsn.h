@@ -58,12 +58,20 @@ typedef enum rb_dsn_error
 {
 	RB_DSN_OK = 0,
 	RB_DSN_NOT_A_MESSAGE,		/* no header field at all: not a mail */
-	RB_DSN_TOO_COMPLEX			/* the arena's ceiling was reached */
+	RB_DSN_TOO_COMPLEX,			/* the arena's ceiling was reached */
+	RB_DSN_INTERRUPTED			/* the caller's stop function said stop */
 } rb_dsn_error;
 
 typedef struct rb_dsn_options
 {
 	bool		raw_is_utf8;	/* see rb_mime_decode_text() */
+
+	/*
+	 * Asked every RB_POLL_EVERY units of work (about bytes read) whether to
+	 * stop; NULL: never.  It must return, not jump out (see poll.h).
+	 */
+	rb_stop_fn	stop;
+	void	   *stop_arg;
 } rb_dsn_options;
 
 /*

@@ -6,8 +6,10 @@
  */
 #include "dsn_int.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static inline int
 lc(int c)
@@ -36,7 +38,8 @@ rb_next_line(rb_span *rest, rb_span *line)
 {
 	const char *nl;
 
-	if (rest->len == 0)
+	/* every line loop of the readers goes through here: a stop ends it */
+	if (rest->len == 0 || rb_polled_stop())
 		return false;
 	nl = rb_memchr(rest->ptr, '\n', rest->len);
 	line->ptr = rest->ptr;
@@ -52,6 +55,7 @@ rb_next_line(rb_span *rest, rb_span *line)
 		rest->len -= line->len + 1;
 		rest->ptr = nl + 1;
 	}
+	rb_poll(line->len + 1);
 	if (line->len > 0 && line->ptr[line->len - 1] == '\r')
 		line->len--;
 	return true;
@@ -168,6 +172,8 @@ rb_squeeze(rb_dsn_ctx *ctx, rb_span text)
 	bool		gap = false;
 
 	text = rb_span_trim(text);
+	if (rb_poll(text.len))
+		return text;
 	for (size_t i = 0; i < text.len; i++)
 		if (text.ptr[i] == '\n' || text.ptr[i] == '\r' || text.ptr[i] == '\t' ||
 			(text.ptr[i] == ' ' && i + 1 < text.len && text.ptr[i + 1] == ' '))
@@ -182,6 +188,8 @@ copy:
 	{
 		char		c = text.ptr[i];
 
+		if (rb_poll_inside(i))
+			break;
 		if (is_space((unsigned char) c))
 		{
 			gap = true;
@@ -230,6 +238,8 @@ rb_join_reply(rb_dsn_ctx *ctx, rb_span text)
 		return s;
 	for (size_t i = 0; i < s.len;)
 	{
+		if (rb_poll_inside(i))
+			break;
 		/* " 550-5.7.1 " or " 550 5.7.1 " after the first line: drop it */
 		if (i > 0 && s.ptr[i - 1] == ' ' && i + plen < s.len &&
 			memcmp(s.ptr + i, prefix, 3) == 0 && (s.ptr[i + 3] == '-' || s.ptr[i + 3] == ' ') &&
@@ -354,7 +364,7 @@ rb_next_address(rb_span *rest, rb_span *addr)
 				   *gt;
 		bool		found;
 
-		if (at == NULL)
+		if (at == NULL || rb_poll(at - p + 1))
 			break;
 		/* "<local@domain>": the brackets say where it ends */
 		lt = at;
@@ -396,6 +406,8 @@ rb_find_address(rb_span s, rb_span *addr)
 		const char *gt = rb_memchr(lt, '>', reach);
 		const char *at;
 
+		if (rb_poll(reach))
+			return false;
 		if (gt == NULL)
 			continue;
 		at = rb_memchr(lt, '@', gt - lt);
@@ -461,10 +473,12 @@ rb_find_reply_code(rb_span s)
 	const char *p = s.ptr,
 			   *end = s.ptr + s.len;
 
-	if (s.len < 3)
+	if (s.len < 3 || rb_poll(s.len))
 		return 0;
 	for (; p + 3 <= end; p++)
 	{
+		if (rb_poll_inside(p - s.ptr))
+			return 0;
 		if (!((*p == '4' || *p == '5') && is_digit((unsigned char) p[1]) &&
 			  p[1] <= '5' && is_digit((unsigned char) p[2])))
 			continue;
@@ -489,7 +503,7 @@ rb_find_status(rb_span s)
 			   *end = s.ptr + s.len;
 	rb_status	success = 0;
 
-	if (s.len < 5)
+	if (s.len < 5 || rb_poll(s.len))
 		return 0;
 	for (; p + 5 <= end; p++)
 	{
@@ -498,6 +512,8 @@ rb_find_status(rb_span s)
 					det = 0,
 					n;
 
+		if (rb_poll_inside(p - s.ptr))
+			return 0;
 		if (!((*p == '2' || *p == '4' || *p == '5') && p[1] == '.'))
 			continue;
 		if (p > s.ptr && (is_digit((unsigned char) p[-1]) || p[-1] == '.'))
@@ -730,13 +746,30 @@ clean_address(rb_span a)
 	return rb_span_trim(a);
 }
 
+/*
+ * FNV-1a, keyed per process and mixed.  The table's index is the hash's low
+ * bits, and those of plain FNV depend on the low bits of the input alone:
+ * a mail of addresses chosen offline to share them would make every
+ * insertion walk all the others.  A key the sender cannot know (the
+ * process's stack address, which ASLR places, and the time it started)
+ * and a final mix of all 32 bits take that away.
+ */
 static uint32_t
 address_hash(rb_span a)
 {
-	uint32_t	h = 2166136261u;
+	static uint32_t key;
+	uint32_t	h;
 
+	if (key == 0)
+		key = ((uint32_t) (uintptr_t) &h ^ (uint32_t) time(NULL) * 2654435761u) | 1;
+	h = 2166136261u ^ key;
 	for (size_t i = 0; i < a.len; i++)
 		h = (h ^ (uint32_t) lc((unsigned char) a.ptr[i])) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
@@ -782,6 +815,16 @@ index_row(rb_arena *arena, rb_dsn_result *res, size_t i)
 			res->slots[p] = (uint32_t) (i + 1);
 			return true;
 		}
+
+		/*
+		 * An address seen before keeps its first row, the one a look-up
+		 * finds first anyway.  Indexing it again would make a chain of
+		 * its rows that every later one walks: a report naming the same
+		 * address 50,000 times took 50,000² steps.  A row taken back is
+		 * always later than its first, so the first stays valid.
+		 */
+		if (same_address(res->rcpt[s - 1].recipient, res->rcpt[i].recipient))
+			return true;
 	}
 }
 

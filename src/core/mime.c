@@ -82,41 +82,230 @@ rb_span_trim(rb_span s)
 	return s;
 }
 
+/*
+ * Case-insensitive search, linear in hlen whatever the bytes of either
+ * side: mail is untrusted, and the needle is sometimes a diagnostic found
+ * in the same mail.
+ *
+ * Short needles (every literal the readers look for) jump from one
+ * occurrence of the first byte, in either case, to the next.  Both cases
+ * are looked for in windows that double from 64 bytes, so that finding the
+ * next candidate costs about the distance to it: asking memchr for each
+ * case over the whole rest read to the end of the text for the case that
+ * is not there (a lower-case word in upper-case lines), at every candidate
+ * and at every call of a loop that searches again past each match, and
+ * that was quadratic.  Comparing at most SHORT_NEEDLE bytes per candidate
+ * keeps the worst case a constant times hlen.  Longer needles go through
+ * Crochemore and Perrin's Two-Way
+ * algorithm, which compares each byte a bounded number of times and needs
+ * no memory beyond its shift table.
+ */
+#define SHORT_NEEDLE 32
+
+static const char *
+twoway_casemem(const unsigned char *h, const unsigned char *z,
+			   const unsigned char *n, size_t l)
+{
+	size_t		i,
+				ip,
+				jp,
+				k,
+				p,
+				ms,
+				p0,
+				mem,
+				mem0;
+	bool		present[256] = {0};
+	size_t		shift[256];
+
+	/* the last position of each (folded) byte of the needle */
+	for (i = 0; i < l; i++)
+	{
+		present[lc(n[i])] = true;
+		shift[lc(n[i])] = i + 1;
+	}
+
+	/* maximal suffix, for one order of the alphabet ... */
+	ip = (size_t) -1;
+	jp = 0;
+	k = p = 1;
+	while (jp + k < l)
+	{
+		int			a = lc(n[ip + k]),
+					b = lc(n[jp + k]);
+
+		if (a == b)
+		{
+			if (k == p)
+			{
+				jp += p;
+				k = 1;
+			}
+			else
+				k++;
+		}
+		else if (a > b)
+		{
+			jp += k;
+			k = 1;
+			p = jp - ip;
+		}
+		else
+		{
+			ip = jp++;
+			k = p = 1;
+		}
+	}
+	ms = ip;
+	p0 = p;
+
+	/* ... and for the other: the critical factorization is the longer */
+	ip = (size_t) -1;
+	jp = 0;
+	k = p = 1;
+	while (jp + k < l)
+	{
+		int			a = lc(n[ip + k]),
+					b = lc(n[jp + k]);
+
+		if (a == b)
+		{
+			if (k == p)
+			{
+				jp += p;
+				k = 1;
+			}
+			else
+				k++;
+		}
+		else if (a < b)
+		{
+			jp += k;
+			k = 1;
+			p = jp - ip;
+		}
+		else
+		{
+			ip = jp++;
+			k = p = 1;
+		}
+	}
+	if (ip + 1 > ms + 1)
+		ms = ip;
+	else
+		p = p0;
+
+	/* a periodic needle remembers how much of it is known to match */
+	mem0 = l - p;
+	for (i = 0; i < ms + 1; i++)
+		if (lc(n[i]) != lc(n[i + p]))
+		{
+			mem0 = 0;
+			p = (ms > l - ms - 1 ? ms : l - ms - 1) + 1;
+			break;
+		}
+	mem = 0;
+
+	for (;;)
+	{
+		int			last;
+
+		if ((size_t) (z - h) < l)
+			return NULL;
+		last = lc(h[l - 1]);
+		if (present[last])
+		{
+			k = l - shift[last];
+			if (k)
+			{
+				if (k < mem)
+					k = mem;
+				h += k;
+				mem = 0;
+				continue;
+			}
+		}
+		else
+		{
+			h += l;
+			mem = 0;
+			continue;
+		}
+		/* the right half, then the left */
+		for (k = (ms + 1 > mem ? ms + 1 : mem); k < l && lc(n[k]) == lc(h[k]); k++)
+			;
+		if (k < l)
+		{
+			h += k - ms;
+			mem = 0;
+			continue;
+		}
+		for (k = ms + 1; k > mem && lc(n[k - 1]) == lc(h[k - 1]); k--)
+			;
+		if (k <= mem)
+			return (const char *) h;
+		h += p;
+		mem = mem0;
+	}
+}
+
+/* The first of c0 or c1 in [p, end), at a cost of about the distance to it. */
+static const char *
+next_either(const char *p, const char *end, int c0, int c1)
+{
+	size_t		w = 64;
+
+	while (p < end)
+	{
+		size_t		n = (size_t) (end - p) < w ? (size_t) (end - p) : w;
+		const char *q0 = memchr(p, c0, n);
+		const char *q1 = c1 == c0 ? NULL : memchr(p, c1, q0 ? (size_t) (q0 - p) : n);
+
+		if (q1)
+			return q1;
+		if (q0)
+			return q0;
+		p += n;
+		if (w < ((size_t) 1 << 16))
+			w *= 2;
+	}
+	return NULL;
+}
+
 const char *
 rb_memcasemem(const char *hay, size_t hlen, const char *needle, size_t nlen)
 {
 	int			f0,
 				f1;
+	const char *last;
 
 	if (nlen == 0)
 		return hay;
 	if (hlen < nlen)
 		return NULL;
+	if (rb_polled_stop())
+		return NULL;
+	if (nlen > SHORT_NEEDLE)
+		return twoway_casemem((const unsigned char *) hay,
+							  (const unsigned char *) hay + hlen,
+							  (const unsigned char *) needle, nlen);
 	f0 = lc((unsigned char) needle[0]);
 	f1 = (f0 >= 'a' && f0 <= 'z') ? f0 - 32 : f0;
-	for (const char *p = hay, *last = hay + (hlen - nlen); p <= last; p++)
+	last = hay + (hlen - nlen);
+	for (const char *p = hay; (p = next_either(p, last + 1, f0, f1)) != NULL; p++)
 	{
-		const char *q;
 		size_t		i;
 
-		/* jump to the next occurrence of either case of the first byte */
-		q = rb_memchr(p, f0, last - p + 1);
-		if (f1 != f0)
-		{
-			const char *q2 = rb_memchr(p, f1, (q ? q : last + 1) - p);
-
-			if (q2)
-				q = q2;
-		}
-		if (q == NULL)
-			return NULL;
-		p = q;
 		for (i = 1; i < nlen; i++)
 			if (lc((unsigned char) p[i]) != lc((unsigned char) needle[i]))
 				break;
 		if (i == nlen)
+		{
+			rb_poll(p - hay);
 			return p;
+		}
 	}
+	rb_poll(hlen);
 	return NULL;
 }
 
@@ -214,6 +403,8 @@ rb_header_next(rb_header_iter *it, rb_span *name, rb_span *value)
 		const char *q;
 
 		it->p = line_end(start, it->end);
+		if (rb_poll(it->p - start))
+			return false;
 		/* blocks come validated from rb_split_entity: find the colon only */
 		colon = memchr(start, ':', it->p - start);
 		if (colon == NULL || colon == start || is_wsp((unsigned char) *start))
@@ -798,6 +989,8 @@ rb_mime_decode_text(rb_arena *a, const rb_part *part, bool raw_is_utf8,
 
 	if (!rb_mime_decode_transfer(a, part, &raw))
 		return false;
+	/* decoding and conversion run at memory speed: one poll per part */
+	rb_poll(part->body.len + raw.len);
 	if (raw_is_utf8 && part->cte == RB_CTE_IDENTITY)
 	{
 		if (rb_utf8_valid(raw.ptr, raw.len) && rb_memchr(raw.ptr, '\0', raw.len) == NULL)
@@ -1104,6 +1297,10 @@ rb_mime_parse(rb_arena *a, const char *msg, size_t len, rb_message *out)
 		rb_span		v,
 					ctype_v,
 					cte_v;
+
+		/* each level of the tree reads its entity's bytes once */
+		if (rb_poll(e.entity.len))
+			break;
 
 		if (out->nparts >= RB_MIME_MAX_PARTS)
 		{

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "poll.h"
 
 #define RB_MIME_MAX_DEPTH	8
 #define RB_MIME_MAX_PARTS	128
