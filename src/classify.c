@@ -39,6 +39,17 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+/*
+ * PostgreSQL 15's regex engine returns REG_CANCEL when a cancel arrives
+ * while it works; from 16 on it raises the cancel itself and the code is
+ * gone.  -1 is no code pg_regcomp/pg_regexec return.
+ */
+#ifdef REG_CANCEL
+#define RB_REG_CANCEL REG_CANCEL
+#else
+#define RB_REG_CANCEL (-1)
+#endif
+
 /* ---------------------------------------------------------------------
  * Enum values and the row type
  * --------------------------------------------------------------------- */
@@ -276,7 +287,7 @@ regex_failure(int rc, regex_t *re, const char *what)
 {
 	char		msg[256];
 
-	if (rc == REG_CANCEL)
+	if (rc == RB_REG_CANCEL)
 		CHECK_FOR_INTERRUPTS();
 	pg_regerror(rc, re, msg, sizeof(msg));
 	if (rc == REG_ESPACE)
@@ -343,7 +354,7 @@ compile_rule_regex(text *pattern, regex_t *re, regex_cost *cost,
 	rc = pg_regcomp(re, wpat, wlen, REG_ADVANCED | REG_ICASE | REG_NOSUB,
 					C_COLLATION_OID);
 	pfree(wpat);
-	if (rc == REG_CANCEL || rc == REG_ESPACE)
+	if (rc == RB_REG_CANCEL || rc == REG_ESPACE)
 		regex_failure(rc, re, "compiling");
 	if (rc != REG_OKAY)
 	{
