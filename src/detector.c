@@ -165,7 +165,12 @@ emit_incident(Detection *d, const char *provider, const rb_detect_incident *inc)
 	upper.inclusive = true;
 	upper.lower = false;
 	values[0] = CStringGetTextDatum(provider);
+#if PG_VERSION_NUM >= 160000
+	/* 16 added a soft-error context: NULL, an invalid range is a bug here */
+	values[1] = RangeTypePGetDatum(make_range(d->range_type, &lower, &upper, false, NULL));
+#else
 	values[1] = RangeTypePGetDatum(make_range(d->range_type, &lower, &upper, false));
+#endif
 	values[2] = Int64GetDatum(inc->bounces);
 	values[3] = round2(inc->baseline);
 	values[4] = round2(inc->score);
