@@ -204,7 +204,11 @@ nested_document(const JsonbValue *v)
 	if (v->type != jbvString || v->val.string.len == 0)
 		return NULL;
 	s = pnstrdup(v->val.string.val, v->val.string.len);
+#if PG_VERSION_NUM >= 170000
+	lex = makeJsonLexContextCstringLen(NULL, s, v->val.string.len, GetDatabaseEncoding(), false);
+#else
 	lex = makeJsonLexContextCstringLen(s, v->val.string.len, GetDatabaseEncoding(), false);
+#endif
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 		return NULL;
 	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(s)));
@@ -236,8 +240,17 @@ time_from_text(const char *s, TimestampTz *out)
 		return false;
 	if (ParseDateTime(s, workbuf, sizeof(workbuf), field, ftype, MAXDATEFIELDS, &nf) != 0)
 		return false;
+#if PG_VERSION_NUM >= 160000
+	{
+		DateTimeErrorExtra extra;
+
+		if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz, &extra) != 0)
+			return false;
+	}
+#else
 	if (DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz) != 0)
 		return false;
+#endif
 	if (dtype != DTK_DATE)
 		return false;
 	return tm2timestamp(&tt, fsec, &tz, out) == 0 && IS_VALID_TIMESTAMP(*out);
