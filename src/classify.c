@@ -228,6 +228,8 @@ static MemoryContext rules_cxt = NULL;
 static user_rule *rules = NULL;
 static int	nrules = 0;
 static Oid	rule_relid = InvalidOid;
+/* the relation read: rule_relid or, on Citus, its shard on this node */
+static Oid	rule_local_relid = InvalidOid;
 
 /*
  * The set being built: its compiled regexes are malloc'd by PostgreSQL 15's
@@ -240,7 +242,7 @@ static hs_database_t *building_db = NULL;
 static void
 invalidate_rules(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == rule_relid)
+	if (relid == InvalidOid || relid == rule_relid || relid == rule_local_relid)
 		rules_valid = false;
 }
 
@@ -491,7 +493,7 @@ discard_rules(void)
  * rules.
  */
 static int64
-read_rules(MemoryContext cxt, const char *schema, bool read_only)
+read_rules(MemoryContext cxt, const char *table, bool read_only)
 {
 	rb_owner_switch sw;
 	char	   *query;
@@ -504,14 +506,14 @@ read_rules(MemoryContext cxt, const char *schema, bool read_only)
 	query = psprintf("SELECT r.id, r.pattern, r.is_regex, r.status, r.provider,"
 					 " r.reason::pg_catalog.text, r.severity::pg_catalog.text,"
 					 " r.infrastructure"
-					 " FROM %s.rule r ORDER BY r.priority DESC, r.id", schema);
+					 " FROM %s r ORDER BY r.priority DESC, r.id", table);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rb_become_extension_owner(&sw);
 	ret = SPI_execute(query, read_only, 0);
 	rb_restore_user(&sw);
 	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "could not read %s.rule: %s", schema, SPI_result_code_string(ret));
+		elog(ERROR, "could not read %s: %s", table, SPI_result_code_string(ret));
 	n = SPI_processed;
 
 	old = MemoryContextSwitchTo(cxt);
@@ -535,8 +537,8 @@ read_rules(MemoryContext cxt, const char *schema, bool read_only)
 		if (reason < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("rule %lld of %s.rule has a reason this version of rebound does not know: \"%s\"",
-							(long long) r->id, schema, s),
+					 errmsg("rule %lld of %s has a reason this version of rebound does not know: \"%s\"",
+							(long long) r->id, table, s),
 					 errhint("Install the rebound library that matches the extension's SQL objects.")));
 		r->reason = (rb_reason) reason;
 		d = SPI_getbinval(tup, desc, 4, &isnull);
@@ -568,7 +570,7 @@ read_rules(MemoryContext cxt, const char *schema, bool read_only)
 						(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
 						 errmsg_internal(msg, rb_quote_text(pat)),
 						 errdetail_internal("%s", detail),
-						 errcontext("rule %lld of %s.rule", (long long) r->id, schema),
+						 errcontext("rule %lld of %s", (long long) r->id, table),
 						 errhint("Change or delete the rule: classify() and parse_dsn() fail until then.")));
 			r->re = re;
 			total += cost.states + cost.arcs;
@@ -596,7 +598,7 @@ read_rules(MemoryContext cxt, const char *schema, bool read_only)
 	if (total > RB_RULES_COST_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("the regular expression rules of %s.rule are too complex together", schema),
+				 errmsg("the regular expression rules of %s are too complex together", table),
 				 errdetail("They compile to %lld states and arcs; all regular expression rules together may have at most %d.",
 						   (long long) total, RB_RULES_COST_MAX),
 				 errhint("Simplify or delete regular expression rules, or turn them into substring rules.")));
@@ -636,7 +638,7 @@ build_rules(bool read_only)
 	rules_valid = true;
 	PG_TRY();
 	{
-		read_rules(cxt, schema, read_only);
+		read_rules(cxt, rb_local_relation("rule", &rule_local_relid), read_only);
 		build_needle_db(building, nbuilding, &building_db);
 	}
 	PG_CATCH();

@@ -43,11 +43,13 @@ static MemoryContext provider_cxt = NULL;
 static bool matcher_valid = false;
 static bool callback_registered = false;
 static Oid	rule_relid = InvalidOid;
+/* the relation read: rule_relid or, on Citus, its shard on this node */
+static Oid	rule_local_relid = InvalidOid;
 
 static void
 ProviderRuleInvalidate(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == rule_relid)
+	if (relid == InvalidOid || relid == rule_relid || relid == rule_local_relid)
 		matcher_valid = false;
 }
 
@@ -57,7 +59,7 @@ ProviderRuleInvalidate(Datum arg, Oid relid)
  * the operator too.
  */
 static char **
-CompileRules(rb_provmatch *m, const char *schema)
+CompileRules(rb_provmatch *m, const char *table)
 {
 	int			ret;
 	uint64		n;
@@ -68,8 +70,8 @@ CompileRules(rb_provmatch *m, const char *schema)
 	query = psprintf("SELECT r.provider, r.kind, r.pattern,"
 					 " CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr'"
 					 " THEN r.pattern::pg_catalog.inet END"
-					 " FROM %s.provider_rule r"
-					 " ORDER BY r.provider COLLATE pg_catalog.\"C\"", schema);
+					 " FROM %s r"
+					 " ORDER BY r.provider COLLATE pg_catalog.\"C\"", table);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* provider order gives each name one index, the value in the tries */
@@ -160,7 +162,7 @@ BuildMatcher(void)
 	PG_TRY();
 	{
 		rb_become_extension_owner(&sw);
-		names = CompileRules(m, schema);
+		names = CompileRules(m, rb_local_relation("provider_rule", &rule_local_relid));
 		rb_restore_user(&sw);
 	}
 	PG_CATCH();

@@ -10,6 +10,7 @@
 #include "access/table.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -138,6 +139,61 @@ rb_extension_schema_quoted(void)
 	if (name == NULL)
 		elog(ERROR, "schema %u of extension \"rebound\" not found", nsp);
 	return pstrdup(quote_identifier(name));
+}
+
+/*
+ * Citus keeps a reference table's rows in one shard, placed on every node
+ * and named after the table and the shard's id; pg_dist_shard (a catalogue
+ * of Citus in pg_catalog, present only where the extension citus is) maps
+ * the table to it.  Read with a catalogue scan, not SQL: the caller may be
+ * inside a shard's query, where Citus plans nothing distributed.
+ */
+char *
+rb_local_relation(const char *relname, Oid *relid)
+{
+	Oid			nsp = rb_extension_schema();
+	char	   *nspname = get_namespace_name(nsp);
+	Oid			table = get_relname_relid(relname, nsp);
+	Oid			dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	Oid			local = table;
+
+	if (!OidIsValid(table))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s.%s\" does not exist", nspname, relname)));
+	if (OidIsValid(dist_shard))
+	{
+		Relation	rel = table_open(dist_shard, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		HeapTuple	tup;
+
+		/* pg_dist_shard (logicalrelid regclass, shardid int8, ...) */
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(table));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+		if (HeapTupleIsValid(tup = systable_getnext(scan)))
+		{
+			bool		isnull;
+			Datum		shardid = heap_getattr(tup, 2, RelationGetDescr(rel), &isnull);
+
+			if (!isnull)
+			{
+				char	   *shard = psprintf("%s_" INT64_FORMAT, relname, DatumGetInt64(shardid));
+				Oid			shard_relid = get_relname_relid(shard, nsp);
+
+				/* a node without a placement reads the table */
+				if (OidIsValid(shard_relid))
+				{
+					local = shard_relid;
+					relname = shard;
+				}
+			}
+		}
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	*relid = local;
+	return psprintf("%s.%s", quote_identifier(nspname), quote_identifier(relname));
 }
 
 void

@@ -44,6 +44,17 @@ extern Oid	rb_extension_schema(void);
 extern char *rb_extension_schema_quoted(void);
 
 /*
+ * The relation that holds this node's rows of one of rebound's tables
+ * (relname, in the extension's schema): the table itself, or, on a Citus
+ * node where it is a reference table, its shard there.  The per-backend
+ * caches read it: reading the table would be a distributed query, which
+ * Citus refuses inside a shard's query.  Returns the quoted qualified name
+ * and sets *relid to its oid (for the relcache invalidation, which the
+ * shard's trigger sends for the shard).
+ */
+extern char *rb_local_relation(const char *relname, Oid *relid);
+
+/*
  * Per-backend caches of rebound's own tables (the rules of rebound.rule,
  * the provider catalogue) are read with the identity of the extension's
  * owner, whoever the caller is: what a cache holds must not depend on which
