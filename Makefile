@@ -16,7 +16,7 @@ OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 # declarations, then the behaviour, then the catalogue rows.  An upgrade
 # script is its hand-written declarations part followed by the same
 # behaviour and rows, so that a function is written once for both.
-SQL_CONCERNS = types classify catalogue provider_map ledger events detect outbox restore
+SQL_CONCERNS = types classify catalogue provider_map ledger events detect outbox restore distribute
 SQL_SCHEMA = $(wildcard $(addprefix src/sql/schema/,$(addsuffix .sql,$(SQL_CONCERNS))))
 SQL_CODE = $(wildcard $(addprefix src/sql/code/,$(addsuffix .sql,$(SQL_CONCERNS))))
 SQL_DATA = src/sql/data/catalogue.sql
