@@ -102,12 +102,20 @@ COMMENT ON FUNCTION @extschema@.classify_bounce() IS
 -- The soft-bounce run that suppresses an address at a moment: the
 -- rebound.soft_bounce_limit-th unforgiven soft bounce within the
 -- rebound.soft_bounce_days before it, if there are that many.
+--
+-- PL/pgSQL, not SQL: a SQL set-returning function is inlined into its
+-- caller's query (is_suppressed's), which Citus refuses for one that reads
+-- a distributed table; planned with the call's values, it still reads the
+-- address's rows through bounce_address_idx.
 CREATE OR REPLACE FUNCTION @extschema@.soft_bounce_run(
 	address pg_catalog.text, at pg_catalog.timestamptz DEFAULT pg_catalog.now(),
 	OUT since pg_catalog.timestamptz, OUT bounce_id pg_catalog.int8, OUT soft_bounces pg_catalog.int8)
 	RETURNS SETOF record
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
 	AS $$
+BEGIN
+	RETURN QUERY
 	SELECT s.occurred_at, s.id, s.n
 	FROM (SELECT b.id, b.occurred_at,
 				 pg_catalog.row_number() OVER (ORDER BY b.occurred_at, b.id) AS k,
@@ -120,7 +128,8 @@ CREATE OR REPLACE FUNCTION @extschema@.soft_bounce_run(
 			AND b.occurred_at OPERATOR(pg_catalog.<=) soft_bounce_run.at
 			AND b.occurred_at OPERATOR(pg_catalog.>) (soft_bounce_run.at OPERATOR(pg_catalog.-)
 				pg_catalog.make_interval(days => COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30)))) s
-	WHERE s.k OPERATOR(pg_catalog.=) COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5)
+	WHERE s.k OPERATOR(pg_catalog.=) COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.soft_bounce_run(pg_catalog.text, pg_catalog.timestamptz) IS
 	'the soft-bounce run that suppresses an address at a moment (rebound.soft_bounce_limit within rebound.soft_bounce_days), if any';
@@ -231,12 +240,14 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_declare(
 	AS $$
 DECLARE
 	new_id pg_catalog.int8;
+	sorted_layers pg_catalog.text[];
 BEGIN
 	PERFORM @extschema@.check_incident(incident_declare.provider, incident_declare.during,
 									   incident_declare.layers);
+	-- computed first: Citus takes no subquery in INSERT ... VALUES
+	SELECT array_agg(DISTINCT l ORDER BY l) INTO sorted_layers FROM unnest(incident_declare.layers) l;
 	INSERT INTO @extschema@.incident (provider, layers, during, origin, note, declared_by)
-	VALUES (incident_declare.provider,
-			(SELECT array_agg(DISTINCT l ORDER BY l) FROM unnest(incident_declare.layers) l),
+	VALUES (incident_declare.provider, sorted_layers,
 			incident_declare.during, incident_declare.origin, incident_declare.note,
 			@extschema@.invoker())
 	RETURNING id INTO new_id;
@@ -290,8 +301,9 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- A domain rule matches by name, as domain_provider() does (patterns are
 -- stored normalized, one rule per name).
 --
--- One SELECT, STABLE: the planner inlines it into the caller, which then
--- plans with the incident's actual interval.
+-- PL/pgSQL running its one SELECT with EXECUTE, planned with the
+-- incident's actual interval; not an inlined SQL function, which Citus
+-- refuses when it reads a distributed table.
 CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 	provider pg_catalog.text,
 	during pg_catalog.tstzrange,
@@ -299,8 +311,13 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 	RETURNS TABLE (bounce_id pg_catalog.int8, domain pg_catalog.text, address pg_catalog.text,
 				   source pg_catalog.text, occurred_at pg_catalog.timestamptz,
 				   reason @extschema@.reason, layer pg_catalog.text)
-	LANGUAGE sql STABLE PARALLEL SAFE
-	AS $$
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $fn$
+BEGIN
+	-- EXECUTE ... USING: planned with the actual interval, every time (a
+	-- cached generic plan would guess its size)
+	RETURN QUERY EXECUTE $q$
 	-- NOT MATERIALIZED: the bounds fold into constants in both branches
 	WITH w AS NOT MATERIALIZED (
 		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
@@ -340,7 +357,11 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 			END) AS best
 		FROM @extschema@.domain_host h
 		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
-		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at) m
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		-- one group, the bounce's domain: Citus pushes a LATERAL
+		-- aggregate down to the shards only when it is grouped by the
+		-- distribution key (the EXISTS below makes the group non-empty)
+		GROUP BY h.domain) m
 	WHERE b.hard AND b.forgiven_by IS NULL
 	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
 	  AND NOT EXISTS (SELECT 1 FROM @extschema@.provider_rule r
@@ -359,7 +380,9 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 							   WHERE a.host OPERATOR(pg_catalog.=) h.host
 								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
 								 AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1))))
-$$;
+	$q$ USING incident_bounces.provider, incident_bounces.during, incident_bounces.layers;
+END
+$fn$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
 
@@ -407,17 +430,20 @@ BEGIN
 		FROM chosen c WHERE NOT $5
 		RETURNING 1
 	)
-	-- one look at the ledger per bounce returned, no join (the planner
-	-- cannot know how many rows the UPDATE returns): the address's hard
-	-- bounces left unforgiven, which this statement still sees among them
-	-- the ones it forgives, and its recent soft bounces
-	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
-		   x.hard_left OPERATOR(pg_catalog.=)
-			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
-		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $6)
-	FROM chosen c
-	CROSS JOIN LATERAL (
-		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
+	-- per address returned, its hard bounces left unforgiven besides the
+	-- ones chosen, and its recent soft bounces.  The chosen bounces are
+	-- left out by id, not by their forgiven_by: on one node this statement
+	-- still sees them unforgiven, on Citus the UPDATE above ran first (as
+	-- its own distributed statement) and they are forgiven already; both
+	-- count the same.  A join on the address, not a LATERAL aggregate,
+	-- which Citus cannot run next to the shards.
+	, addr AS (
+		SELECT c.domain, c.address, pg_catalog.array_agg(c.bounce_id) AS ids
+		FROM chosen c GROUP BY c.domain, c.address
+	), x AS (
+		SELECT o.domain, o.address,
+			   pg_catalog.count(*) FILTER (
+				   WHERE o.hard AND o.id OPERATOR(pg_catalog.<>) ALL (a.ids)) AS hard_left,
 			   pg_catalog.count(*) FILTER (
 				   WHERE NOT o.hard
 					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
@@ -425,9 +451,15 @@ BEGIN
 					 AND o.occurred_at OPERATOR(pg_catalog.>) $7
 					 AND o.occurred_at OPERATOR(pg_catalog.<=) $8) AS soft_recent
 		FROM @extschema@.bounce o
-		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
-		  AND o.address OPERATOR(pg_catalog.=) c.address
-		  AND o.forgiven_by IS NULL) x
+		JOIN addr a ON o.domain OPERATOR(pg_catalog.=) a.domain AND o.address OPERATOR(pg_catalog.=) a.address
+		WHERE o.forgiven_by IS NULL
+		GROUP BY o.domain, o.address
+	)
+	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
+		   COALESCE(x.hard_left, 0) OPERATOR(pg_catalog.=) 0
+		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND COALESCE(x.soft_recent, 0) OPERATOR(pg_catalog.>=) $6)
+	FROM chosen c
+	LEFT JOIN x ON x.domain OPERATOR(pg_catalog.=) c.domain AND x.address OPERATOR(pg_catalog.=) c.address
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
 			  heal_bounces.layers, heal_bounces.dry_run,

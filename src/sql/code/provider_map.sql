@@ -47,21 +47,25 @@ CREATE OR REPLACE FUNCTION @extschema@.observe(observations @extschema@.observat
 COMMENT ON FUNCTION @extschema@.observe(@extschema@.observation[]) IS
 	'records many observations of domains (kind mx, ns) and hosts (kind addr) in one call, locking their keys in one global order; returns how many were recorded';
 
--- Every provider a domain depended on at a moment.  LANGUAGE sql, STABLE,
--- one SELECT: the planner inlines it into the caller's query, so a LATERAL
--- call over many bounces is a plain join on the indexes above.
+-- Every provider a domain depended on at a moment.  PL/pgSQL, not an
+-- inlined SQL function: Citus refuses a SQL function inlined into a query
+-- when it reads a distributed table (domain_host).  Each call is one index
+-- scan of the domain's rows, with a plan cached per backend.
 CREATE OR REPLACE FUNCTION @extschema@.domain_providers(domain pg_catalog.text,
 											 at pg_catalog.timestamptz DEFAULT pg_catalog.now())
 	RETURNS TABLE (provider pg_catalog.text, layer pg_catalog.text, host pg_catalog.text)
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	RETURN QUERY
 	-- One index scan of the domain's rows; for each host its own provider
 	-- and those of its addresses.  At one moment a host holds one row per
 	-- role, so the only duplicates are several addresses of one host in
 	-- one network, removed per host (a UNION of the whole result would
 	-- hash every call's rows once more).
 	SELECT d.provider, 'domain'::pg_catalog.text, NULL::pg_catalog.text
-	FROM (SELECT @extschema@.domain_provider(@extschema@.normalize_domain($1)) AS provider) d
+	FROM (SELECT @extschema@.domain_provider(@extschema@.normalize_domain(domain_providers.domain)) AS provider) d
 	WHERE d.provider IS NOT NULL
 	UNION ALL
 	SELECT p.provider, p.layer, h.host
@@ -71,12 +75,13 @@ AS $$
 				  SELECT DISTINCT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip'
 				  FROM @extschema@.host_address a
 				  WHERE a.host OPERATOR(pg_catalog.=) h.host
-					AND a.observed OPERATOR(pg_catalog.@>) $2
+					AND a.observed OPERATOR(pg_catalog.@>) domain_providers.at
 					AND a.addr IS NOT NULL) p
-	WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain($1)
-	  AND h.observed OPERATOR(pg_catalog.@>) $2
+	WHERE h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain(domain_providers.domain)
+	  AND h.observed OPERATOR(pg_catalog.@>) domain_providers.at
 	  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
-	  AND p.provider IS NOT NULL
+	  AND p.provider IS NOT NULL;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.domain_providers(pg_catalog.text, pg_catalog.timestamptz) IS
 	'every (provider, layer, host) a domain depended on at a time: layers domain, mx, mx_ip, ns, ns_ip';
@@ -90,35 +95,39 @@ CREATE OR REPLACE FUNCTION @extschema@.provider_domains(provider pg_catalog.text
 											 layers pg_catalog.text[] DEFAULT NULL)
 	RETURNS TABLE (domain pg_catalog.text, layer pg_catalog.text, host pg_catalog.text,
 				   observed pg_catalog.tstzrange)
-	LANGUAGE sql STABLE PARALLEL SAFE
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT r.pattern, 'domain'::pg_catalog.text, NULL::pg_catalog.text, $2
+BEGIN
+	RETURN QUERY
+	SELECT r.pattern, 'domain'::pg_catalog.text, NULL::pg_catalog.text, provider_domains.during
 	FROM @extschema@.provider_rule r
-	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'domain'
-	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'domain'
+	  AND (provider_domains.layers IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
 	UNION
-	SELECT h.domain, h.role, h.host, h.observed OPERATOR(pg_catalog.*) $2
+	SELECT h.domain, h.role, h.host, h.observed OPERATOR(pg_catalog.*) provider_domains.during
 	FROM @extschema@.provider_rule r
 	JOIN @extschema@.domain_host h
 	  ON pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
 	 AND pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/')
-	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'host_suffix'
-	  AND h.observed OPERATOR(pg_catalog.&&) $2
-	  AND ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
-	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'host_suffix'
+	  AND h.observed OPERATOR(pg_catalog.&&) provider_domains.during
+	  AND (provider_domains.layers IS NULL OR h.role OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
+	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) provider_domains.provider
 	UNION
 	SELECT h.domain, h.role OPERATOR(pg_catalog.||) '_ip', h.host,
-		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2
+		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) provider_domains.during
 	FROM @extschema@.provider_rule r
 	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) r.pattern::pg_catalog.inet
 	JOIN @extschema@.domain_host h
 	  ON h.host OPERATOR(pg_catalog.=) a.host AND h.observed OPERATOR(pg_catalog.&&) a.observed
-	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'cidr'
-	  AND a.observed OPERATOR(pg_catalog.&&) $2
-	  AND h.observed OPERATOR(pg_catalog.&&) $2
-	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2)
-	  AND ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
-	  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
+	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'cidr'
+	  AND a.observed OPERATOR(pg_catalog.&&) provider_domains.during
+	  AND h.observed OPERATOR(pg_catalog.&&) provider_domains.during
+	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) provider_domains.during)
+	  AND (provider_domains.layers IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
+	  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) provider_domains.provider;
+END
 $$;
 COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'every domain that depended on a provider during an interval: (domain, layer, host, the part of the interval it held)';
