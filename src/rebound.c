@@ -214,3 +214,18 @@ rb_restore_user(const rb_owner_switch *sw)
 {
 	SetUserIdAndSecContext(sw->save_userid, sw->save_sec_context);
 }
+
+/*
+ * rebound.local_table(name): rb_local_relation() for the catalogue's
+ * triggers, which on a Citus node write the sibling table's shard there.
+ */
+PG_FUNCTION_INFO_V1(rebound_local_table);
+Datum
+rebound_local_table(PG_FUNCTION_ARGS)
+{
+	Name		relname = PG_GETARG_NAME(0);
+	Oid			relid;
+
+	(void) rb_local_relation(NameStr(*relname), &relid);
+	PG_RETURN_OID(relid);
+}

@@ -5,8 +5,9 @@
 #
 # Installs what is missing (apt-get), builds, starts a throwaway cluster (or
 # uses the server named by PGHOST/PGPORT), then runs pg_regress, the pgTAP
-# suites, the core unit tests under ASan/UBSan, and the fuzzers (when clang
-# is there).  Exits non-zero when anything fails.
+# suites, the core unit tests under ASan/UBSan, rebound on a 3-node Citus
+# cluster (when ../shared/citus holds its source), and the fuzzers (when
+# clang is there).  Exits non-zero when anything fails.
 #
 # FUZZ_SECONDS (default 60) bounds each fuzzer; 0 skips them.
 
@@ -16,6 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/chart.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/citus.sh"
 cd "$REBOUND_ROOT"
 # compiler warnings fail the test command (users' builds only warn)
 export WERROR=1
@@ -173,6 +175,8 @@ run_trixie() {
 setup_all
 start_dns
 start_trixie
+# Citus is built (first run: minutes) while the other steps run
+start_citus_build
 step "pg_regress and isolation specs" run_regress
 step "pgTAP suites" run_pgtap
 step "search_path decoys against every entry point" run_search_path
@@ -183,6 +187,7 @@ step "incident report and chart, rendered by rsvg-convert" run_chart
 step "parse_dsn cancellation from another session" run_cancel
 step "core unit tests (ASan, UBSan)" run_unit
 step "PostgreSQL 17 on Debian 13 (pg_regress, pgTAP)" run_trixie
+step "Citus: a coordinator and two workers give the single node's answers" run_citus
 if [ "$FUZZ_SECONDS" -gt 0 ] && command -v clang >/dev/null; then
 	step "fuzzers (${FUZZ_SECONDS}s each)" run_fuzzers
 fi

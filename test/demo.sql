@@ -175,11 +175,14 @@ ORDER BY lower(during) LIMIT 1 \gset
 SELECT id, provider, layers, during, origin, note FROM rebound.incident WHERE id = :incident;
 SELECT action, incident, detected, hard_bounces, baseline, score, forgiven FROM rebound.heal_log ORDER BY id;
 -- what it forgave, as unharden() would have returned it
+-- (is_suppressed() over the forgiven rows once fetched: see the morning's query)
 CREATE TABLE crm.healed AS
-SELECT a.bounce_id, a.address, b.source, b.occurred_at, b.reason, a.layer,
-	   NOT rebound.is_suppressed(a.address) AS reinstated
-FROM rebound.audit a JOIN rebound.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
-WHERE a.incident = :incident AND a.action = 'forgive';
+WITH forgiven AS MATERIALIZED (
+	SELECT a.bounce_id, a.address, b.source, b.occurred_at, b.reason, a.layer
+	FROM rebound.audit a JOIN rebound.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
+	WHERE a.incident = :incident AND a.action = 'forgive'
+)
+SELECT f.*, NOT rebound.is_suppressed(f.address) AS reinstated FROM forgiven f;
 
 \echo
 \echo '== Forgiven, per flow and per layer'
@@ -229,9 +232,8 @@ SELECT source, target_name, action, addresses, changed FROM rebound.sink_log WHE
 \echo '== The CRM is right, without a hand-written UPDATE'
 WITH want AS (
 	SELECT c.email, c.hard_bounced,
-		   EXISTS (SELECT 1 FROM rebound.bounce b
-				   WHERE b.domain = rebound.address_domain(c.email) AND b.address = rebound.normalize_address(c.email)
-					 AND b.hard AND b.source IN ('campaigns', 'dmp'))
+		   rebound.normalize_address(c.email) IN (
+			   SELECT b.address FROM rebound.bounce b WHERE b.hard AND b.source IN ('campaigns', 'dmp'))
 		   AND rebound.is_suppressed(c.email) AS should_be_flagged
 	FROM crm.mailable_contact c
 )

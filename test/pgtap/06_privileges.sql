@@ -31,9 +31,10 @@ SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound'::regnamespace
 		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch',
-						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden')
+						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
+						  'distribute')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
-	'the internal steps and heal are not granted to PUBLIC either');
+	'the internal steps, heal and distribute are not granted to PUBLIC either');
 
 CREATE ROLE rb_nobody;
 CREATE ROLE rb_reader;

@@ -36,20 +36,26 @@ CREATE OR REPLACE FUNCTION @extschema@.provider_take_over()
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	taken pg_catalog.int8;
 BEGIN
 	IF NEW.origin = 'catalogue' THEN
 		RETURN NEW;
 	END IF;
-	IF TG_TABLE_NAME = 'provider' THEN
-		UPDATE @extschema@.provider p
-		   SET display_name = NEW.display_name, origin = NEW.origin
-		 WHERE p.name = NEW.name AND p.origin = 'catalogue';
+	-- The table that fired (TG_RELID): on Citus, the shard of this node,
+	-- which the same statement reaches on every node (README, "Past one
+	-- machine").  TG_TABLE_NAME is the shard's name there.
+	IF TG_TABLE_NAME LIKE 'provider\_rule%' THEN
+		EXECUTE pg_catalog.format('UPDATE %s r SET provider = $1, origin = $2'
+								  ' WHERE r.kind = $3 AND r.pattern = $4 AND r.origin = ''catalogue''', TG_RELID::regclass)
+		USING NEW.provider, NEW.origin, NEW.kind, NEW.pattern;
 	ELSE
-		UPDATE @extschema@.provider_rule r
-		   SET provider = NEW.provider, origin = NEW.origin
-		 WHERE r.kind = NEW.kind AND r.pattern = NEW.pattern AND r.origin = 'catalogue';
+		EXECUTE pg_catalog.format('UPDATE %s p SET display_name = $1, origin = $2'
+								  ' WHERE p.name = $3 AND p.origin = ''catalogue''', TG_RELID::regclass)
+		USING NEW.display_name, NEW.origin, NEW.name;
 	END IF;
-	IF FOUND THEN
+	GET DIAGNOSTICS taken = ROW_COUNT;
+	IF taken > 0 THEN
 		RETURN NULL;
 	END IF;
 	RETURN NEW;
@@ -82,8 +88,9 @@ BEGIN
 	IF OLD.origin <> 'catalogue' THEN
 		RETURN NULL;
 	END IF;
-	-- NEW and OLD have different fields in the two tables: separate branches
-	IF TG_TABLE_NAME = 'provider' THEN
+	-- NEW and OLD have different fields in the two tables: separate
+	-- branches (on Citus TG_TABLE_NAME is the shard's name, provider_NNN)
+	IF TG_TABLE_NAME NOT LIKE 'provider\_rule%' THEN
 		k := 'provider';
 		p := OLD.name;
 		IF NOT gone THEN
@@ -96,9 +103,12 @@ BEGIN
 			gone := (NEW.kind, NEW.pattern) IS DISTINCT FROM (OLD.kind, OLD.pattern);
 		END IF;
 	END IF;
-	IF gone AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
-							WHERE t.kind = k AND t.pattern = p) THEN
-		INSERT INTO @extschema@.provider_tombstone (kind, pattern) VALUES (k, p);
+	-- the tombstones of this node (their shard on a Citus node)
+	IF gone THEN
+		EXECUTE pg_catalog.format('INSERT INTO %1$s (kind, pattern) SELECT $1, $2'
+								  ' WHERE NOT EXISTS (SELECT FROM %1$s t WHERE t.kind = $1 AND t.pattern = $2)',
+								  @extschema@.local_table('provider_tombstone'))
+		USING k, p;
 	END IF;
 	RETURN NULL;
 END
@@ -112,18 +122,21 @@ CREATE OR REPLACE FUNCTION @extschema@.provider_track_truncate()
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	-- this node's rows (their shards on a Citus node)
+	tomb pg_catalog.regclass := @extschema@.local_table('provider_tombstone');
 BEGIN
-	INSERT INTO @extschema@.provider_tombstone (kind, pattern)
-	SELECT r.kind, r.pattern FROM @extschema@.provider_rule r
-	WHERE r.origin = 'catalogue'
-	  AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
-					  WHERE t.kind = r.kind AND t.pattern = r.pattern);
-	IF TG_TABLE_NAME = 'provider' THEN
-		INSERT INTO @extschema@.provider_tombstone (kind, pattern)
-		SELECT 'provider', p.name FROM @extschema@.provider p
-		WHERE p.origin = 'catalogue'
-		  AND NOT EXISTS (SELECT FROM @extschema@.provider_tombstone t
-						  WHERE t.kind = 'provider' AND t.pattern = p.name);
+	EXECUTE pg_catalog.format('INSERT INTO %1$s (kind, pattern)'
+							  ' SELECT r.kind, r.pattern FROM %2$s r'
+							  ' WHERE r.origin = ''catalogue'''
+							  '   AND NOT EXISTS (SELECT FROM %1$s t WHERE t.kind = r.kind AND t.pattern = r.pattern)',
+							  tomb, @extschema@.local_table('provider_rule'));
+	IF TG_TABLE_NAME NOT LIKE 'provider\_rule%' THEN
+		EXECUTE pg_catalog.format('INSERT INTO %1$s (kind, pattern)'
+								  ' SELECT ''provider'', p.name FROM %2$s p'
+								  ' WHERE p.origin = ''catalogue'''
+								  '   AND NOT EXISTS (SELECT FROM %1$s t WHERE t.kind = ''provider'' AND t.pattern = p.name)',
+								  tomb, TG_RELID::regclass);
 	END IF;
 	RETURN NULL;
 END
@@ -139,11 +152,15 @@ CREATE OR REPLACE FUNCTION @extschema@.provider_tombstone_apply()
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- this node's rows (their shards on a Citus node)
 	IF NEW.kind = 'provider' THEN
-		DELETE FROM @extschema@.provider p WHERE p.name = NEW.pattern AND p.origin = 'catalogue';
+		EXECUTE pg_catalog.format('DELETE FROM %s p WHERE p.name = $1 AND p.origin = ''catalogue''',
+								  @extschema@.local_table('provider'))
+		USING NEW.pattern;
 	ELSE
-		DELETE FROM @extschema@.provider_rule r
-		 WHERE r.kind = NEW.kind AND r.pattern = NEW.pattern AND r.origin = 'catalogue';
+		EXECUTE pg_catalog.format('DELETE FROM %s r WHERE r.kind = $1 AND r.pattern = $2 AND r.origin = ''catalogue''',
+								  @extschema@.local_table('provider_rule'))
+		USING NEW.kind, NEW.pattern;
 	END IF;
 	RETURN NULL;
 END

@@ -13,6 +13,19 @@
 -- reference table, copied to every node, so that the shards join it
 -- locally.  README, "Past one machine".
 
+-- The relation holding this node's rows of one of rebound's tables: the
+-- table, or on a Citus node its shard there (src/rebound.c).  The
+-- catalogue's triggers write through it: fired on a reference table's
+-- shard, they change the sibling table's shard on the same node, as every
+-- other node does, rather than start a distributed statement from inside a
+-- shard's.
+CREATE OR REPLACE FUNCTION @extschema@.local_table(relname pg_catalog.name)
+	RETURNS pg_catalog.regclass
+	AS 'MODULE_PATHNAME', 'rebound_local_table'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.local_table(pg_catalog.name) IS
+	'the relation holding this node''s rows of one of rebound''s tables: the table, or its shard on a Citus node';
+
 -- The tables, by fate: reference tables in the order of their foreign
 -- keys (a referenced table first), then the distributed ones, the first
 -- of which the others are co-located with.

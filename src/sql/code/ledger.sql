@@ -404,8 +404,8 @@ CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
 	AS $fn$
 DECLARE
 	-- the soft-bounce policy, read once
-	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
-	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
+	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('@extschema@.soft_bounce_limit', true)::pg_catalog.int4, 5);
+	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('@extschema@.soft_bounce_days', true)::pg_catalog.int4, 30);
 BEGIN
 	-- EXECUTE ... USING: planned with the incident's actual interval,
 	-- every time (a cached generic plan would guess its size)
@@ -430,20 +430,17 @@ BEGIN
 		FROM chosen c WHERE NOT $5
 		RETURNING 1
 	)
-	-- per address returned, its hard bounces left unforgiven besides the
-	-- ones chosen, and its recent soft bounces.  The chosen bounces are
-	-- left out by id, not by their forgiven_by: on one node this statement
-	-- still sees them unforgiven, on Citus the UPDATE above ran first (as
-	-- its own distributed statement) and they are forgiven already; both
-	-- count the same.  A join on the address, not a LATERAL aggregate,
-	-- which Citus cannot run next to the shards.
-	, addr AS (
-		SELECT c.domain, c.address, pg_catalog.array_agg(c.bounce_id) AS ids
-		FROM chosen c GROUP BY c.domain, c.address
-	), x AS (
-		SELECT o.domain, o.address,
-			   pg_catalog.count(*) FILTER (
-				   WHERE o.hard AND o.id OPERATOR(pg_catalog.<>) ALL (a.ids)) AS hard_left,
+	-- one look at the ledger per bounce returned, no join (the planner
+	-- cannot know how many rows the UPDATE returns): the address's hard
+	-- bounces left unforgiven, which this statement still sees among them
+	-- the ones it forgives, and its recent soft bounces
+	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
+		   x.hard_left OPERATOR(pg_catalog.=)
+			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
+		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $6)
+	FROM chosen c
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
 			   pg_catalog.count(*) FILTER (
 				   WHERE NOT o.hard
 					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
@@ -451,15 +448,9 @@ BEGIN
 					 AND o.occurred_at OPERATOR(pg_catalog.>) $7
 					 AND o.occurred_at OPERATOR(pg_catalog.<=) $8) AS soft_recent
 		FROM @extschema@.bounce o
-		JOIN addr a ON o.domain OPERATOR(pg_catalog.=) a.domain AND o.address OPERATOR(pg_catalog.=) a.address
-		WHERE o.forgiven_by IS NULL
-		GROUP BY o.domain, o.address
-	)
-	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
-		   COALESCE(x.hard_left, 0) OPERATOR(pg_catalog.=) 0
-		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND COALESCE(x.soft_recent, 0) OPERATOR(pg_catalog.>=) $6)
-	FROM chosen c
-	LEFT JOIN x ON x.domain OPERATOR(pg_catalog.=) c.domain AND x.address OPERATOR(pg_catalog.=) c.address
+		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
+		  AND o.address OPERATOR(pg_catalog.=) c.address
+		  AND o.forgiven_by IS NULL) x
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
 			  heal_bounces.layers, heal_bounces.dry_run,
