@@ -45,8 +45,8 @@ CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
 		(7, 'heal_lock', 'reference'),
 		(8, 'outbox_lock', 'reference'),
 		(9, 'outbox', 'reference'),
-		(10, 'sink', 'coordinator'),
-		(11, 'sink_log', 'coordinator'),
+		(10, 'sink', 'reference'),
+		(11, 'sink_log', 'reference'),
 		(12, 'restore_pending', 'reference'),
 		(13, 'observation_lock', 'reference'),
 		(14, 'host_address', 'reference'),
@@ -57,7 +57,7 @@ CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
 	ORDER BY t.ord
 $$;
 COMMENT ON FUNCTION @extschema@.distribution_plan() IS
-	'how rebound.distribute() distributes each table: a reference table, on the coordinator only, or sharded by domain';
+	'how rebound.distribute() distributes each table: a reference table, or sharded by domain';
 
 CREATE OR REPLACE FUNCTION @extschema@.distribute(shard_count pg_catalog.int4 DEFAULT NULL)
 	RETURNS TABLE (relname pg_catalog.name, method pg_catalog.text)
@@ -111,9 +111,6 @@ BEGIN
 		END IF;
 		IF t.method OPERATOR(pg_catalog.=) 'reference' THEN
 			PERFORM pg_catalog.create_reference_table(rel);
-		ELSIF t.method OPERATOR(pg_catalog.=) 'coordinator' THEN
-			-- sinks name the CRM's tables, which are on the coordinator
-			PERFORM pg_catalog.citus_add_local_table_to_metadata(rel);
 		ELSIF first IS NULL THEN
 			PERFORM pg_catalog.create_distributed_table(rel, 'domain',
 				shard_count => COALESCE(distribute.shard_count,
@@ -129,7 +126,7 @@ BEGIN
 	END LOOP;
 	-- Citus copied the rows into the shards; the tables themselves keep
 	-- none (once no table that is not distributed references them)
-	FOR t IN SELECT * FROM @extschema@.distribution_plan() p WHERE p.method OPERATOR(pg_catalog.<>) 'coordinator' LOOP
+	FOR t IN SELECT * FROM @extschema@.distribution_plan() LOOP
 		PERFORM pg_catalog.truncate_local_data_after_distributing_table(
 			pg_catalog.format('@extschema@.%I', t.relname)::pg_catalog.regclass);
 	END LOOP;
