@@ -338,9 +338,14 @@ $$;
 -- Into the ledger, classified as rebound classifies every bounce: the
 -- events of [lo, hi) (all by default), so that a test can replay an
 -- outage in two parts.
+-- PL/pgSQL: Citus plans no SQL function's statement with parameters
+-- (test/lib/citus.sh loads the scenario into a distributed ledger).
 CREATE FUNCTION scenario.load(lo timestamptz DEFAULT '-infinity',
 		hi timestamptz DEFAULT 'infinity') RETURNS bigint
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
 	WITH ins AS (
 		INSERT INTO rebound.bounce (address, domain, source, occurred_at, diagnostic,
 			source_severity, reply_code, status, reason, severity, infrastructure)
@@ -350,7 +355,9 @@ LANGUAGE sql AS $$
 			  WHERE e.occurred_at >= lo AND e.occurred_at < hi) e
 		ORDER BY e.occurred_at
 		RETURNING 1)
-	SELECT count(*) FROM ins
+	SELECT count(*) INTO n FROM ins;
+	RETURN n;
+END
 $$;
 
 -- For tests that must commit (heal, pg_cron), in a test database: empties
