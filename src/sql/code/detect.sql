@@ -264,6 +264,10 @@ DECLARE
 	new_layers pg_catalog.text[];
 BEGIN
 	found_any := false;
+	-- Citus: this transaction writes incidents after healing has written
+	-- the ledger's shards in parallel, which Citus allows over one
+	-- connection per node only (a placeholder setting on one node)
+	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	-- after a commit: wait for a run that started in between
 	PERFORM FROM @extschema@.heal_lock FOR UPDATE;
 	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;

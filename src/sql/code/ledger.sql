@@ -542,6 +542,9 @@ BEGIN
 		RAISE EXCEPTION 'an incident id is needed'
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
+	-- Citus: the incident is withdrawn after the ledger's shards are
+	-- written, allowed over one connection per node only
+	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id OPERATOR(pg_catalog.=) reharden.incident
 	FOR UPDATE;
 	IF NOT FOUND THEN
