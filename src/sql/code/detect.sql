@@ -213,6 +213,8 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = 'The lookback must be a positive interval, like ''1 day''.';
 	END IF;
+	-- Citus: see heal_stretch (this transaction goes on into it)
+	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	IF pg_is_in_recovery() THEN
 		RAISE NOTICE 'rebound.heal: this server is a standby, nothing to do';
 		RETURN NULL;
