@@ -134,16 +134,23 @@ $$;
 COMMENT ON FUNCTION @extschema@.soft_bounce_run(pg_catalog.text, pg_catalog.timestamptz) IS
 	'the soft-bounce run that suppresses an address at a moment (rebound.soft_bounce_limit within rebound.soft_bounce_days), if any';
 
+-- PL/pgSQL, not SQL: Citus refuses a query on a distributed table with
+-- the parameters of a SQL function (this one is not inlined: it holds
+-- subqueries); PL/pgSQL hands it the values, and on one node keeps the
+-- plan across calls.
 CREATE OR REPLACE FUNCTION @extschema@.is_suppressed(address pg_catalog.text, at pg_catalog.timestamptz)
 	RETURNS pg_catalog.bool
-	LANGUAGE sql STABLE STRICT PARALLEL SAFE
+	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
 	AS $$
-	SELECT EXISTS (SELECT 1 FROM @extschema@.bounce b
+BEGIN
+	RETURN EXISTS (SELECT 1 FROM @extschema@.bounce b
 				   WHERE b.domain OPERATOR(pg_catalog.=) @extschema@.address_domain(is_suppressed.address)
 					 AND b.address OPERATOR(pg_catalog.=) @extschema@.normalize_address(is_suppressed.address)
 					 AND b.hard AND b.forgiven_by IS NULL
 					 AND b.occurred_at OPERATOR(pg_catalog.<=) is_suppressed.at)
-		OR EXISTS (SELECT 1 FROM @extschema@.soft_bounce_run(is_suppressed.address, is_suppressed.at))
+		OR EXISTS (SELECT 1 FROM @extschema@.soft_bounce_run(is_suppressed.address, is_suppressed.at));
+END
 $$;
 COMMENT ON FUNCTION @extschema@.is_suppressed(pg_catalog.text, pg_catalog.timestamptz) IS
 	'whether an address was suppressed at a moment: an unforgiven hard bounce by then, or a soft-bounce run';
@@ -314,41 +321,41 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $fn$
+DECLARE
+	-- timestamptz counts microseconds: any bounded interval is [lo, hi)
+	-- for the index and for the planner's estimate.  Computed here and
+	-- passed as values, so that each shard on Citus is sent constants
+	-- and reads bounce_hard_window_idx (a CTE would be a subplan there).
+	lo pg_catalog.timestamptz := pg_catalog.lower(incident_bounces.during) OPERATOR(pg_catalog.+)
+		CASE WHEN pg_catalog.lower_inc(incident_bounces.during) THEN '0'::pg_catalog.interval
+			 ELSE '1 microsecond'::pg_catalog.interval END;
+	hi pg_catalog.timestamptz := pg_catalog.upper(incident_bounces.during) OPERATOR(pg_catalog.+)
+		CASE WHEN pg_catalog.upper_inc(incident_bounces.during) THEN '1 microsecond'::pg_catalog.interval
+			 ELSE '0'::pg_catalog.interval END;
 BEGIN
 	-- EXECUTE ... USING: planned with the actual interval, every time (a
 	-- cached generic plan would guess its size)
 	RETURN QUERY EXECUTE $q$
-	-- NOT MATERIALIZED: the bounds fold into constants in both branches
-	WITH w AS NOT MATERIALIZED (
-		-- timestamptz counts microseconds: any bounded interval is [lo, hi)
-		-- for the index and for the planner's estimate
-		SELECT pg_catalog.lower($2) OPERATOR(pg_catalog.+)
-				   CASE WHEN pg_catalog.lower_inc($2) THEN '0'::pg_catalog.interval
-						ELSE '1 microsecond'::pg_catalog.interval END AS lo,
-			   pg_catalog.upper($2) OPERATOR(pg_catalog.+)
-				   CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
-						ELSE '0'::pg_catalog.interval END AS hi
-	)
 	-- the provider's own mail domains
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, 'domain'::pg_catalog.text
-	FROM w, @extschema@.bounce b
+	FROM @extschema@.bounce b
 	JOIN @extschema@.provider_rule r
 	  ON r.kind OPERATOR(pg_catalog.=) 'domain' AND r.pattern OPERATOR(pg_catalog.=) b.domain
 	WHERE r.provider OPERATOR(pg_catalog.=) $1
-	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+	  AND ($4 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($4))
 	  AND b.hard AND b.forgiven_by IS NULL
-	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) $2 AND b.occurred_at OPERATOR(pg_catalog.<) $3
 	UNION ALL
 	-- domains whose MX or NS hosts were the provider's, by name or network
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
 		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
-	FROM w, @extschema@.bounce b
+	FROM @extschema@.bounce b
 	CROSS JOIN LATERAL (
 		SELECT pg_catalog.min(CASE
-			WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+			WHEN ($4 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($4))
 				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
 				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 2 ELSE 4 END
-			WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+			WHEN ($4 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
 				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							 WHERE a.host OPERATOR(pg_catalog.=) h.host
 							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
@@ -363,24 +370,24 @@ BEGIN
 		-- distribution key (the EXISTS below makes the group non-empty)
 		GROUP BY h.domain) m
 	WHERE b.hard AND b.forgiven_by IS NULL
-	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) $2 AND b.occurred_at OPERATOR(pg_catalog.<) $3
 	  AND NOT EXISTS (SELECT 1 FROM @extschema@.provider_rule r
 					  WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
 						AND r.pattern OPERATOR(pg_catalog.=) b.domain
 						AND r.provider OPERATOR(pg_catalog.=) $1
-						AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3)))
+						AND ($4 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($4)))
 	  AND EXISTS (
 		SELECT 1 FROM @extschema@.domain_host h
 		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
 		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
-		  AND ((($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+		  AND ((($4 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($4))
 				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
-			   OR (($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+			   OR (($4 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
 				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							   WHERE a.host OPERATOR(pg_catalog.=) h.host
 								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
 								 AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1))))
-	$q$ USING incident_bounces.provider, incident_bounces.during, incident_bounces.layers;
+	$q$ USING incident_bounces.provider, lo, hi, incident_bounces.layers;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
@@ -390,9 +397,17 @@ COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tst
 -- The ids are computed first, then one UPDATE without function calls
 -- forgives those still unforgiven: under READ COMMITTED a concurrent
 -- healer's rows are re-checked and skipped, so no bounce is forgiven twice
--- and each is returned by the call that forgave it.  reinstated compares,
--- per address, the unforgiven hard bounces before this statement with
--- those it forgives.
+-- and each is returned by the call that forgave it.
+--
+-- reinstated is a second statement, after the forgiving one: per address
+-- of the bounces chosen, the hard bounces left unforgiven (in a dry run,
+-- less the ones chosen) and the recent soft bounces.  Two statements, not
+-- one: Citus runs a data-modifying CTE before the rest (no shared
+-- snapshot) and refuses a LATERAL aggregate per returned row; a join on
+-- (domain, address) grouped by domain runs on each shard.  The chosen
+-- rows are carried as arrays, so that the second statement is planned
+-- with their actual number (a join on an UPDATE's RETURNING is estimated
+-- at one row, and planned as a nested loop over both sides).
 CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
 	incident pg_catalog.int8, provider pg_catalog.text, during pg_catalog.tstzrange,
 	layers pg_catalog.text[], dry_run pg_catalog.bool)
@@ -406,13 +421,23 @@ DECLARE
 	-- the soft-bounce policy, read once
 	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('@extschema@.soft_bounce_limit', true)::pg_catalog.int4, 5);
 	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('@extschema@.soft_bounce_days', true)::pg_catalog.int4, 30);
+	-- the bounces chosen, column by column
+	ids pg_catalog.int8[];
+	domains pg_catalog.text[];
+	addresses pg_catalog.text[];
+	sources pg_catalog.text[];
+	moments pg_catalog.timestamptz[];
+	reasons @extschema@.reason[];
+	layer_of pg_catalog.text[];
+	-- their addresses, each once
+	pair_domains pg_catalog.text[];
+	pair_addresses pg_catalog.text[];
 BEGIN
 	-- EXECUTE ... USING: planned with the incident's actual interval,
 	-- every time (a cached generic plan would guess its size)
-	RETURN QUERY EXECUTE $q$
+	EXECUTE $q$
 	WITH m AS MATERIALIZED (
-		SELECT * FROM @extschema@.incident_bounces($2, $3,
-												   $4)
+		SELECT * FROM @extschema@.incident_bounces($2, $3, $4)
 	), f AS (
 		UPDATE @extschema@.bounce b SET forgiven_by = $1
 		FROM m
@@ -426,36 +451,58 @@ BEGIN
 		SELECT * FROM f
 	), logged AS (
 		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, actor)
-		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $9
+		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $6
 		FROM chosen c WHERE NOT $5
 		RETURNING 1
+	), pairs AS MATERIALIZED (
+		SELECT pg_catalog.array_agg(d.domain) AS domains, pg_catalog.array_agg(d.address) AS addresses
+		FROM (SELECT DISTINCT c.domain, c.address FROM chosen c) d
 	)
-	-- one look at the ledger per bounce returned, no join (the planner
-	-- cannot know how many rows the UPDATE returns): the address's hard
-	-- bounces left unforgiven, which this statement still sees among them
-	-- the ones it forgives, and its recent soft bounces
-	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
-		   x.hard_left OPERATOR(pg_catalog.=)
-			   pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address)
-		   AND NOT ($6 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $6)
+	SELECT pg_catalog.array_agg(c.bounce_id), pg_catalog.array_agg(c.domain),
+		   pg_catalog.array_agg(c.address), pg_catalog.array_agg(c.source),
+		   pg_catalog.array_agg(c.occurred_at), pg_catalog.array_agg(c.reason),
+		   pg_catalog.array_agg(c.layer),
+		   (SELECT p.domains FROM pairs p), (SELECT p.addresses FROM pairs p)
 	FROM chosen c
-	CROSS JOIN LATERAL (
-		SELECT pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
+	$q$ INTO ids, domains, addresses, sources, moments, reasons, layer_of, pair_domains, pair_addresses
+	USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
+		  heal_bounces.layers, heal_bounces.dry_run, @extschema@.invoker();
+
+	IF ids IS NULL THEN
+		RETURN;
+	END IF;
+
+	-- In a dry run the chosen bounces are still unforgiven, and counted
+	-- among hard_left; after forgiving they are not.
+	RETURN QUERY EXECUTE $q$
+	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
+		   COALESCE(x.hard_left, 0) OPERATOR(pg_catalog.=)
+			   CASE WHEN $8 THEN pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address) ELSE 0 END
+		   AND NOT ($9 OPERATOR(pg_catalog.>) 0 AND COALESCE(x.soft_recent, 0) OPERATOR(pg_catalog.>=) $9)
+	FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),
+					pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6),
+					pg_catalog.unnest($7))
+		 AS c(bounce_id, domain, address, source, occurred_at, reason, layer)
+	LEFT JOIN (
+		SELECT o.domain, o.address,
+			   pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
 			   pg_catalog.count(*) FILTER (
 				   WHERE NOT o.hard
 					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
 						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
-					 AND o.occurred_at OPERATOR(pg_catalog.>) $7
-					 AND o.occurred_at OPERATOR(pg_catalog.<=) $8) AS soft_recent
+					 AND o.occurred_at OPERATOR(pg_catalog.>) $10
+					 AND o.occurred_at OPERATOR(pg_catalog.<=) $11) AS soft_recent
 		FROM @extschema@.bounce o
-		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
-		  AND o.address OPERATOR(pg_catalog.=) c.address
-		  AND o.forgiven_by IS NULL) x
+		JOIN ROWS FROM (pg_catalog.unnest($12), pg_catalog.unnest($13)) AS k(domain, address)
+		  ON o.domain OPERATOR(pg_catalog.=) k.domain AND o.address OPERATOR(pg_catalog.=) k.address
+		WHERE o.forgiven_by IS NULL
+		GROUP BY o.domain, o.address) x
+	  ON x.domain OPERATOR(pg_catalog.=) c.domain AND x.address OPERATOR(pg_catalog.=) c.address
 	ORDER BY c.occurred_at, c.bounce_id
-	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
-			  heal_bounces.layers, heal_bounces.dry_run,
-			  soft_limit, pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
-			  pg_catalog.now(), @extschema@.invoker();
+	$q$ USING ids, domains, addresses, sources, moments, reasons, layer_of,
+			  heal_bounces.dry_run, soft_limit,
+			  pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
+			  pg_catalog.now(), pair_domains, pair_addresses;
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
