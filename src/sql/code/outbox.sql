@@ -36,6 +36,7 @@
 -- the sink needs on it (flag: SELECT on the address, UPDATE of the flag;
 -- list: SELECT on the address, DELETE, INSERT of the address).  Raises
 -- the error that says what is wrong, naming the sink's flow and table.
+-- One step per kind of fault, in this order.
 CREATE OR REPLACE FUNCTION @extschema@.sink_check(
 	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
 	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
@@ -43,85 +44,129 @@ CREATE OR REPLACE FUNCTION @extschema@.sink_check(
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-DECLARE
-	kind "char";
-	t pg_catalog.regtype;
-	missing pg_catalog.text;
 BEGIN
-	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = sink_check.target;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'table "%" of the sink of flow "%" does not exist', sink_check.target_name, sink_check.source
-			USING ERRCODE = 'undefined_table',
-				  DETAIL = 'It was dropped after rebound.add_sink() declared the sink; nothing was applied.',
-				  HINT = 'Drop the sink (rebound.drop_sink) or declare it again on the table that replaced it.';
-	END IF;
-	IF kind NOT IN ('r', 'p', 'v', 'f') THEN
-		RAISE EXCEPTION '"%" is not a table', sink_check.target_name
-			USING ERRCODE = 'wrong_object_type',
-				  DETAIL = 'A sink is a table (or an updatable view) of the flow''s own suppression.';
-	END IF;
-	SELECT a.atttypid::pg_catalog.regtype INTO t FROM pg_catalog.pg_attribute a
-	WHERE a.attrelid = sink_check.target AND a.attname = sink_check.address_column
-	  AND a.attnum > 0 AND NOT a.attisdropped;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check.address_column, sink_check.target_name
-			USING ERRCODE = 'undefined_column',
-				  DETAIL = pg_catalog.format('The sink of flow "%s" matches addresses in that column.', sink_check.source);
-	END IF;
-	-- a domain counts as its base type
-	IF (SELECT b.typcategory FROM pg_catalog.pg_type y
-		JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
-		WHERE y.oid = t) IS DISTINCT FROM 'S' THEN
-		RAISE EXCEPTION 'column "%" of "%" is of type %, not a string type', sink_check.address_column, sink_check.target_name, t
-			USING ERRCODE = 'datatype_mismatch',
-				  DETAIL = 'The address column of a sink holds e-mail addresses (text, varchar, citext ...).';
-	END IF;
+	PERFORM @extschema@.sink_check_table(sink_check.target, sink_check.target_name, sink_check.source);
+	PERFORM @extschema@.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, false);
 	IF sink_check.flag_column IS NOT NULL THEN
-		SELECT a.atttypid::pg_catalog.regtype INTO t FROM pg_catalog.pg_attribute a
-		WHERE a.attrelid = sink_check.target AND a.attname = sink_check.flag_column
-		  AND a.attnum > 0 AND NOT a.attisdropped;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check.flag_column, sink_check.target_name
-				USING ERRCODE = 'undefined_column',
-					  DETAIL = pg_catalog.format('The sink of flow "%s" sets that flag false to reinstate an address.', sink_check.source);
-		END IF;
-		IF (SELECT CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
-			FROM pg_catalog.pg_type y WHERE y.oid = t) <> 'pg_catalog.bool'::pg_catalog.regtype THEN
-			RAISE EXCEPTION 'column "%" of "%" is of type %, not boolean', sink_check.flag_column, sink_check.target_name, t
-				USING ERRCODE = 'datatype_mismatch',
-					  DETAIL = 'The flag column of a sink is true while the flow suppresses the address.';
-		END IF;
+		PERFORM @extschema@.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.flag_column, true);
 	END IF;
 	IF sink_check.role IS NOT NULL THEN
-		SELECT pg_catalog.string_agg(p.what, ', ') INTO missing
-		FROM (VALUES
-				('SELECT (' || pg_catalog.quote_ident(sink_check.address_column) || ')',
-				 pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.address_column, 'SELECT')),
-				('SELECT (' || pg_catalog.quote_ident(sink_check.flag_column) || ')',
-				 sink_check.flag_column IS NULL
-				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.flag_column, 'SELECT')),
-				('UPDATE (' || pg_catalog.quote_ident(sink_check.flag_column) || ')',
-				 sink_check.flag_column IS NULL
-				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.flag_column, 'UPDATE')),
-				('DELETE',
-				 sink_check.flag_column IS NOT NULL
-				 OR pg_catalog.has_table_privilege(sink_check.role, sink_check.target, 'DELETE')),
-				('INSERT (' || pg_catalog.quote_ident(sink_check.address_column) || ')',
-				 sink_check.flag_column IS NOT NULL
-				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.address_column, 'INSERT'))
-			 ) AS p (what, granted)
-		WHERE NOT p.granted;
-		IF missing IS NOT NULL THEN
-			RAISE EXCEPTION 'role "%" may not apply the sink of flow "%" on "%"', sink_check.role, sink_check.source, sink_check.target_name
-				USING ERRCODE = 'insufficient_privilege',
-					  DETAIL = pg_catalog.format('A sink is applied with the rights of the role that heals; it lacks %s on that table. Nothing was applied.', missing),
-					  HINT = 'Grant those privileges to the role, or drop the sink.';
-		END IF;
+		PERFORM @extschema@.sink_check_privileges(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, sink_check.flag_column, sink_check.role);
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
 	'raises the error that keeps a sink from being applied by a role: table or column gone, wrong type, missing privilege';
+
+-- sink_check: the sink's table still exists and is a table (or a view).
+CREATE OR REPLACE FUNCTION @extschema@.sink_check_table(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	kind "char";
+BEGIN
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = sink_check_table.target;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'table "%" of the sink of flow "%" does not exist', sink_check_table.target_name, sink_check_table.source
+			USING ERRCODE = 'undefined_table',
+				  DETAIL = 'It was dropped after rebound.add_sink() declared the sink; nothing was applied.',
+				  HINT = 'Drop the sink (rebound.drop_sink) or declare it again on the table that replaced it.';
+	END IF;
+	IF kind NOT IN ('r', 'p', 'v', 'f') THEN
+		RAISE EXCEPTION '"%" is not a table', sink_check_table.target_name
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'A sink is a table (or an updatable view) of the flow''s own suppression.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+	'internal (sink_check): raises when the sink''s table is gone or is not a table';
+
+-- sink_check: a column of the sink's table exists and holds what the sink
+-- uses there: the addresses (a string type) or, when flag, the flag
+-- (boolean).  A domain counts as its base type.
+CREATE OR REPLACE FUNCTION @extschema@.sink_check_column(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
+	col pg_catalog.name, flag pg_catalog.bool)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	t pg_catalog.regtype;
+	base pg_catalog.oid;
+	category "char";
+BEGIN
+	SELECT a.atttypid::pg_catalog.regtype, b.oid, b.typcategory INTO t, base, category
+	FROM pg_catalog.pg_attribute a
+	JOIN pg_catalog.pg_type y ON y.oid = a.atttypid
+	JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
+	WHERE a.attrelid = sink_check_column.target AND a.attname = sink_check_column.col
+	  AND a.attnum > 0 AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check_column.col, sink_check_column.target_name
+			USING ERRCODE = 'undefined_column',
+				  DETAIL = pg_catalog.format(CASE WHEN flag THEN 'The sink of flow "%s" sets that flag false to reinstate an address.'
+												  ELSE 'The sink of flow "%s" matches addresses in that column.' END,
+											 sink_check_column.source);
+	END IF;
+	IF flag AND base <> 'pg_catalog.bool'::pg_catalog.regtype THEN
+		RAISE EXCEPTION 'column "%" of "%" is of type %, not boolean', sink_check_column.col, sink_check_column.target_name, t
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'The flag column of a sink is true while the flow suppresses the address.';
+	END IF;
+	IF NOT flag AND category IS DISTINCT FROM 'S' THEN
+		RAISE EXCEPTION 'column "%" of "%" is of type %, not a string type', sink_check_column.col, sink_check_column.target_name, t
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'The address column of a sink holds e-mail addresses (text, varchar, citext ...).';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) IS
+	'internal (sink_check): raises when a column of the sink''s table is gone or of the wrong type';
+
+-- sink_check: the role holds every privilege applying the sink takes.
+CREATE OR REPLACE FUNCTION @extschema@.sink_check_privileges(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
+	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	missing pg_catalog.text;
+BEGIN
+	SELECT pg_catalog.string_agg(p.what, ', ') INTO missing
+	FROM (VALUES
+			('SELECT (' || pg_catalog.quote_ident(sink_check_privileges.address_column) || ')',
+			 pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.address_column, 'SELECT')),
+			('SELECT (' || pg_catalog.quote_ident(sink_check_privileges.flag_column) || ')',
+			 sink_check_privileges.flag_column IS NULL
+			 OR pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.flag_column, 'SELECT')),
+			('UPDATE (' || pg_catalog.quote_ident(sink_check_privileges.flag_column) || ')',
+			 sink_check_privileges.flag_column IS NULL
+			 OR pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.flag_column, 'UPDATE')),
+			('DELETE',
+			 sink_check_privileges.flag_column IS NOT NULL
+			 OR pg_catalog.has_table_privilege(sink_check_privileges.role, sink_check_privileges.target, 'DELETE')),
+			('INSERT (' || pg_catalog.quote_ident(sink_check_privileges.address_column) || ')',
+			 sink_check_privileges.flag_column IS NOT NULL
+			 OR pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.address_column, 'INSERT'))
+		 ) AS p (what, granted)
+	WHERE NOT p.granted;
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'role "%" may not apply the sink of flow "%" on "%"', sink_check_privileges.role, sink_check_privileges.source, sink_check_privileges.target_name
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = pg_catalog.format('A sink is applied with the rights of the role that heals; it lacks %s on that table. Nothing was applied.', missing),
+				  HINT = 'Grant those privileges to the role, or drop the sink.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+	'internal (sink_check): raises when a role lacks a privilege that applying the sink takes';
 
 CREATE OR REPLACE FUNCTION @extschema@.add_sink(source pg_catalog.text, target pg_catalog.regclass,
 	address_column pg_catalog.name, flag_column pg_catalog.name DEFAULT NULL)
@@ -377,6 +422,10 @@ REVOKE ALL ON FUNCTION @extschema@.sink_apply(pg_catalog.int8, pg_catalog.text, 
 REVOKE ALL ON FUNCTION @extschema@.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.outbox_reinstate(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.outbox_reharden(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
 
 -- ===========================================================================
 -- The incident as a report and a picture
