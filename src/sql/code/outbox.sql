@@ -491,6 +491,8 @@ COMMENT ON FUNCTION @extschema@.incident_series(pg_catalog.int8) IS
 
 -- A Markdown report of an incident: what, when, how it was found, and per
 -- flow what healing did and what it left.  Times in the session's zone.
+-- Its sections (incident_report_found, _flows, _domains) run as their
+-- caller, as it does.
 CREATE OR REPLACE FUNCTION @extschema@.incident_report(incident pg_catalog.int8)
 	RETURNS pg_catalog.text
 	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -499,12 +501,8 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_report(incident pg_catalog.int8)
 DECLARE
 	inc @extschema@.incident;
 	prov pg_catalog.text;
-	found_by pg_catalog.text;
-	lg record;
-	ev record;
-	r record;
-	out pg_catalog.text[] := '{}';
 	fmt constant pg_catalog.text := 'YYYY-MM-DD HH24:MI TZ';
+	secs pg_catalog.float8;
 BEGIN
 	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id = incident_report.incident;
 	IF NOT FOUND THEN
@@ -512,73 +510,97 @@ BEGIN
 			USING ERRCODE = 'undefined_object';
 	END IF;
 	SELECT COALESCE(p.display_name, p.name) INTO prov FROM @extschema@.provider p WHERE p.name = inc.provider;
+	secs := pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during));
+	RETURN pg_catalog.array_to_string(
+		ARRAY[pg_catalog.format('# Incident %s: %s', inc.id, prov), '', '| | |', '|---|---|',
+			  pg_catalog.format('| provider | `%s` (%s) |', inc.provider, prov),
+			  pg_catalog.format('| window | %s – %s (%s), time zone %s |',
+				pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
+				pg_catalog.format('%s h %s min', pg_catalog.floor(secs / 3600), pg_catalog.floor(secs / 60)::pg_catalog.int8 % 60),
+				pg_catalog.current_setting('TimeZone')),
+			  pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, mx, mx_ip, ns, ns_ip)')),
+			  pg_catalog.format('| found | %s |', @extschema@.incident_report_found(inc.id)),
+			  pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
+				ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)]
+		|| CASE WHEN inc.note IS NOT NULL THEN ARRAY[pg_catalog.format('| note | %s |', pg_catalog.replace(inc.note, '|', '\|'))]
+				ELSE '{}'::pg_catalog.text[] END
+		-- per flow: the bounces it forgave, the addresses reinstated
+		-- (outbox), those still suppressed and why, the sinks applied
+		|| ARRAY['', '## Flows', '',
+				 '| flow | forgiven bounces | addresses | reinstated | still suppressed | why still suppressed | sinks applied |',
+				 '|---|--:|--:|--:|--:|---|---|']
+		|| COALESCE(@extschema@.incident_report_flows(inc.id), '{}')
+		|| ARRAY['', '## Top domains', '', '| domain | layer | forgiven bounces | addresses |', '|---|---|--:|--:|']
+		|| COALESCE(@extschema@.incident_report_domains(inc.id), '{}'),
+		E'\n') || E'\n';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report(pg_catalog.int8) IS
+	'a Markdown report of an incident: provider, window, layers, how it was found and its score, per flow what healing did and left, top domains';
 
-	-- how it was found: the heal run that declared or last extended it, or
-	-- who declared it; and the detector's view of its window either way
-	SELECT l.* INTO lg FROM @extschema@.heal_log l
-	WHERE l.incident = inc.id AND l.action IN ('declared', 'extended')
-	ORDER BY l.id DESC LIMIT 1;
-	SELECT pg_catalog.sum(s.bounces) AS bounces, pg_catalog.sum(s.counted) AS counted,
-		   pg_catalog.sum(COALESCE(s.baseline, 0)) AS baseline
-	INTO ev FROM @extschema@.incident_series(inc.id) s WHERE s.in_window;
-	IF inc.origin = 'detected' AND lg.id IS NOT NULL THEN
-		found_by := pg_catalog.format('detected by `rebound.heal` (run by %s, %s at %s): %s infrastructure hard bounces against %s expected, score %s',
-			lg.run_by, lg.action, pg_catalog.to_char(lg.at, fmt), lg.hard_bounces, lg.baseline, lg.score);
-	ELSE
-		found_by := pg_catalog.format('%s by %s at %s', CASE inc.origin WHEN 'detected' THEN 'detected' ELSE 'declared' END,
-			inc.declared_by, pg_catalog.to_char(inc.declared_at, fmt));
-	END IF;
-	found_by := found_by OPERATOR(pg_catalog.||) pg_catalog.format(
-		'; over its window the detector counts %s infrastructure hard bounces charged to %s (%s once per customer domain) against %s expected: score %s',
-		COALESCE(ev.bounces, 0), inc.provider, COALESCE(ev.counted, 0), pg_catalog.round(COALESCE(ev.baseline, 0)::pg_catalog.numeric, 2),
-		CASE WHEN COALESCE(ev.baseline, 0) > 0
-			 THEN pg_catalog.round(@extschema@.poisson_score(ev.counted::pg_catalog.int8, ev.baseline)::pg_catalog.numeric, 2)::pg_catalog.text
-			 ELSE 'n/a (no baseline yet)' END);
+-- incident_report: how the incident was found (the heal run that declared
+-- or last extended it, or who declared it), and the detector's view of its
+-- window either way.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report_found(incident pg_catalog.int8)
+	RETURNS pg_catalog.text
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT CASE WHEN i.origin = 'detected' AND lg.id IS NOT NULL
+				THEN pg_catalog.format('detected by `rebound.heal` (run by %s, %s at %s): %s infrastructure hard bounces against %s expected, score %s',
+					lg.run_by, lg.action, pg_catalog.to_char(lg.at, f.fmt), lg.hard_bounces, lg.baseline, lg.score)
+				ELSE pg_catalog.format('%s by %s at %s', CASE i.origin WHEN 'detected' THEN 'detected' ELSE 'declared' END,
+					i.declared_by, pg_catalog.to_char(i.declared_at, f.fmt)) END
+		   OPERATOR(pg_catalog.||) pg_catalog.format(
+			'; over its window the detector counts %s infrastructure hard bounces charged to %s (%s once per customer domain) against %s expected: score %s',
+			COALESCE(ev.bounces, 0), i.provider, COALESCE(ev.counted, 0), pg_catalog.round(COALESCE(ev.baseline, 0)::pg_catalog.numeric, 2),
+			CASE WHEN COALESCE(ev.baseline, 0) > 0
+				 THEN pg_catalog.round(@extschema@.poisson_score(ev.counted::pg_catalog.int8, ev.baseline)::pg_catalog.numeric, 2)::pg_catalog.text
+				 ELSE 'n/a (no baseline yet)' END)
+	FROM @extschema@.incident i
+	CROSS JOIN (VALUES ('YYYY-MM-DD HH24:MI TZ')) AS f (fmt)
+	LEFT JOIN LATERAL (SELECT l.* FROM @extschema@.heal_log l
+					   WHERE l.incident = i.id AND l.action IN ('declared', 'extended')
+					   ORDER BY l.id DESC LIMIT 1) lg ON true
+	CROSS JOIN LATERAL (SELECT pg_catalog.sum(s.bounces) AS bounces, pg_catalog.sum(s.counted) AS counted,
+							   pg_catalog.sum(COALESCE(s.baseline, 0)) AS baseline
+						FROM @extschema@.incident_series(i.id) s WHERE s.in_window) ev
+	WHERE i.id = $1
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report_found(pg_catalog.int8) IS
+	'internal (incident_report): how an incident was found, and the detector''s count and score over its window';
 
-	out := out || pg_catalog.format('# Incident %s: %s', inc.id, prov)
-			   || ''::pg_catalog.text
-			   || '| | |'::pg_catalog.text || '|---|---|'::pg_catalog.text
-			   || pg_catalog.format('| provider | `%s` (%s) |', inc.provider, prov)
-			   || pg_catalog.format('| window | %s – %s (%s), time zone %s |',
-					pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
-					pg_catalog.format('%s h %s min', pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 3600),
-						pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 60)::pg_catalog.int8 % 60),
-					pg_catalog.current_setting('TimeZone'))
-			   || pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, mx, mx_ip, ns, ns_ip)'))
-			   || pg_catalog.format('| found | %s |', found_by)
-			   || pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
-					ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)
-			   || CASE WHEN inc.note IS NOT NULL THEN ARRAY[pg_catalog.format('| note | %s |', pg_catalog.replace(inc.note, '|', '\|'))]
-					   ELSE '{}'::pg_catalog.text[] END;
-
-	-- per flow: the bounces it forgave, the addresses reinstated (outbox),
-	-- those still suppressed and why, the sinks applied
-	out := out || ''::pg_catalog.text || '## Flows'::pg_catalog.text || ''::pg_catalog.text
-			   || '| flow | forgiven bounces | addresses | reinstated | still suppressed | why still suppressed | sinks applied |'::pg_catalog.text
-			   || '|---|--:|--:|--:|--:|---|---|'::pg_catalog.text;
-	FOR r IN
-		WITH f AS (
-			SELECT DISTINCT a.bounce_id, a.domain, a.address, b.source
-			FROM @extschema@.audit a
-			JOIN @extschema@.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
-			WHERE a.incident = inc.id AND a.action = 'forgive'
-		), addr AS (
-			SELECT DISTINCT f.source, f.domain, f.address FROM f
-		), held AS (
-			SELECT x.source, x.address, s.cause, s.reason, s.source AS by_source
-			FROM addr x
-			JOIN @extschema@.suppressed s ON s.domain = x.domain AND s.address = x.address
-		), flows AS (
-			SELECT DISTINCT f.source FROM f
-			UNION
-			SELECT k.source FROM @extschema@.sink k
-			WHERE EXISTS (SELECT 1 FROM @extschema@.sink_log l WHERE l.incident = inc.id AND l.sink = k.id)
-		)
+-- incident_report: a table row per flow (in which the incident forgave
+-- bounces, or whose sinks it applied): the bounces forgiven, the addresses,
+-- those reinstated (outbox), those still suppressed and why, the sinks
+-- applied and the outbox rows processed.  NULL when there is none.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report_flows(incident pg_catalog.int8)
+	RETURNS pg_catalog.text[]
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	WITH f AS (
+		SELECT DISTINCT a.bounce_id, a.domain, a.address, b.source
+		FROM @extschema@.audit a
+		JOIN @extschema@.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
+		WHERE a.incident = $1 AND a.action = 'forgive'
+	), addr AS (
+		SELECT DISTINCT f.source, f.domain, f.address FROM f
+	), held AS (
+		SELECT x.source, x.address, s.cause, s.reason, s.source AS by_source
+		FROM addr x
+		JOIN @extschema@.suppressed s ON s.domain = x.domain AND s.address = x.address
+	), flows AS (
+		SELECT DISTINCT f.source FROM f
+		UNION
+		SELECT k.source FROM @extschema@.sink k
+		WHERE EXISTS (SELECT 1 FROM @extschema@.sink_log l WHERE l.incident = $1 AND l.sink = k.id)
+	), r AS (
 		SELECT fl.source,
 			   (SELECT pg_catalog.count(*) FROM f WHERE f.source = fl.source) AS forgiven,
 			   (SELECT pg_catalog.count(*) FROM addr WHERE addr.source = fl.source) AS addresses,
 			   (SELECT pg_catalog.count(DISTINCT o.address) FROM @extschema@.outbox o
-				WHERE o.incident = inc.id AND o.source = fl.source AND o.action = 'reinstate') AS reinstated,
+				WHERE o.incident = $1 AND o.source = fl.source AND o.action = 'reinstate') AS reinstated,
 			   (SELECT pg_catalog.count(*) FROM held WHERE held.source = fl.source) AS still,
 			   (SELECT pg_catalog.string_agg(pg_catalog.format('%s ×%s', w.why, w.n), ', ' ORDER BY w.n DESC, w.why)
 				FROM (SELECT CASE WHEN held.cause = 'hard_bounce'
@@ -588,37 +610,40 @@ BEGIN
 					  FROM held WHERE held.source = fl.source GROUP BY 1) w) AS why,
 			   (SELECT pg_catalog.string_agg(pg_catalog.format('%s: %s %s of %s rows', l.target_name, l.action, l.changed, l.addresses), '; ' ORDER BY l.target_name, l.action)
 				FROM (SELECT l.target_name, l.action, pg_catalog.sum(l.changed) AS changed, pg_catalog.sum(l.addresses) AS addresses
-					  FROM @extschema@.sink_log l WHERE l.incident = inc.id AND l.source = fl.source
+					  FROM @extschema@.sink_log l WHERE l.incident = $1 AND l.source = fl.source
 					  GROUP BY 1, 2) l) AS sinks,
 			   (SELECT pg_catalog.format('%s outbox rows, %s processed', pg_catalog.count(*), pg_catalog.count(o.processed_at))
-				FROM @extschema@.outbox o WHERE o.incident = inc.id AND o.source = fl.source) AS outbox
+				FROM @extschema@.outbox o WHERE o.incident = $1 AND o.source = fl.source) AS outbox
 		FROM flows fl
-		ORDER BY 2 DESC, 1
-	LOOP
-		out := out || pg_catalog.format('| %s | %s | %s | %s | %s | %s | %s |', r.source, r.forgiven, r.addresses, r.reinstated,
-			r.still, COALESCE(r.why, ''),
-			COALESCE(r.sinks, 'no sink: outbox only') || ' (' || r.outbox || ')');
-	END LOOP;
-
-	out := out || ''::pg_catalog.text || '## Top domains'::pg_catalog.text || ''::pg_catalog.text
-			   || '| domain | layer | forgiven bounces | addresses |'::pg_catalog.text
-			   || '|---|---|--:|--:|'::pg_catalog.text;
-	FOR r IN
-		SELECT a.domain, pg_catalog.string_agg(DISTINCT a.layer, ', ') AS layers,
-			   pg_catalog.count(DISTINCT a.bounce_id) AS n, pg_catalog.count(DISTINCT a.address) AS addresses
-		FROM @extschema@.audit a
-		WHERE a.incident = inc.id AND a.action = 'forgive'
-		GROUP BY a.domain
-		ORDER BY 3 DESC, 1
-		LIMIT 10
-	LOOP
-		out := out || pg_catalog.format('| %s | %s | %s | %s |', r.domain, r.layers, r.n, r.addresses);
-	END LOOP;
-	RETURN pg_catalog.array_to_string(out, E'\n') || E'\n';
-END
+	)
+	SELECT pg_catalog.array_agg(pg_catalog.format('| %s | %s | %s | %s | %s | %s | %s |', r.source, r.forgiven, r.addresses,
+				r.reinstated, r.still, COALESCE(r.why, ''),
+				COALESCE(r.sinks, 'no sink: outbox only') || ' (' || r.outbox || ')')
+			ORDER BY r.forgiven DESC, r.source)
+	FROM r
 $$;
-COMMENT ON FUNCTION @extschema@.incident_report(pg_catalog.int8) IS
-	'a Markdown report of an incident: provider, window, layers, how it was found and its score, per flow what healing did and left, top domains';
+COMMENT ON FUNCTION @extschema@.incident_report_flows(pg_catalog.int8) IS
+	'internal (incident_report): a Markdown table row per flow of an incident: forgiven, reinstated, still suppressed and why, sinks applied';
+
+-- incident_report: a table row for each of the ten domains with the most
+-- bounces forgiven.  NULL when there is none.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report_domains(incident pg_catalog.int8)
+	RETURNS pg_catalog.text[]
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+	SELECT pg_catalog.array_agg(pg_catalog.format('| %s | %s | %s | %s |', d.domain, d.layers, d.n, d.addresses)
+								ORDER BY d.n DESC, d.domain)
+	FROM (SELECT a.domain, pg_catalog.string_agg(DISTINCT a.layer, ', ') AS layers,
+				 pg_catalog.count(DISTINCT a.bounce_id) AS n, pg_catalog.count(DISTINCT a.address) AS addresses
+		  FROM @extschema@.audit a
+		  WHERE a.incident = $1 AND a.action = 'forgive'
+		  GROUP BY a.domain
+		  ORDER BY 3 DESC, 1
+		  LIMIT 10) d
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report_domains(pg_catalog.int8) IS
+	'internal (incident_report): a Markdown table row for each of the ten domains of an incident with the most bounces forgiven';
 
 -- An SVG of the incident: the failures charged to its provider per bucket
 -- (bars), the baseline as a band (expected count, plus or minus two
