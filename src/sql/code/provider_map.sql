@@ -237,13 +237,9 @@ BEGIN
 				   LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain
 				   ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT max_domains);
 	domains := coalesce(array_length(batch, 1), 0);
-	IF domains = 0 THEN
-		RETURN QUERY SELECT 0, 0, 0, 0, 0, 0, 0;
-		RETURN;
-	END IF;
-	-- one lookup of the batch: the observations (the answers, NXDOMAIN
-	-- included; not SERVFAIL), and per domain the outcome note_lookup()
-	-- would write: its MX lookup's failure, else its NS lookup's
+	-- one lookup of the batch (of nothing when it is empty): the observations
+	-- (the answers, NXDOMAIN included; not SERVFAIL), and per domain the
+	-- outcome: its MX lookup's failure, else its NS lookup's
 	WITH r AS MATERIALIZED (SELECT * FROM @extschema@.dns_lookup(batch))
 	SELECT ARRAY(SELECT ROW(r.name, r.kind, r.hosts, r.addrs, r.at)::@extschema@.observation
 				 FROM r WHERE r.status OPERATOR(pg_catalog.=) ANY (answered)),
