@@ -115,7 +115,7 @@ END
 $$;
 
 \ir ../detect/scenario.sql
-SELECT plan(42);
+SELECT plan(43);
 SELECT ok((SELECT count(*) > 3000 FROM pg_operator WHERE oprnamespace = 'decoy'::regnamespace)
 		  AND (SELECT count(*) > 50 FROM pg_proc p JOIN used_name u ON u.name = p.proname
 			   WHERE p.pronamespace = 'decoy'::regnamespace),
@@ -178,6 +178,8 @@ FROM (VALUES
 	($$SELECT * FROM rebound.detect_settings()$$),
 	($$SELECT rebound.add_sink('decoys', 'crm_suppressed', 'email', 'suppressed'), rebound.add_sink('decoys', 'crm_list', 'email')$$),
 	($$SELECT count(*) FROM rebound.sinks$$),
+	-- the statements of a refresh, over an empty batch (no DNS server here)
+	($$SELECT count(*) FROM rebound.refresh_domains(0)$$),
 	($$SELECT count(*) FROM rebound.unharden(rebound.declare_incident('ovh', pg_catalog.tstzrange(now() OPERATOR(pg_catalog.-) interval '3 days', now() OPERATOR(pg_catalog.-) interval '2 days'), '{mx,ns}', 'decoys'))$$),
 	($$SELECT pg_catalog.length(rebound.incident_report((SELECT max(id) FROM rebound.incident)))$$),
 	($$SELECT pg_catalog.length(rebound.incident_chart((SELECT max(id) FROM rebound.incident)))$$),
