@@ -193,22 +193,24 @@ def line_matches(pattern, actual):
 def compare(b, actual):
     """None when the block's output is right, else a list of diff lines."""
     actual = trim(actual)
+    hint = []
+    if b.where == 'main' and any('schema "cron" does not exist' in l for l in actual):
+        hint = ['(a pg_cron example: put <!-- readme: cron --> on the line before its fence)']
     if b.expected is None:
         bad = [l for l in actual if re.match(r'^(ERROR|WARNING|FATAL|PANIC):', l)]
         if not bad:
             return None
         return ['its output shows no result, so it must not fail; it printed:'] + \
-            ['  ' + l for l in actual]
+        ['  ' + l for l in actual] + hint
     expected = trim(b.expected)
     # lines that match through "…" are shown as what they matched
-    sm = difflib.SequenceMatcher(a=expected, b=actual, autojunk=False)
     shown = list(expected)
     if len(expected) == len(actual):
         shown = [a if line_matches(e, a) else e for e, a in zip(expected, actual)]
     if shown == actual:
         return None
     return list(difflib.unified_diff(shown, actual, 'README.md (shown at line %d)' % b.expected_line,
-                                     'psql', lineterm='', n=3))
+                                     'psql', lineterm='', n=3)) + hint
 
 
 def check(readme, db, cron_db, keep):
