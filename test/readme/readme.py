@@ -215,6 +215,7 @@ def compare(b, actual):
 
 def check(readme, db, cron_db, keep):
     outdir = keep or tempfile.mkdtemp(prefix='rebound-readme.')
+    os.makedirs(outdir, exist_ok=True)
     os.chmod(outdir, 0o755)
     blocks = extract(readme, outdir)
     outputs = split_output(run_psql(db, os.path.join(outdir, 'readme.sql')))
