@@ -18,8 +18,9 @@ The convention (README.md, "Development"):
   "<!-- readme: skip (reason) -->" does not run it (the reason is
   required), "<!-- readme: cron -->" runs it in a second session, in the
   database pg_cron schedules in;
-- inside a run block, a comment that looks like psql's table output is
-  refused: shown output goes in a plain block, where it is checked.
+- inside a run block, a comment that looks like psql's table output, or
+  a value after a statement ("SELECT ...;  -- true"), is refused: shown
+  output goes in a plain block, where it is checked.
 
 "extract" writes readme.sql, readme_cron.sql and readme.expected (the
 shown outputs, one section per block) into OUTDIR; "check" extracts, runs
@@ -40,8 +41,11 @@ FENCE_ANY = re.compile(r'^(\s*)```')
 DIRECTIVE = re.compile(r'^\s*<!--\s*readme:\s*(.*?)\s*-->\s*$')
 SKIP = re.compile(r'^skip\s*\((.+)\)$')
 MARK = '@@readme-block'
+NAME = 'README.md'
 # a comment that imitates psql's table output: "--  a | b" or "-- ---+---"
 FAKE_OUTPUT = re.compile(r'--.*(\s\|\s|-{3,}\+-)')
+# a statement followed by a value in a comment: "SELECT ...;  -- true"
+FAKE_VALUE = re.compile(r';\s*--\s*(t|f|true|false|null|-?\d+(\.\d+)?|\(.*\)|\{.*\})\s*$', re.I)
 ERROR_PREFIX = re.compile(r'^psql:[^\n]*?:\d+: (?=(ERROR|WARNING|NOTICE|INFO|DETAIL|HINT|CONTEXT|LINE \d+|FATAL|DEBUG|LOG|psql)\b|\w+:)')
 
 
@@ -70,10 +74,12 @@ def read_fence(lines, i, indent):
         line = lines[j]
         body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
         j += 1
-    fail('README.md:%d: fence never closed' % (i + 1))
+    fail('%s:%d: fence never closed' % (NAME, i + 1))
 
 
 def parse(path):
+    global NAME
+    NAME = os.path.basename(path)
     with open(path, encoding='utf-8') as f:
         lines = f.read().split('\n')
     blocks = []
@@ -98,9 +104,12 @@ def parse(path):
                 b.where, b.reason = 'skip', s.group(1).strip()
             elif d.group(1) == 'cron':
                 b.where = 'cron'
+            elif d.group(1).startswith('skip'):
+                errors.append('%s:%d: a skip gives its reason: <!-- readme: skip (why) -->'
+                              % (NAME, i))
             else:
-                errors.append('README.md:%d: unknown directive "%s" (skip (reason) or cron)'
-                              % (i, d.group(1)))
+                errors.append('%s:%d: unknown directive "%s" (skip (reason) or cron)'
+                              % (NAME, i, d.group(1)))
         # a plain block right after it (blank lines allowed) is its output
         k = nxt
         while k < len(lines) and lines[k].strip() == '':
@@ -111,10 +120,10 @@ def parse(path):
             nxt = nxt2
         if b.where != 'skip':
             for n, s in enumerate(sql):
-                if FAKE_OUTPUT.search(s):
-                    errors.append('README.md:%d: output shown in a comment ("%s"): show it in a '
+                if FAKE_OUTPUT.search(s) or FAKE_VALUE.search(s):
+                    errors.append('%s:%d: output shown in a comment ("%s"): show it in a '
                                   'plain ``` block after the ```sql block, where it is checked'
-                                  % (i + 2 + n, s.strip()))
+                                  % (NAME, i + 2 + n, s.strip()))
         blocks.append(b)
         i = nxt
     if errors:
@@ -147,7 +156,7 @@ def extract(readme, outdir):
             f.write(script(blocks, where))
     with open(os.path.join(outdir, 'readme.expected'), 'w', encoding='utf-8') as f:
         for n, b in enumerate(blocks):
-            f.write('%s %d README.md:%d %s%s\n' % (MARK, n, b.line, b.where,
+            f.write('%s %d %s:%d %s%s\n' % (MARK, n, NAME, b.line, b.where,
                                                   ' (%s)' % b.reason if b.reason else ''))
             if b.expected is not None:
                 f.write('\n'.join(b.expected) + '\n')
@@ -209,7 +218,7 @@ def compare(b, actual):
         shown = [a if line_matches(e, a) else e for e, a in zip(expected, actual)]
     if shown == actual:
         return None
-    return list(difflib.unified_diff(shown, actual, 'README.md (shown at line %d)' % b.expected_line,
+    return list(difflib.unified_diff(shown, actual, '%s (shown at line %d)' % (NAME, b.expected_line),
                                      'psql', lineterm='', n=3)) + hint
 
 
@@ -232,14 +241,14 @@ def check(readme, db, cron_db, keep):
         ran += 1
         shown += b.expected is not None
         if n not in outputs:
-            print('README.md:%d: the block did not run (an earlier one left psql reading)' % b.line)
+            print('%s:%d: the block did not run (an earlier one left psql reading)' % (NAME, b.line))
             failed += 1
             continue
         d = compare(b, outputs[n])
         if d:
             failed += 1
-            print('\nREADME.md:%d: the ```sql block%s' % (
-                b.line, ' (pg_cron database)' if b.where == 'cron' else ''))
+            print('\n%s:%d: the ```sql block%s' % (
+                NAME, b.line, ' (pg_cron database)' if b.where == 'cron' else ''))
             for l in b.sql[:3]:
                 print('    ' + l)
             if len(b.sql) > 3:
@@ -249,8 +258,8 @@ def check(readme, db, cron_db, keep):
         print('output outside any block:\n' + '\n'.join(stray))
         failed += 1
     skipped = [b for b in blocks if b.where == 'skip']
-    print('README.md: %d blocks run (%d with their output compared), %d skipped%s, %d differ'
-          % (ran, shown, len(skipped),
+    print('%s: %d blocks run (%d with their output compared), %d skipped%s, %d differ'
+          % (NAME, ran, shown, len(skipped),
              '' if cron_db or not n_cron else ', %d pg_cron blocks not run (no pg_cron)' % n_cron,
              failed))
     if failed:
