@@ -8,11 +8,13 @@
 # pgTAP suites get it).  Fails with a diff per example whose shown output
 # differs from what psql prints.
 #
-# Alone, on a running cluster (PGHOST/PGPORT set, Knot started):
-#   source test/lib/cluster.sh; source test/lib/dns.sh; source test/lib/readme.sh
-#   start_dns; run_readme
-# or, without the DNS server and the cron database, just the check:
-#   psql -d postgres -c 'CREATE DATABASE readme'
+# Alone, on a throwaway cluster with Knot DNS, both stopped at the end:
+#   bash -c 'source test/lib/cluster.sh; source test/lib/dns.sh; source test/lib/readme.sh
+#       setup_all; start_dns; run_readme'
+# (not with the environment of a cluster you keep: start_dns's exit trap
+# stops the cluster named by REBOUND_TMP).  Without DNS and pg_cron, on
+# any server:
+#   psql -c 'CREATE DATABASE readme'
 #   python3 test/readme/readme.py check README.md --db readme
 
 run_readme() {
