@@ -12,7 +12,9 @@ The convention (README.md, "Development"):
   exact output psql prints for the whole block: results, notices and
   errors, compared line by line (trailing blanks ignored, the file and
   line prefix psql gives errors when reading a file removed);  "…" in a
-  shown output stands for any text within its line (times, ids);
+  shown output stands for any text within its line (times, ids); the
+  "(N rows)" footers may be left out, all of a block's, and are then not
+  compared;
 - a block without a shown output must print no ERROR or WARNING;
 - an HTML comment on the line just before a ```sql fence changes that:
   "<!-- readme: skip (reason) -->" does not run it (the reason is
@@ -41,6 +43,7 @@ FENCE_ANY = re.compile(r'^(\s*)```')
 DIRECTIVE = re.compile(r'^\s*<!--\s*readme:\s*(.*?)\s*-->\s*$')
 SKIP = re.compile(r'^skip\s*\((.+)\)$')
 MARK = '@@readme-block'
+FOOTER = re.compile(r'^\(\d+ rows?\)$')
 NAME = 'README.md'
 # a comment that imitates psql's table output: "--  a | b" or "-- ---+---"
 FAKE_OUTPUT = re.compile(r'--.*(\s\|\s|-{3,}\+-)')
@@ -212,6 +215,10 @@ def compare(b, actual):
         return ['its output shows no result, so it must not fail; it printed:'] + \
         ['  ' + l for l in actual] + hint
     expected = trim(b.expected)
+    # the "(N rows)" footers may be left out, all of a block's: then they
+    # are not compared (the rows are)
+    if not any(FOOTER.match(l) for l in expected):
+        actual = trim([l for l in actual if not FOOTER.match(l)])
     # lines that match through "…" are shown as what they matched
     shown = list(expected)
     if len(expected) == len(actual):
