@@ -72,11 +72,7 @@ rebound_normalize_address(PG_FUNCTION_ARGS)
 
 	err = rb_normalize_address(utf8, len, out, &outlen);
 	if (err != RB_DOMAIN_OK)
-		ereport(ERROR,
-				(errcode(err == RB_DOMAIN_ICU_FAILURE ?
-						 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid e-mail address: \"%s\"", rb_quote_text(in)),
-				 errdetail("%s", rb_domain_strerror(err))));
+		rb_report_domain_error(err, "e-mail address", in);
 	/* back to the database encoding (a no-op in UTF-8 databases) */
 	result = pg_any_to_server(out, (int) outlen, PG_UTF8);
 	PG_RETURN_TEXT_P(cstring_to_text(result));
