@@ -50,7 +50,7 @@ FROM (VALUES ('188.165.12.34'::inet), ('46.105.1.1'), ('87.98.128.1'),
 SELECT host_provider(NULL) IS NULL AS host_null, ip_provider(NULL) IS NULL AS ip_null,
        domain_provider(NULL) IS NULL AS domain_null;
 
--- malformed names are errors (22023) quoting the input
+-- malformed names are errors (22P02) quoting the input
 \set VERBOSITY default
 SELECT host_provider('a..ovh.net');
 SELECT host_provider('-bad.ovh.net');

@@ -103,7 +103,7 @@ CompileRules(rb_provmatch *m, const char *schema)
 		if (err != RB_PM_OK)
 			ereport(ERROR,
 					(errcode(err == RB_PM_NOMEM ? ERRCODE_OUT_OF_MEMORY :
-							 ERRCODE_INVALID_PARAMETER_VALUE),
+							 ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid provider rule: \"%s\" (%s of %s)",
 							pattern, kind, prov),
 					 errdetail("%s", rb_provmatch_strerror(err))));
@@ -234,11 +234,7 @@ MatchName(text *in, const char *what, bool exact)
 		rb_domain_error err = rb_normalize_domain(utf8, len, norm, &normlen);
 
 		if (err != RB_DOMAIN_OK)
-			ereport(ERROR,
-					(errcode(err == RB_DOMAIN_ICU_FAILURE ?
-							 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid %s: \"%s\"", what, rb_quote_text(in)),
-					 errdetail("%s", rb_domain_strerror(err))));
+			rb_report_domain_error(err, what, in);
 	}
 	return rb_provmatch_name(matcher, norm, normlen, exact);
 }
