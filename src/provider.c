@@ -277,8 +277,19 @@ PG_FUNCTION_INFO_V1(rebound_host_provider);
 Datum
 rebound_host_provider(PG_FUNCTION_ARGS)
 {
-	int			v = MatchName(PG_GETARG_TEXT_PP(0), "host name", false);
+	text	   *host = PG_GETARG_TEXT_PP(0);
+	int			v;
 
+	/*
+	 * The history's two marks are hosts of no provider rather than bad
+	 * names: '' records that a domain had no MX or NS, "." is a null MX (RFC
+	 * 7505).  Every reader of domain_host meets them (healing after a
+	 * refresh that found a domain gone), so they must not be errors.
+	 */
+	if (VARSIZE_ANY_EXHDR(host) == 0 ||
+		(VARSIZE_ANY_EXHDR(host) == 1 && *VARDATA_ANY(host) == '.'))
+		PG_RETURN_NULL();
+	v = MatchName(host, "host name", false);
 	if (v < 0)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(provider_names[v]));
