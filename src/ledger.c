@@ -35,6 +35,9 @@
 static int	rb_soft_bounce_limit = 5;
 static int	rb_soft_bounce_days = 30;
 
+/* How long an incident's tail lasts, in minutes (issue 18); read likewise. */
+static int	rb_tail_horizon = 5 * 24 * 60;
+
 /* Saved plans, one per backend; the plan cache replans them when needed. */
 static SPIPlanPtr capture_plan = NULL;
 static SPIPlanPtr classify_plan = NULL;
@@ -55,6 +58,14 @@ rb_ledger_init(void)
 							&rb_soft_bounce_days,
 							30, 1, 36500,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+	/* 5 days: the longest queue lifetime senders use (Postfix's default) */
+	DefineCustomIntVariable("rebound.tail_horizon",
+							"How long after an incident's interval its tail lasts: expired mail whose last error was the provider's.",
+							"0 turns the tail off; an incident's tail_horizon overrides it.",
+							&rb_tail_horizon,
+							5 * 24 * 60, 0, 365 * 24 * 60,
+							PGC_USERSET, GUC_UNIT_MIN,
 							NULL, NULL, NULL);
 }
 
