@@ -372,7 +372,8 @@ COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.
 -- lookback (its interval's end plus its horizon lies after it), that is
 -- not withdrawn and that was healed already (detected, or a DBA ran
 -- unharden on it: a manual incident nobody healed is left to its owner),
--- and logs the incidents that forgave something as action 'tail'.
+-- and logs the incidents that forgave something (their tail, or a bounce
+-- of their interval recorded late) as action 'tail'.
 -- Nothing is declared.  Returns how many bounces were (or, for a dry run,
 -- would be) forgiven.
 CREATE OR REPLACE FUNCTION @extschema@.heal_tails(since pg_catalog.timestamptz,
