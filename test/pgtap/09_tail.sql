@@ -11,7 +11,7 @@
 -- rebound.heal commits, so this file does too (each suite has a fresh
 -- database); times are relative to now so that heal's lookback holds them.
 \set QUIET 1
-SELECT plan(32);
+SELECT plan(33);
 
 SET timezone = 'UTC';
 SELECT date_trunc('hour', now()) - interval '12 hours' AS t0 \gset
@@ -87,6 +87,16 @@ SELECT results_eq(
 	'rebound.expiry: expired, a connection, the host and its address');
 SELECT is((rebound.expiry('retry timeout exceeded')).kind, NULL, 'the retry rule''s "timeout" is no connection failure');
 SELECT is((rebound.expiry('550 5.2.1 This account has expired')).expired, false, 'an expired account is no expired message');
+
+-- Postfix's own report of an expiry: Action failed under a 4.x.x status
+-- (RFC 3464, 2.3.3: a transient failure the MTA gave up on); parse_dsn
+-- says expired, and the last error stays readable in its diagnostic
+SELECT results_eq(
+	$$SELECT d.action, d.status::text, d.reason::text, e.kind, e.host
+	  FROM rebound.parse_dsn(E'From: MAILER-DAEMON@mta.crm.example\nTo: news@crm.example\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B1"\n\n--B1\nContent-Type: text/plain\n\n<jean@mx-ovh.fr>: delivery temporarily suspended: connect to mx1.mail.ovh.net[213.186.33.29]:25: Connection timed out\n\n--B1\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.crm.example\n\nFinal-Recipient: rfc822; jean@mx-ovh.fr\nAction: failed\nStatus: 4.4.1\nDiagnostic-Code: X-Postfix; delivery temporarily suspended: connect to\n    mx1.mail.ovh.net[213.186.33.29]:25: Connection timed out\n\n--B1--\n') d,
+	  rebound.expiry(d.diagnostic) e$$,
+	$$VALUES ('failed'::text, '4.4.1'::text, 'expired'::text, 'connection'::text, 'mx1.mail.ovh.net'::text)$$,
+	'parse_dsn: a failed action under 4.4.1 is an expiry, its last error the OVH host');
 
 -- a dry run shows the tail apart, and forgives nothing
 SELECT set_eq(
