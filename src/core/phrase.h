@@ -49,9 +49,24 @@ typedef struct rb_phrase
 	int			rank;
 	unsigned	flags;
 	const char *origin;
+	/*
+	 * The labelled source (test/data/labelled/) an entry was written from,
+	 * or NULL: the leave-one-source-out measurement (test/loso.sh) builds
+	 * the matcher without a source's entries to score that source.
+	 */
+	const char *source;
 } rb_phrase;
 
 extern const rb_phrase rb_phrase_table[];
+
+#ifdef RB_LOSO
+/*
+ * Only in the leave-one-source-out build (test/loso.sh), never in the
+ * extension: whether an entry is left out of the matcher (its source is
+ * the one being scored, or its origin names that provider or MTA).
+ */
+extern bool rb_loso_excluded(const char *source, const char *origin);
+#endif
 extern const size_t rb_phrase_count;
 
 /*
