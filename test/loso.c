@@ -1,14 +1,14 @@
 /*
  * loso.c
  *	  Driver of test/loso.sh: classifies NUL-separated texts with the core
- *	  built with -DRB_LOSO, leaving out of the phrase matcher and the word
- *	  signals every entry written from one labelled source, and prints one
+ *	  built with -DRB_LOSO, leaving out of the phrase matcher every entry
+ *	  written from one labelled source, and prints one
  *	  "reason<TAB>severity<TAB>infrastructure" line per text.
  *
  *	  loso TEXTS SOURCE [ORIGINS]
  *
  * SOURCE is the source key of test/data/labelled/diagnostics.tsv whose
- * entries are left out ("-" for none).  ORIGINS, when given, is a list of
+ * entries (origin tagged "[labelled: SOURCE]") are left out ("-" for none).  ORIGINS, when given, is a list of
  * names separated by '|' ("Gmail|Google"): entries whose origin names one
  * of them (case-insensitive) are left out too, whatever their source tag --
  * the strict measure, which also drops the older entries written from that
@@ -26,15 +26,22 @@ static const char *loso_source;
 static char *loso_origins;
 
 bool
-rb_loso_excluded(const char *source, const char *origin)
+rb_loso_excluded(const char *origin)
 {
+	char		tag[128];
 	char	   *names,
 			   *save = NULL;
 	bool		hit = false;
 
-	if (source != NULL && loso_source != NULL && strcmp(source, loso_source) == 0)
-		return true;
-	if (origin == NULL || loso_origins == NULL)
+	if (origin == NULL)
+		return false;
+	if (loso_source != NULL)
+	{
+		snprintf(tag, sizeof(tag), "[labelled: %s]", loso_source);
+		if (strstr(origin, tag) != NULL)
+			return true;
+	}
+	if (loso_origins == NULL)
 		return false;
 	names = strdup(loso_origins);
 	if (names == NULL)

@@ -7,7 +7,7 @@
 #
 # For each source S, the rows of S are classified three ways:
 #   all     the tables as shipped (in-sample: what the extension does);
-#   loso    without the phrase and word entries tagged with S (the entries
+#   loso    without the phrase entries tagged with S (the entries
 #           written from S's rows: the honest measure of the new rules);
 #   strict  also without every older entry whose origin names S's provider
 #           or MTA (test/loso.c): how the rest of the tables fare on wording

@@ -72,7 +72,7 @@ compile(unsigned mode, hs_database_t **db)
 	for (i = 0; i < rb_phrase_count; i++)
 	{
 #ifdef RB_LOSO
-		if (rb_loso_excluded(rb_phrase_table[i].source, rb_phrase_table[i].origin))
+		if (rb_loso_excluded(rb_phrase_table[i].origin))
 			continue;
 #endif
 		pats[n] = rb_phrase_table[i].text;

@@ -48,13 +48,9 @@ typedef struct rb_phrase
 	int			reason;			/* rb_reason, or RB_PHRASE_NO_REASON */
 	int			rank;
 	unsigned	flags;
-	const char *origin;
-	/*
-	 * The labelled source (test/data/labelled/) an entry was written from,
-	 * or NULL: the leave-one-source-out measurement (test/loso.sh) builds
-	 * the matcher without a source's entries to score that source.
-	 */
-	const char *source;
+	const char *origin;			/* ends with "[labelled: KEY]" when written
+								 * from the labelled source KEY of
+								 * test/data/labelled/ (test/loso.sh) */
 } rb_phrase;
 
 extern const rb_phrase rb_phrase_table[];
@@ -62,10 +58,10 @@ extern const rb_phrase rb_phrase_table[];
 #ifdef RB_LOSO
 /*
  * Only in the leave-one-source-out build (test/loso.sh), never in the
- * extension: whether an entry is left out of the matcher (its source is
- * the one being scored, or its origin names that provider or MTA).
+ * extension: whether an entry is left out of the matcher (its origin is
+ * tagged with the source being scored, or names that provider or MTA).
  */
-extern bool rb_loso_excluded(const char *source, const char *origin);
+extern bool rb_loso_excluded(const char *origin);
 #endif
 extern const size_t rb_phrase_count;
 

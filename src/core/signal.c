@@ -15,9 +15,6 @@
 #include <string.h>
 
 #include "ascii.h"
-#ifdef RB_LOSO
-#include "phrase.h"
-#endif
 
 #define MAX_WORD 16
 
@@ -38,8 +35,6 @@ typedef struct word_signal
 	const char *word;
 	unsigned	signals;
 	int			opens;			/* what the next word may complete */
-	const char *source;			/* labelled source it was written from, or
-								 * NULL (phrase.h, test/loso.sh) */
 } word_signal;
 
 /* Sorted by word (strcmp order): bsearch. */
@@ -251,10 +246,6 @@ rb_signal_scan(const char *text, size_t len)
 			sig |= completes(opens, w);
 			ws = bsearch(w, words, sizeof(words) / sizeof(words[0]),
 						 sizeof(words[0]), cmp_word);
-#ifdef RB_LOSO
-			if (ws != NULL && rb_loso_excluded(ws->source, NULL))
-				ws = NULL;
-#endif
 			/* "no" keeps its promise across "SMTP" in "no SMTP servers" */
 			if (!(opens == NEXT_ANSWER && ws != NULL && ws->opens == NEXT_SERVER))
 				opens = ws != NULL ? ws->opens : NEXT_NONE;
