@@ -1,8 +1,9 @@
 /*
  * loso.c
  *	  Driver of test/loso.sh: classifies NUL-separated texts with the core
- *	  built with -DRB_LOSO, leaving out of the phrase matcher every entry
- *	  written from one labelled source, and prints one
+ *	  built with -DRB_LOSO, leaving out of the phrase matcher and of the
+ *	  word signals every entry written from one labelled source, and
+ *	  prints one
  *	  "reason<TAB>severity<TAB>infrastructure" line per text.
  *
  *	  loso TEXTS SOURCE [ORIGINS]
@@ -51,6 +52,20 @@ rb_loso_excluded(const char *origin)
 		hit = strcasestr(origin, n) != NULL;
 	free(names);
 	return hit;
+}
+
+bool
+rb_loso_word_excluded(const char *sources)
+{
+	size_t		n;
+
+	if (sources == NULL || loso_source == NULL)
+		return false;
+	n = strlen(loso_source);
+	for (const char *p = sources; (p = strstr(p, loso_source)) != NULL; p += n)
+		if ((p == sources || p[-1] == '|') && (p[n] == '\0' || p[n] == '|'))
+			return true;
+	return false;
 }
 
 static char *

@@ -21,7 +21,12 @@ ORIGINS = {
 
 def main():
     drv, tsv, tmp = sys.argv[1:4]
-    verbose = '-v' in sys.argv[4:]
+    # -v: the misses of the tables as shipped; -v loso / -v strict: of those
+    verbose = None
+    rest = sys.argv[4:]
+    if '-v' in rest:
+        i = rest.index('-v')
+        verbose = rest[i + 1] if i + 1 < len(rest) else 'all'
     rows = collections.defaultdict(list)
     with open(tsv, encoding='utf-8') as f:
         head = f.readline().rstrip('\n').split('\t')
@@ -54,7 +59,7 @@ def main():
                         sev == r['severity'], infra == r['infrastructure'])
                 for i in range(3):
                     ok[i] += good[i]
-                if verbose and m == 'all' and not all(good):
+                if verbose == m and not all(good):
                     print(f"  MISS {src}: {r['text'][:110]!r}\n"
                           f"       want {r['reason']}/{r['severity']}/{r['infrastructure']}"
                           f" got {reason}/{sev}/{infra}")

@@ -4,6 +4,7 @@
 #
 #   bash test/loso.sh          # the per-source table
 #   bash test/loso.sh -v       # and every miss of the tables as shipped
+#   bash test/loso.sh -v loso  # ... or of the leave-one-source-out build
 #
 # For each source S, the rows of S are classified three ways:
 #   all     the tables as shipped (in-sample: what the extension does);

@@ -62,6 +62,8 @@ extern const rb_phrase rb_phrase_table[];
  * tagged with the source being scored, or names that provider or MTA).
  */
 extern bool rb_loso_excluded(const char *origin);
+/* the same for a word of core/signal.c: its '|'-separated source list */
+extern bool rb_loso_word_excluded(const char *sources);
 #endif
 extern const size_t rb_phrase_count;
 

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "ascii.h"
+#ifdef RB_LOSO
+#include "phrase.h"
+#endif
 
 #define MAX_WORD 16
 
@@ -29,147 +32,164 @@
 #define NEXT_LONG	7			/* too [long] */
 #define NEXT_EXCEED 8			/* timeout/time [exceeded] */
 #define NEXT_NAMESERVER 9		/* name [server|servers] */
+#define NEXT_LIMIT	10			/* limit [exceeded|reached] */
 
 typedef struct word_signal
 {
 	const char *word;
 	unsigned	signals;
 	int			opens;			/* what the next word may complete */
+	const char *sources;		/* the labelled sources (test/data/labelled/,
+								 * '|'-separated) whose rows the entry was
+								 * written or changed from, or NULL */
 } word_signal;
 
 /* Sorted by word (strcmp order): bsearch. */
 static const word_signal words[] = {
-	{"aborted", RB_SIG_FAIL, NEXT_NONE},
-	{"abuse", RB_SIG_POLICY, NEXT_NONE},
-	{"account", RB_SIG_MAILBOX, NEXT_NONE},
-	{"address", RB_SIG_MAILBOX, NEXT_NONE},
-	{"addresses", RB_SIG_MAILBOX, NEXT_NONE},
-	{"alias", RB_SIG_MAILBOX, NEXT_NONE},
-	{"authentication", RB_SIG_POLICY, NEXT_NONE},
-	{"blacklist", RB_SIG_POLICY, NEXT_NONE},
-	{"blacklisted", RB_SIG_POLICY, NEXT_NONE},
-	{"block", RB_SIG_POLICY, NEXT_NONE},
-	{"blocked", RB_SIG_POLICY, NEXT_NONE},
-	{"blocklist", RB_SIG_POLICY, NEXT_NONE},
-	{"blocklisted", RB_SIG_POLICY, NEXT_NONE},
-	{"broken", RB_SIG_FAIL, NEXT_NONE},
-	{"can", 0, NEXT_NOT},
-	{"cannot", RB_SIG_FAIL, NEXT_NONE},
-	{"cert", RB_SIG_TLS, NEXT_NONE},
-	{"certificate", RB_SIG_TLS, NEXT_NONE},
-	{"cipher", RB_SIG_TLS, NEXT_NONE},
-	{"ciphers", RB_SIG_TLS, NEXT_NONE},
-	{"closed", RB_SIG_FAIL, NEXT_NONE},
-	{"connect", RB_SIG_CONN, NEXT_NONE},
-	{"connected", RB_SIG_CONN, NEXT_NONE},
-	{"connecting", RB_SIG_CONN, NEXT_NONE},
-	{"connection", RB_SIG_CONN, NEXT_NONE},
-	{"connections", RB_SIG_CONN, NEXT_NONE},
-	{"content", RB_SIG_POLICY, NEXT_NONE},
-	{"could", 0, NEXT_NOT},
-	{"couldn", RB_SIG_FAIL, NEXT_NONE},
-	{"defer", RB_SIG_TEMP, NEXT_NONE},
-	{"deferred", RB_SIG_TEMP, NEXT_NONE},
-	{"deferring", RB_SIG_TEMP, NEXT_NONE},
-	{"delayed", RB_SIG_TEMP, NEXT_NONE},
-	{"denied", RB_SIG_POLICY, NEXT_NONE},
-	{"dkim", RB_SIG_POLICY, NEXT_NONE},
-	{"dmarc", RB_SIG_POLICY, NEXT_NONE},
-	{"dns", RB_SIG_DNS, NEXT_NONE},
-	{"does", 0, NEXT_NOT},
-	{"down", RB_SIG_FAIL, NEXT_NONE},
-	{"dropped", RB_SIG_FAIL, NEXT_NONE},
-	{"error", RB_SIG_FAIL, NEXT_NONE},
-	{"errors", RB_SIG_FAIL, NEXT_NONE},
-	{"exchanger", RB_SIG_SERVERS, NEXT_NONE},
-	{"exchangers", RB_SIG_SERVERS, NEXT_NONE},
-	{"expiration", RB_SIG_EXPIRED, NEXT_NONE},
-	{"expired", RB_SIG_EXPIRED, NEXT_NONE},
-	{"expiry", RB_SIG_EXPIRED, NEXT_NONE},
-	{"fail", RB_SIG_FAIL, NEXT_NONE},
-	{"failed", RB_SIG_FAIL, NEXT_NONE},
-	{"failing", RB_SIG_FAIL, NEXT_NONE},
-	{"failure", RB_SIG_FAIL, NEXT_NONE},
-	{"failures", RB_SIG_FAIL, NEXT_NONE},
-	{"fatal", RB_SIG_PERM, NEXT_NONE},
-	{"gave", 0, NEXT_UP},
-	{"given", 0, NEXT_UP},
-	{"giving", 0, NEXT_UP},
-	{"handshake", RB_SIG_TLS, NEXT_NONE},
-	{"inaccessible", RB_SIG_FAIL, NEXT_NONE},
-	{"inbox", RB_SIG_MAILBOX, NEXT_NONE},
-	{"later", 0, NEXT_NONE},
-	{"listed", RB_SIG_POLICY, NEXT_NONE},
-	{"lookup", RB_SIG_DNS, NEXT_NONE},
-	{"lookups", RB_SIG_DNS, NEXT_NONE},
-	{"lost", RB_SIG_FAIL, NEXT_NONE},
-	{"mail", 0, NEXT_SERVER},
-	{"mailbox", RB_SIG_MAILBOX, NEXT_NONE},
-	{"mailboxes", RB_SIG_MAILBOX, NEXT_NONE},
-	{"mx", RB_SIG_DNS | RB_SIG_SERVERS, NEXT_NONE},
-	{"mxs", RB_SIG_SERVERS, NEXT_NONE},
-	{"name", 0, NEXT_NAMESERVER},
-	{"nameserver", RB_SIG_DNS, NEXT_NONE},
-	{"nameservers", RB_SIG_DNS, NEXT_NONE},
-	{"network", RB_SIG_CONN, NEXT_NONE},
-	{"no", 0, NEXT_ANSWER},
-	{"none", 0, NEXT_ANSWER},
-	{"nxdomain", RB_SIG_DNS | RB_SIG_FAIL, NEXT_NONE},
-	{"permanent", RB_SIG_PERM, NEXT_NONE},
-	{"permanently", RB_SIG_PERM, NEXT_NONE},
-	{"policy", RB_SIG_POLICY, NEXT_NONE},
-	{"problem", RB_SIG_FAIL, NEXT_NONE},
-	{"problems", RB_SIG_FAIL, NEXT_NONE},
-	{"prohibited", RB_SIG_POLICY, NEXT_NONE},
-	{"queued", RB_SIG_TEMP, NEXT_NONE},
-	{"quota", RB_SIG_MAILBOX, NEXT_NONE},
-	{"recipient", RB_SIG_MAILBOX, NEXT_NONE},
-	{"recipients", RB_SIG_MAILBOX, NEXT_NONE},
-	{"refused", RB_SIG_FAIL, NEXT_NONE},
-	{"rejected", RB_SIG_POLICY, NEXT_NONE},
-	{"relay", RB_SIG_POLICY, NEXT_NONE},
-	{"relaying", RB_SIG_POLICY, NEXT_NONE},
-	{"reputation", RB_SIG_POLICY, NEXT_NONE},
-	{"reset", RB_SIG_FAIL, NEXT_NONE},
-	{"resolution", RB_SIG_DNS, NEXT_NONE},
-	{"resolve", RB_SIG_DNS, NEXT_NONE},
-	{"resolved", RB_SIG_DNS, NEXT_NONE},
-	{"resolver", RB_SIG_DNS, NEXT_NONE},
-	{"resolving", RB_SIG_DNS, NEXT_NONE},
-	{"retried", RB_SIG_TEMP, NEXT_NONE},
-	{"retry", RB_SIG_TEMP, NEXT_NONE},
-	{"retrying", RB_SIG_TEMP, NEXT_NONE},
-	{"route", RB_SIG_CONN, NEXT_NONE},
-	{"server", RB_SIG_SERVERS, NEXT_NONE},
-	{"servers", RB_SIG_SERVERS, NEXT_NONE},
-	{"servfail", RB_SIG_DNS | RB_SIG_FAIL, NEXT_NONE},
-	{"session", RB_SIG_CONN, NEXT_NONE},
-	{"smtp", 0, NEXT_SERVER},
-	{"socket", RB_SIG_CONN, NEXT_NONE},
-	{"spam", RB_SIG_POLICY, NEXT_NONE},
-	{"spf", RB_SIG_POLICY, NEXT_NONE},
-	{"ssl", RB_SIG_TLS, NEXT_NONE},
-	{"starttls", RB_SIG_TLS, NEXT_NONE},
-	{"tcp", RB_SIG_CONN, NEXT_NONE},
-	{"temporarily", RB_SIG_TEMP, NEXT_NONE},
-	{"temporary", RB_SIG_TEMP, NEXT_NONE},
-	{"time", 0, NEXT_OUT},
-	{"timed", RB_SIG_TIMEOUT, NEXT_NONE},
-	{"timeout", RB_SIG_TIMEOUT, NEXT_EXCEED},
-	{"timeouts", RB_SIG_TIMEOUT, NEXT_NONE},
-	{"tls", RB_SIG_TLS, NEXT_NONE},
-	{"too", 0, NEXT_LONG},
-	{"transient", RB_SIG_TEMP, NEXT_NONE},
-	{"try", 0, NEXT_AGAIN},
-	{"unable", RB_SIG_FAIL, NEXT_NONE},
-	{"unauthenticated", RB_SIG_POLICY, NEXT_NONE},
-	{"unavailable", RB_SIG_FAIL, NEXT_NONE},
-	{"unreachable", RB_SIG_CONN | RB_SIG_FAIL, NEXT_NONE},
-	{"unresponsive", RB_SIG_TIMEOUT, NEXT_NONE},
-	{"user", RB_SIG_MAILBOX, NEXT_NONE},
-	{"users", RB_SIG_MAILBOX, NEXT_NONE},
-	{"virus", RB_SIG_POLICY, NEXT_NONE},
-	{"x509", RB_SIG_TLS, NEXT_NONE},
+	{"aborted", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"abuse", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"account", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"address", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"addresses", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"alias", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"authentication", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"banned", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "microsoft"},
+	{"blacklist", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "mailru|netease"},
+	{"blacklisted", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "mailru|netease"},
+	{"block", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"blocked", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "mailru|netease|comcast|mimecast|zoho"},
+	{"blocklist", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "mailru|netease"},
+	{"blocklisted", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "mailru|netease"},
+	{"broken", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"bytes", RB_SIG_SIZE, NEXT_NONE, "yahoo"},
+	{"can", 0, NEXT_NOT, NULL},
+	{"cannot", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"cert", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"certificate", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"cipher", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"ciphers", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"closed", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"connect", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"connected", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"connecting", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"connection", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"connections", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"content", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"could", 0, NEXT_NOT, NULL},
+	{"couldn", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"daily", RB_SIG_RATE, NEXT_NONE, "google|microsoft"},
+	{"defer", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"deferred", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"deferring", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"delayed", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"denied", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"dkim", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"dmarc", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"dns", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"dnsbl", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "comcast|cox"},
+	{"does", 0, NEXT_NOT, NULL},
+	{"down", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"dropped", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"error", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"errors", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"exceed", RB_SIG_EXCEED, NEXT_NONE, "mimecast|microsoft|google"},
+	{"exceeded", RB_SIG_EXCEED, NEXT_NONE, "mimecast|microsoft|google"},
+	{"exceeds", RB_SIG_EXCEED, NEXT_NONE, "mimecast|microsoft|google"},
+	{"exchanger", RB_SIG_SERVERS, NEXT_NONE, NULL},
+	{"exchangers", RB_SIG_SERVERS, NEXT_NONE, NULL},
+	{"expiration", RB_SIG_EXPIRED, NEXT_NONE, NULL},
+	{"expired", RB_SIG_EXPIRED, NEXT_NONE, NULL},
+	{"expiry", RB_SIG_EXPIRED, NEXT_NONE, NULL},
+	{"fail", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"failed", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"failing", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"failure", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"failures", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"fatal", RB_SIG_PERM, NEXT_NONE, NULL},
+	{"frequency", RB_SIG_RATE, NEXT_NONE, "qq"},
+	{"gave", 0, NEXT_UP, NULL},
+	{"given", 0, NEXT_UP, NULL},
+	{"giving", 0, NEXT_UP, NULL},
+	{"handshake", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"inaccessible", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"inbox", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"later", 0, NEXT_NONE, NULL},
+	{"limit", 0, NEXT_LIMIT, "microsoft|google"},
+	{"listed", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "netease|cox"},
+	{"lookup", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"lookups", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"lost", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"mail", 0, NEXT_SERVER, NULL},
+	{"mailbox", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"mailboxes", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"mx", RB_SIG_DNS | RB_SIG_SERVERS, NEXT_NONE, NULL},
+	{"mxs", RB_SIG_SERVERS, NEXT_NONE, NULL},
+	{"name", 0, NEXT_NAMESERVER, NULL},
+	{"nameserver", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"nameservers", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"network", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"no", 0, NEXT_ANSWER, NULL},
+	{"none", 0, NEXT_ANSWER, NULL},
+	{"nxdomain", RB_SIG_DNS | RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"permanent", RB_SIG_PERM, NEXT_NONE, NULL},
+	{"permanently", RB_SIG_PERM, NEXT_NONE, NULL},
+	{"policy", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"problem", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"problems", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"prohibited", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"queued", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"quota", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"rbl", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "netease"},
+	{"recipient", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"recipients", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"refused", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"rejected", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"relay", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"relaying", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"reputation", RB_SIG_POLICY | RB_SIG_BLOCK, NEXT_NONE, "cisco|proofpoint"},
+	{"reset", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"resolution", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"resolve", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"resolved", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"resolver", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"resolving", RB_SIG_DNS, NEXT_NONE, NULL},
+	{"retried", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"retry", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"retrying", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"route", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"server", RB_SIG_SERVERS, NEXT_NONE, NULL},
+	{"servers", RB_SIG_SERVERS, NEXT_NONE, NULL},
+	{"servfail", RB_SIG_DNS | RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"session", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"size", RB_SIG_SIZE, NEXT_NONE, "mimecast|yahoo"},
+	{"smtp", 0, NEXT_SERVER, NULL},
+	{"socket", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"spam", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"spf", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"ssl", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"starttls", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"tcp", RB_SIG_CONN, NEXT_NONE, NULL},
+	{"temporarily", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"temporary", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"throttled", RB_SIG_RATE, NEXT_NONE, "kumomta"},
+	{"throttling", RB_SIG_RATE, NEXT_NONE, "kumomta"},
+	{"time", 0, NEXT_OUT, NULL},
+	{"timed", RB_SIG_TIMEOUT, NEXT_NONE, NULL},
+	{"timeout", RB_SIG_TIMEOUT, NEXT_EXCEED, NULL},
+	{"timeouts", RB_SIG_TIMEOUT, NEXT_NONE, NULL},
+	{"tls", RB_SIG_TLS, NEXT_NONE, NULL},
+	{"too", 0, NEXT_LONG, NULL},
+	{"transient", RB_SIG_TEMP, NEXT_NONE, NULL},
+	{"try", 0, NEXT_AGAIN, NULL},
+	{"unable", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"unauthenticated", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"unavailable", RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"unreachable", RB_SIG_CONN | RB_SIG_FAIL, NEXT_NONE, NULL},
+	{"unresponsive", RB_SIG_TIMEOUT, NEXT_NONE, NULL},
+	{"user", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"users", RB_SIG_MAILBOX, NEXT_NONE, NULL},
+	{"virus", RB_SIG_POLICY, NEXT_NONE, NULL},
+	{"x509", RB_SIG_TLS, NEXT_NONE, NULL},
 };
 
 /* The signals a word adds when it follows a word that opened "opens". */
@@ -206,6 +226,8 @@ completes(int opens, const char *w)
 			return strcmp(w, "long") == 0 ? RB_SIG_EXPIRED : 0;
 		case NEXT_EXCEED:
 			return strcmp(w, "exceeded") == 0 ? RB_SIG_EXPIRED : 0;
+		case NEXT_LIMIT:
+			return (strcmp(w, "exceeded") == 0 || strcmp(w, "reached") == 0) ? RB_SIG_RATE : 0;
 		default:
 			return 0;
 	}
@@ -246,6 +268,10 @@ rb_signal_scan(const char *text, size_t len)
 			sig |= completes(opens, w);
 			ws = bsearch(w, words, sizeof(words) / sizeof(words[0]),
 						 sizeof(words[0]), cmp_word);
+#ifdef RB_LOSO
+			if (ws != NULL && rb_loso_word_excluded(ws->sources))
+				ws = NULL;
+#endif
 			/* "no" keeps its promise across "SMTP" in "no SMTP servers" */
 			if (!(opens == NEXT_ANSWER && ws != NULL && ws->opens == NEXT_SERVER))
 				opens = ws != NULL ? ws->opens : NEXT_NONE;
@@ -267,6 +293,23 @@ rb_signal_verdict(unsigned s, bool *infra)
 	unsigned	subject = s & (RB_SIG_DNS | RB_SIG_CONN | RB_SIG_TLS | RB_SIG_SERVERS);
 
 	*infra = false;
+	/*
+	 * A size that exceeds is the message's ("Maximum email size exceeded",
+	 * "message size exceeds 41943040 bytes"), unless the text talks of the
+	 * mailbox (whose size limit is a full mailbox: left to the phrases).
+	 */
+	if ((s & RB_SIG_SIZE) && (s & RB_SIG_EXCEED) && !(s & RB_SIG_MAILBOX))
+		return RB_REASON_MESG_TOO_BIG;
+	/*
+	 * A rate ("frequency limited", "daily ... quota", "limit exceeded" or
+	 * "reached") is a rate limit, whoever it counts for ("recipient thread
+	 * limit exceeded").
+	 */
+	if ((s & RB_SIG_RATE) && !(s & RB_SIG_SIZE))
+		return RB_REASON_SPEEDING;
+	/* The sender blocked, listed or of bad reputation, not a mailbox */
+	if ((s & RB_SIG_BLOCK) && !(s & RB_SIG_MAILBOX))
+		return RB_REASON_BLOCKED;
 	/*
 	 * A text about the mailbox or about a policy is not about the
 	 * infrastructure, whatever else it says ("user unknown, connection
@@ -312,7 +355,8 @@ rb_signal_names(unsigned s, char *buf, size_t size)
 {
 	static const char *const names[] = {
 		"dns", "connection", "tls", "failed", "timeout", "temporary",
-		"permanent", "expired", "mailbox", "policy", "servers"
+		"permanent", "expired", "mailbox", "policy", "servers", "blocked",
+		"rate", "size", "exceeded"
 	};
 	size_t		n = 0;
 
