@@ -27,9 +27,9 @@
 #define NEXT_OUT	2			/* time [out] */
 #define NEXT_UP		3			/* gave/given/giving [up] */
 #define NEXT_SERVER 4			/* name/smtp/mail [server|servers] */
-#define NEXT_NOT	5			/* could/can/does [not] [available...] */
+#define NEXT_NOT	5			/* could/can/does/did [not] [available...] */
 #define NEXT_ANSWER 6			/* no [answer|response|route|servers] */
-#define NEXT_LONG	7			/* too [long] */
+#define NEXT_LONG	7			/* too [long|big|large] */
 #define NEXT_EXCEED 8			/* timeout/time [exceeded] */
 #define NEXT_NAMESERVER 9		/* name [server|servers] */
 #define NEXT_LIMIT	10			/* limit [exceeded|reached] */
@@ -75,6 +75,7 @@ static const word_signal words[] = {
 	{"could", 0, NEXT_NOT},
 	{"couldn", RB_SIG_FAIL, NEXT_NONE},
 	{"daily", RB_SIG_RATE, NEXT_NONE},
+	{"did", 0, NEXT_NOT},
 	{"defer", RB_SIG_TEMP, NEXT_NONE},
 	{"deferred", RB_SIG_TEMP, NEXT_NONE},
 	{"deferring", RB_SIG_TEMP, NEXT_NONE},
@@ -209,6 +210,7 @@ static const struct
 	{"blocklisted", "mailru|netease"},
 	{"bytes", "yahoo"},
 	{"daily", "google|microsoft"},
+	{"did", "exim"},
 	{"dnsbl", "comcast|cox"},
 	{"exceed", "mimecast|microsoft|google"},
 	{"exceeded", "mimecast|microsoft|google"},
@@ -221,6 +223,7 @@ static const struct
 	{"size", "mimecast|yahoo"},
 	{"throttled", "kumomta"},
 	{"throttling", "kumomta"},
+	{"too", "exim"},			/* changed: "too big", "too large" */
 };
 
 static bool
@@ -264,6 +267,8 @@ completes(int opens, const char *w)
 				return RB_SIG_FAIL;
 			return 0;
 		case NEXT_LONG:
+			if (strcmp(w, "big") == 0 || strcmp(w, "large") == 0)
+				return RB_SIG_SIZE | RB_SIG_EXCEED; /* too big: a size exceeded */
 			return strcmp(w, "long") == 0 ? RB_SIG_EXPIRED : 0;
 		case NEXT_EXCEED:
 			return strcmp(w, "exceeded") == 0 ? RB_SIG_EXPIRED : 0;

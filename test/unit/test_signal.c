@@ -124,6 +124,9 @@ main(void)
 	check("550 Not accepted: 192.0.2.25 is banned here", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
 	check("450 4.7.1 Hourly send limit reached for this sender", RB_REASON_SPEEDING, RB_SEVERITY_SOFT, false);
 	check("554 Your message size exceeds what we take", RB_REASON_MESG_TOO_BIG, RB_SEVERITY_SOFT, false);
+	check("the message is too large for this host", RB_REASON_MESG_TOO_BIG, RB_SEVERITY_UNDETERMINED, false);
+	check("the server did not complete the TLS negotiation",
+		  RB_REASON_FAILED_STARTTLS, RB_SEVERITY_SOFT, true);
 
 	/* the evidence stays hard */
 	check("550 5.1.1 <jean@example.fr>: Recipient address rejected: User unknown",
