@@ -49,10 +49,23 @@ typedef struct rb_phrase
 	int			reason;			/* rb_reason, or RB_PHRASE_NO_REASON */
 	int			rank;
 	unsigned	flags;
-	const char *origin;
+	const char *origin;			/* ends with "[labelled: KEY]" when written
+								 * from the labelled source KEY of
+								 * test/data/labelled/ (test/loso.sh) */
 } rb_phrase;
 
 extern const rb_phrase rb_phrase_table[];
+
+#ifdef RB_LOSO
+/*
+ * Only in the leave-one-source-out build (test/loso.sh), never in the
+ * extension: whether an entry is left out of the matcher (its origin is
+ * tagged with the source being scored, or names that provider or MTA).
+ */
+extern bool rb_loso_excluded(const char *origin);
+/* the same for a word of core/signal.c: its '|'-separated source list */
+extern bool rb_loso_word_excluded(const char *sources);
+#endif
 extern const size_t rb_phrase_count;
 
 /*
