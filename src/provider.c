@@ -71,7 +71,7 @@ ProviderRuleInvalidate(Datum arg, Oid relid)
  * providers (multi-origin) goes to the first of them by name.
  */
 static char **
-CompileRules(rb_provmatch *m, const char *schema)
+CompileRules(rb_provmatch *m, const char *schema, bool with_prefixes)
 {
 	int			ret;
 	uint64		n;
@@ -79,22 +79,33 @@ CompileRules(rb_provmatch *m, const char *schema)
 	int			nnames = 0;
 	char	   *query;
 
-	query = psprintf("SELECT u.provider, u.kind, u.pattern, u.net FROM ("
-					 " SELECT r.provider, r.kind, r.pattern,"
-					 " CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr'"
-					 " THEN r.pattern::pg_catalog.inet END AS net"
-					 " FROM %s.provider_rule r"
-					 " WHERE r.kind OPERATOR(pg_catalog.<>) 'asn'"
-					 " UNION ALL"
-					 " SELECT r.provider, 'network', p.prefix::pg_catalog.text,"
-					 " p.prefix::pg_catalog.inet"
-					 " FROM %s.provider_rule r JOIN %s.as_prefix p"
-					 " ON p.asn OPERATOR(pg_catalog.=)"
-					 " pg_catalog.substr(r.pattern, 3)::pg_catalog.int8"
-					 " WHERE r.kind OPERATOR(pg_catalog.=) 'asn') u"
-					 " ORDER BY u.provider COLLATE pg_catalog.\"C\","
-					 " u.kind COLLATE pg_catalog.\"C\", u.pattern COLLATE pg_catalog.\"C\"",
-					 schema, schema, schema);
+	/*
+	 * The library of a newer version serves a database still at 0.1.0
+	 * until ALTER EXTENSION UPDATE: without the prefix table, no networks.
+	 */
+	if (with_prefixes)
+		query = psprintf("SELECT u.provider, u.kind, u.pattern, u.net FROM ("
+						 " SELECT r.provider, r.kind, r.pattern,"
+						 " CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr'"
+						 " THEN r.pattern::pg_catalog.inet END AS net"
+						 " FROM %s.provider_rule r"
+						 " WHERE r.kind OPERATOR(pg_catalog.<>) 'asn'"
+						 " UNION ALL"
+						 " SELECT r.provider, 'network', p.prefix::pg_catalog.text,"
+						 " p.prefix::pg_catalog.inet"
+						 " FROM %s.provider_rule r JOIN %s.as_prefix p"
+						 " ON p.asn OPERATOR(pg_catalog.=)"
+						 " pg_catalog.substr(r.pattern, 3)::pg_catalog.int8"
+						 " WHERE r.kind OPERATOR(pg_catalog.=) 'asn') u"
+						 " ORDER BY u.provider COLLATE pg_catalog.\"C\","
+						 " u.kind COLLATE pg_catalog.\"C\", u.pattern COLLATE pg_catalog.\"C\"",
+						 schema, schema, schema);
+	else
+		query = psprintf("SELECT r.provider, r.kind, r.pattern,"
+						 " CASE WHEN r.kind OPERATOR(pg_catalog.=) 'cidr'"
+						 " THEN r.pattern::pg_catalog.inet END"
+						 " FROM %s.provider_rule r"
+						 " ORDER BY r.provider COLLATE pg_catalog.\"C\"", schema);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* provider order gives each name one index, the value in the tries */
@@ -199,7 +210,7 @@ BuildMatcher(void)
 	PG_TRY();
 	{
 		rb_become_extension_owner(&sw);
-		names = CompileRules(m, schema);
+		names = CompileRules(m, schema, OidIsValid(prefix_relid));
 		rb_restore_user(&sw);
 	}
 	PG_CATCH();
