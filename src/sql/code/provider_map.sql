@@ -104,30 +104,51 @@ AS $$
 	  ON pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
 	 AND pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/'),
 		 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
-	WHERE r.provider OPERATOR(pg_catalog.=) $1
-	  AND r.kind OPERATOR(pg_catalog.=) ANY ('{host_suffix,gateway}'::pg_catalog.text[])
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'host_suffix'
 	  AND h.observed OPERATOR(pg_catalog.&&) $2
 	  AND ($3 IS NULL OR l.layer OPERATOR(pg_catalog.=) ANY ($3))
 	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
 	UNION
-	-- addresses in the provider's prefixes: its cidr rules, and the
-	-- prefixes loaded for the AS numbers of its asn rules
+	-- gateway rules: the same, in a branch of their own so that each
+	-- branch's rules are one range of provider_rule_provider_idx, which
+	-- the planner estimates well
+	SELECT h.domain, l.layer, h.host, h.observed OPERATOR(pg_catalog.*) $2
+	FROM @extschema@.provider_rule r
+	JOIN @extschema@.domain_host h
+	  ON pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
+	 AND pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/'),
+		 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'gateway'
+	  AND h.observed OPERATOR(pg_catalog.&&) $2
+	  AND ($3 IS NULL OR l.layer OPERATOR(pg_catalog.=) ANY ($3))
+	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
+	UNION
 	SELECT h.domain, l.layer OPERATOR(pg_catalog.||) '_ip', h.host,
 		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2
-	FROM (SELECT r.pattern::pg_catalog.inet AS net
-		  FROM @extschema@.provider_rule r
-		  WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'cidr'
-		  UNION
-		  SELECT p.prefix
-		  FROM @extschema@.provider_rule r
-		  JOIN @extschema@.as_prefix p
-			ON p.asn OPERATOR(pg_catalog.=) pg_catalog.substr(r.pattern, 3)::pg_catalog.int8
-		  WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'asn') n
-	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) n.net
+	FROM @extschema@.provider_rule r
+	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) r.pattern::pg_catalog.inet
 	JOIN @extschema@.domain_host h
 	  ON h.host OPERATOR(pg_catalog.=) a.host AND h.observed OPERATOR(pg_catalog.&&) a.observed,
 		 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
-	WHERE a.observed OPERATOR(pg_catalog.&&) $2
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'cidr'
+	  AND a.observed OPERATOR(pg_catalog.&&) $2
+	  AND h.observed OPERATOR(pg_catalog.&&) $2
+	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2)
+	  AND ($3 IS NULL OR (l.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+	  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
+	UNION
+	-- addresses in the prefixes loaded for the AS numbers of asn rules
+	SELECT h.domain, l.layer OPERATOR(pg_catalog.||) '_ip', h.host,
+		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2
+	FROM @extschema@.provider_rule r
+	JOIN @extschema@.as_prefix p
+	  ON p.asn OPERATOR(pg_catalog.=) pg_catalog.substr(r.pattern, 3)::pg_catalog.int8
+	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) p.prefix
+	JOIN @extschema@.domain_host h
+	  ON h.host OPERATOR(pg_catalog.=) a.host AND h.observed OPERATOR(pg_catalog.&&) a.observed,
+		 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
+	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'asn'
+	  AND a.observed OPERATOR(pg_catalog.&&) $2
 	  AND h.observed OPERATOR(pg_catalog.&&) $2
 	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2)
 	  AND ($3 IS NULL OR (l.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
