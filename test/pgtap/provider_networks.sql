@@ -7,7 +7,7 @@
 \set geolite2 `cat test/data/prefixes/GeoLite2-ASN-Blocks.csv`
 \set reload `cat test/data/prefixes/reload.pfx2as`
 BEGIN;
-SELECT plan(57);
+SELECT plan(60);
 
 -- asn rules: one spelling stored, bad numbers refused
 INSERT INTO rebound.provider (name) VALUES ('acme');
@@ -100,6 +100,25 @@ SELECT throws_ok($$SELECT rebound.load_prefixes('5.39.0.0/17 16276', 'bgpdump')$
 	'22023', 'unknown prefix format: "bgpdump"', 'an unknown format');
 SELECT throws_ok($$SELECT rebound.load_prefixes(NULL, 'plain')$$, '22004', 'no prefix data (NULL)', 'NULL data');
 SELECT is((SELECT count(*) FROM rebound.as_prefix), 3::bigint, 'after the errors, the last good load is still there');
+SELECT results_eq($$SELECT prefix, asn FROM rebound.prefix_rows(E'1.0.0.0\t24\t13335_209242\n\n2001:db8::\t32\t64496\n', 'pfx2as')$$,
+	$$VALUES ('1.0.0.0/24'::cidr, 13335::int8), ('1.0.0.0/24', 209242), ('2001:db8::/32', 64496)$$,
+	'prefix_rows reads a file without storing it, one row per origin');
+-- hostile input: random lines in every format end in a row or a clear error
+CREATE FUNCTION pg_temp.try_rows(d text, f text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+	PERFORM count(*) FROM rebound.prefix_rows(d, f);
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END $f$;
+SELECT ok((SELECT array_agg(DISTINCT s ORDER BY s) FROM (
+	SELECT pg_temp.try_rows(translate(md5(i::text) || md5((i * 7)::text) || md5((i * 13)::text),
+									  'abcdef', (ARRAY[E'\t\n./:,', E' \n/.:A', E',\n/.":'])[1 + i % 3]),
+							(ARRAY['pfx2as', 'plain', 'geolite2'])[1 + i % 3]) AS s
+	FROM generate_series(1, 3000) i) x) <@ '{22P02,ok}'::text[],
+	'3,000 random files: rows or 22P02, nothing else');
+SELECT throws_ok($$SELECT count(*) FROM rebound.prefix_rows(E'1.0.0.0\t24\t1\n' || repeat('x', 500), 'pfx2as')$$,
+	'22P02', 'invalid pfx2as line 2: "' || repeat('x', 200) || '..."', 'a long bad line is quoted cut at 200 bytes');
 
 -- the gateway layer, from the map to an incident
 SELECT rebound.observe_domain('client.example', 'mx', '{10 mx01.hornetsecurity.com, 20 mx02.hornetsecurity.com}', '2026-11-01');

@@ -239,39 +239,16 @@ COMMENT ON FUNCTION @extschema@.domain_provider(pg_catalog.text) IS
 	'provider whose consumer mail domain this is (a domain rule, exact name), or NULL';
 
 -- Networks by AS number (see as_prefix in src/sql/schema/catalogue.sql).
--- One statement per step, set-based: the lines of the data, the first
--- line that does not parse (reported with its number, quoted), then the
--- rows.  A cidr value the line's syntax let through but PostgreSQL refuses
--- (bits right of the mask, an octet over 255) is found again line by line,
--- only on that error path.  The previous load is replaced in the caller's
--- transaction: other sessions see the old prefixes until it commits.
-CREATE OR REPLACE FUNCTION @extschema@.prefix_lines(data pg_catalog.text, format pg_catalog.text)
-	RETURNS TABLE (lineno pg_catalog.int8, line pg_catalog.text, prefix pg_catalog.text,
-				   asns pg_catalog.text[])
-	LANGUAGE sql IMMUTABLE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT l.n, l.line,
-		   CASE $2 WHEN 'pfx2as' THEN m[1] || '/' || m[2] ELSE m[1] END,
-		   CASE $2 WHEN 'pfx2as' THEN regexp_split_to_array(m[3], '[_,]') ELSE ARRAY[m[2]] END
-	FROM string_to_table($1, E'\n') WITH ORDINALITY AS t (raw, n),
-		 LATERAL (SELECT t.n, rtrim(t.raw, E'\r') AS line) l,
-		 LATERAL (SELECT regexp_match(l.line, CASE $2
-			-- CAIDA RouteViews pfx2as: address, length, origins (13335_209242 for
-			-- several origins, 4,5 for an AS set), tab-separated
-			WHEN 'pfx2as' THEN '^([0-9A-Fa-f.:]+)\t([0-9]{1,3})\t([0-9]{1,10}([_,][0-9]{1,10})*)$'
-			-- prefix and AS, any blanks between, AS16276 or 16276
-			WHEN 'plain' THEN '^[ \t]*([0-9A-Fa-f.:]+/[0-9]{1,3})[ \t]+(?:[Aa][Ss])?([0-9]{1,10})[ \t]*$'
-			-- MaxMind GeoLite2-ASN-Blocks-IPv{4,6}.csv: network,number,organization
-			WHEN 'geolite2' THEN '^([0-9A-Fa-f.:]+/[0-9]{1,3}),([0-9]{1,10})(,.*)?$'
-			END) AS m) p
-	-- blank lines; comments of plain lists; the CSV's header line
-	WHERE l.line !~ '^[ \t]*$'
-	  AND NOT ($2 = 'plain' AND l.line ~ '^[ \t]*#')
-	  AND NOT ($2 = 'geolite2' AND l.line ~ '^network,')
-$$;
-COMMENT ON FUNCTION @extschema@.prefix_lines(pg_catalog.text, pg_catalog.text) IS
-	'internal: the lines of a prefix file that carry a prefix, parsed (prefix NULL: the line does not parse)';
+-- The file is read in C (src/prefix_load.c, core/prefixfile.c), one pass;
+-- the first line that does not read stops the load with its number and
+-- text.  The previous load is replaced in the caller's transaction: other
+-- sessions see the old prefixes until it commits.
+CREATE OR REPLACE FUNCTION @extschema@.prefix_rows(data pg_catalog.text, format pg_catalog.text)
+	RETURNS TABLE (prefix pg_catalog.cidr, asn pg_catalog.int8)
+	AS 'MODULE_PATHNAME', 'rebound_prefix_rows'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.prefix_rows(pg_catalog.text, pg_catalog.text) IS
+	'the (prefix, AS) rows of a prefix-to-AS file (format pfx2as, plain or geolite2), one per origin; an error names the first bad line';
 
 CREATE OR REPLACE FUNCTION @extschema@.load_prefixes(data pg_catalog.text, format pg_catalog.text,
 											as_of pg_catalog.date DEFAULT NULL)
@@ -280,60 +257,23 @@ CREATE OR REPLACE FUNCTION @extschema@.load_prefixes(data pg_catalog.text, forma
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	bad record;
 	loaded int8;
 	ases int8;
-	syntax constant text := CASE load_prefixes.format
-		WHEN 'pfx2as' THEN 'A pfx2as line is "address<TAB>length<TAB>AS", AS being one number or several joined by _ or ,.'
-		WHEN 'plain' THEN 'A line is "prefix AS" (5.39.0.0/17 16276 or AS16276); # starts a comment line.'
-		WHEN 'geolite2' THEN 'A GeoLite2-ASN line is "network,autonomous_system_number,autonomous_system_organization".'
-		END;
 BEGIN
 	IF load_prefixes.data IS NULL THEN
 		RAISE EXCEPTION 'no prefix data (NULL)' USING ERRCODE = 'null_value_not_allowed';
 	END IF;
-	IF load_prefixes.format IS NULL OR load_prefixes.format NOT IN ('pfx2as', 'plain', 'geolite2') THEN
-		RAISE EXCEPTION 'unknown prefix format: "%"', coalesce(load_prefixes.format, 'NULL')
+	IF load_prefixes.format IS NULL THEN
+		RAISE EXCEPTION 'unknown prefix format: "NULL"'
 			USING ERRCODE = 'invalid_parameter_value',
 				DETAIL = 'Formats are pfx2as (CAIDA RouteViews prefix-to-AS), plain ("prefix AS" lines) and geolite2 (MaxMind GeoLite2-ASN CSV).';
 	END IF;
-
-	SELECT l.lineno, l.line, l.prefix INTO bad
-	FROM @extschema@.prefix_lines(load_prefixes.data, load_prefixes.format) l
-	WHERE l.prefix IS NULL
-	   OR EXISTS (SELECT FROM unnest(l.asns) a WHERE a::int8 > 4294967295)
-	ORDER BY l.lineno LIMIT 1;
-	IF FOUND THEN
-		RAISE EXCEPTION 'invalid % line %: "%"', load_prefixes.format, bad.lineno,
-			CASE WHEN length(bad.line) > 200 THEN left(bad.line, 200) || '...' ELSE bad.line END
-			USING ERRCODE = 'invalid_text_representation',
-				DETAIL = CASE WHEN bad.prefix IS NULL THEN syntax ELSE 'An AS number is 0 to 4294967295.' END;
-	END IF;
-
 	-- one loader at a time; readers go on reading the previous load
 	LOCK TABLE @extschema@.as_prefix IN EXCLUSIVE MODE;
 	DELETE FROM @extschema@.as_prefix;
-	BEGIN
-		INSERT INTO @extschema@.as_prefix (prefix, asn)
-		SELECT DISTINCT l.prefix::cidr, a::int8
-		FROM @extschema@.prefix_lines(load_prefixes.data, load_prefixes.format) l,
-			 unnest(l.asns) a;
-	EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
-		-- which line: only now, one at a time
-		FOR bad IN SELECT l.lineno, l.line, l.prefix
-				   FROM @extschema@.prefix_lines(load_prefixes.data, load_prefixes.format) l
-				   ORDER BY l.lineno LOOP
-			BEGIN
-				PERFORM bad.prefix::cidr;
-			EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
-				RAISE EXCEPTION 'invalid % line %: "%"', load_prefixes.format, bad.lineno,
-					CASE WHEN length(bad.line) > 200 THEN left(bad.line, 200) || '...' ELSE bad.line END
-					USING ERRCODE = 'invalid_text_representation',
-						DETAIL = format('"%s" is no network prefix (an address with no bits set right of its length).', bad.prefix);
-			END;
-		END LOOP;
-		RAISE;
-	END;
+	INSERT INTO @extschema@.as_prefix (prefix, asn)
+	SELECT DISTINCT r.prefix, r.asn
+	FROM @extschema@.prefix_rows(load_prefixes.data, load_prefixes.format) r;
 	GET DIAGNOSTICS loaded = ROW_COUNT;
 	IF loaded = 0 THEN
 		RAISE EXCEPTION 'no prefixes in the % data', load_prefixes.format
