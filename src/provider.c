@@ -152,7 +152,7 @@ CompileRules(rb_provmatch *m, const char *schema, bool with_prefixes)
 		if (err != RB_PM_OK)
 			ereport(ERROR,
 					(errcode(err == RB_PM_NOMEM ? ERRCODE_OUT_OF_MEMORY :
-							 ERRCODE_INVALID_PARAMETER_VALUE),
+							 ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid provider rule: \"%s\" (%s of %s)",
 							pattern, kind, prov),
 					 errdetail("%s", rb_provmatch_strerror(err))));
@@ -285,11 +285,7 @@ MatchName(text *in, const char *what, bool exact)
 		rb_domain_error err = rb_normalize_domain(utf8, len, norm, &normlen);
 
 		if (err != RB_DOMAIN_OK)
-			ereport(ERROR,
-					(errcode(err == RB_DOMAIN_ICU_FAILURE ?
-							 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid %s: \"%s\"", what, rb_quote_text(in)),
-					 errdetail("%s", rb_domain_strerror(err))));
+			rb_report_domain_error(err, what, in);
 	}
 	return rb_provmatch_name(matcher, norm, normlen, exact);
 }
@@ -332,8 +328,19 @@ PG_FUNCTION_INFO_V1(rebound_host_provider);
 Datum
 rebound_host_provider(PG_FUNCTION_ARGS)
 {
-	int			v = VALUE_INDEX(MatchName(PG_GETARG_TEXT_PP(0), "host name", false));
+	text	   *host = PG_GETARG_TEXT_PP(0);
+	int			v;
 
+	/*
+	 * The history's two marks are hosts of no provider rather than bad
+	 * names: '' records that a domain had no MX or NS, "." is a null MX (RFC
+	 * 7505).  Every reader of domain_host meets them (healing after a
+	 * refresh that found a domain gone), so they must not be errors.
+	 */
+	if (VARSIZE_ANY_EXHDR(host) == 0 ||
+		(VARSIZE_ANY_EXHDR(host) == 1 && *VARDATA_ANY(host) == '.'))
+		PG_RETURN_NULL();
+	v = VALUE_INDEX(MatchName(host, "host name", false));
 	if (v < 0)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(provider_names[v]));
@@ -358,7 +365,15 @@ rebound_host_layer(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid host role: \"%s\"", rb_quote_text(role)),
 				 errdetail("A host's role is mx or ns.")));
-	v = MatchName(PG_GETARG_TEXT_PP(0), "host name", false);
+	/* the history's marks '' and '.' (see rebound_host_provider) */
+	{
+		text	   *host = PG_GETARG_TEXT_PP(0);
+
+		if (VARSIZE_ANY_EXHDR(host) == 0 ||
+			(VARSIZE_ANY_EXHDR(host) == 1 && *VARDATA_ANY(host) == '.'))
+			PG_RETURN_TEXT_P(role);
+		v = MatchName(host, "host name", false);
+	}
 	if (strcmp(r, "mx") == 0 && VALUE_GATEWAY(v))
 		PG_RETURN_TEXT_P(cstring_to_text("gateway"));
 	PG_RETURN_TEXT_P(role);

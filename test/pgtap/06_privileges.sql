@@ -18,6 +18,8 @@ SELECT set_eq(
 		  'rebound.reharden(bigint)',
 		  'rebound.heal_begin(interval,timestamp with time zone)',
 		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.set_tail_horizon(bigint,interval)',
 		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
 		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)'],
 	'the SECURITY DEFINER functions are the entry points that write');
@@ -30,7 +32,7 @@ SELECT is_empty(
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound'::regnamespace
-		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch',
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_tails',
 						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps and heal are not granted to PUBLIC either');
@@ -52,9 +54,10 @@ GRANT EXECUTE ON FUNCTION rebound.record_bounce(text, timestamptz, text, text, r
 GRANT USAGE ON SCHEMA rebound TO rb_healer;
 GRANT EXECUTE ON FUNCTION rebound.declare_incident(text, tstzrange, text[], text, text),
 	rebound.unharden(bigint, boolean), rebound.unharden(text, tstzrange, boolean),
-	rebound.reharden(bigint),
+	rebound.reharden(bigint), rebound.set_tail_horizon(bigint, interval),
 	rebound.heal_begin(interval, timestamptz),
-	rebound.heal_stretch(timestamptz, timestamptz, boolean) TO rb_healer;
+	rebound.heal_stretch(timestamptz, timestamptz, boolean),
+	rebound.heal_tails(timestamptz, timestamptz, boolean) TO rb_healer;
 GRANT EXECUTE ON PROCEDURE rebound.heal(interval, boolean) TO rb_healer;
 GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log TO rb_healer;
 

@@ -19,7 +19,7 @@ SELECT lives_ok($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VA
 SELECT throws_ok($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('acme', 'asn', 'AS4294967296')$$,
 	'22023', 'invalid AS number: "AS4294967296"', 'an AS number over 32 bits is refused');
 SELECT throws_ok($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('acme', 'asn', 'OVH')$$,
-	'22023', 'invalid AS number: "OVH"', 'a name is no AS number');
+	'22P02', 'invalid AS number: "OVH"', 'a name is no AS number');
 SELECT throws_ok($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('zoho', 'asn', 'AS64496')$$,
 	'23505', NULL, 'an AS belongs to one provider');
 

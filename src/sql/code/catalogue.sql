@@ -20,11 +20,16 @@ BEGIN
 					DETAIL = 'A cidr rule is a network prefix such as 188.165.0.0/16 or 2001:41d0::/32, without host bits.';
 		END;
 	ELSIF NEW.kind = 'asn' THEN
-		IF NEW.pattern !~ '^([Aa][Ss])?[0-9]{1,10}$'
-		   OR substring(NEW.pattern FROM '[0-9]+$')::int8 > 4294967295 THEN
+		-- malformed is 22P02, well-formed but out of range 22023
+		IF NEW.pattern !~ '^([Aa][Ss])?[0-9]{1,10}$' THEN
+			RAISE EXCEPTION 'invalid AS number: "%"', NEW.pattern
+				USING ERRCODE = 'invalid_text_representation',
+					DETAIL = 'An asn rule is an autonomous system number such as AS16276 (0 to 4294967295).';
+		END IF;
+		IF substring(NEW.pattern FROM '[0-9]+$')::int8 > 4294967295 THEN
 			RAISE EXCEPTION 'invalid AS number: "%"', NEW.pattern
 				USING ERRCODE = 'invalid_parameter_value',
-					DETAIL = 'An asn rule is an autonomous system number such as AS16276 (0 to 4294967295).';
+					DETAIL = 'An AS number is 0 to 4294967295.';
 		END IF;
 		NEW.pattern := 'AS' || substring(NEW.pattern FROM '[0-9]+$')::int8;
 	ELSIF NEW.kind IN ('domain', 'host_suffix', 'gateway') THEN
