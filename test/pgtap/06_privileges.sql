@@ -3,7 +3,7 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(43);
+SELECT plan(52);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
@@ -21,7 +21,7 @@ SELECT set_eq(
 		  'rebound.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
 		  'rebound.set_tail_horizon(bigint,interval)',
 		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
-		  'rebound.drop_sink(bigint)'],
+		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)'],
 	'the SECURITY DEFINER functions are the entry points that write');
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
@@ -206,6 +206,42 @@ SELECT is((SELECT string_agg(address || ':' || domain || ':' || reason, ' ' ORDE
 		   FROM rebound.bounce WHERE source = 'hooks'),
 	'event@client.example:client.example:user_unknown hook2@client.example:client.example:undefined hook@client.example:client.example:undefined',
 	'the events are in the ledger, with the domains and verdicts rebound computed');
+
+-- loading AS prefixes (issue 17): the README's grant for it, and only it;
+-- nobody else, not even a healer, replaces the routing data every backend
+-- matches addresses with
+CREATE ROLE rb_catalogue;
+GRANT USAGE ON SCHEMA rebound TO rb_catalogue;
+GRANT EXECUTE ON FUNCTION rebound.load_prefixes(text, text, date) TO rb_catalogue;
+INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'asn', 'AS64500');
+SET LOCAL ROLE rb_healer;
+SELECT throws_ok($$SELECT rebound.load_prefixes('192.0.2.0/24 64500', 'plain')$$, '42501', NULL,
+	'a healer cannot load prefixes');
+RESET ROLE;
+SET LOCAL ROLE rb_nobody;
+SELECT throws_ok($$SELECT rebound.load_prefixes('192.0.2.0/24 64500', 'plain')$$, '42501', NULL,
+	'nor can a role without grants');
+RESET ROLE;
+SET LOCAL ROLE rb_catalogue;
+SELECT is(rebound.load_prefixes('192.0.2.0/24 64500', 'plain', '2026-12-01'), 1::bigint,
+	'the catalogue role loads prefixes through load_prefixes');
+SELECT throws_ok($$DELETE FROM rebound.as_prefix$$, '42501', NULL,
+	'but cannot write the prefix table itself');
+SELECT throws_ok($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'asn', 'AS64501')$$,
+	'42501', NULL, 'nor give an AS to a provider: the rules are the owner''s');
+RESET ROLE;
+SELECT is((SELECT loaded_by || ' ' || format || ' ' || as_of FROM rebound.as_prefix_load),
+	'rb_catalogue plain 2026-12-01', 'the load names who loaded it, not the definer');
+SET LOCAL ROLE rb_writer;
+SELECT is(rebound.ip_provider('192.0.2.7'), 'ovh',
+	'any role that may call ip_provider() matches through the loaded prefixes');
+SELECT throws_ok($$SELECT count(*) FROM rebound.as_prefix$$, '42501', NULL,
+	'without a grant on the prefix table');
+RESET ROLE;
+SELECT is_empty($$SELECT 1 FROM information_schema.role_routine_grants g
+	WHERE g.routine_schema = 'rebound' AND g.routine_name = 'load_prefixes'
+	  AND g.grantee NOT IN ('rb_catalogue', current_user)$$,
+	'load_prefixes is granted to no one else');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -42,7 +42,8 @@ COMMENT ON FUNCTION @extschema@.poisson_score(pg_catalog.int8, pg_catalog.float8
 -- charged to each provider its domain depended on, at the time of the
 -- bounce, through a layer the failure implicates.  A DNS failure
 -- implicates the DNS hosts (ns, ns_ip), a connection failure the mail
--- hosts (mx, mx_ip), and a provider's own domains (layer domain) are
+-- hosts (mx, mx_ip, or gateway, gateway_ip when the MX is a security
+-- gateway), and a provider's own domains (layer domain) are
 -- implicated by any failure.  A failure whose text names neither accuses
 -- no host: precision first.  The provider map is read once per domain and per
 -- stretch of time in which its rows in domain_host and host_address do not
@@ -107,9 +108,9 @@ BEGIN
 	   OR (sig.kind OPERATOR(pg_catalog.=) 'dns'
 		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{ns,ns_ip}'::pg_catalog.text[]))
 	   OR (sig.kind OPERATOR(pg_catalog.=) 'connection'
-		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{mx,mx_ip}'::pg_catalog.text[]))
+		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{gateway,gateway_ip,mx,mx_ip}'::pg_catalog.text[]))
 	ORDER BY sig.id, dep.provider,
-			 pg_catalog.array_position('{domain,ns,ns_ip,mx,mx_ip}'::pg_catalog.text[], dep.layer);
+			 pg_catalog.array_position('{domain,ns,ns_ip,gateway,gateway_ip,mx,mx_ip}'::pg_catalog.text[], dep.layer);
 END
 $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS

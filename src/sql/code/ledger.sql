@@ -207,10 +207,11 @@ BEGIN
 	END IF;
 	IF check_incident.layers IS NOT NULL AND (pg_catalog.cardinality(check_incident.layers) = 0
 	   OR pg_catalog.array_position(check_incident.layers, NULL) IS NOT NULL
-	   OR NOT check_incident.layers OPERATOR(pg_catalog.<@) '{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]) THEN
+	   OR NOT check_incident.layers OPERATOR(pg_catalog.<@)
+			'{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]) THEN
 		RAISE EXCEPTION 'invalid incident layers: "%"', check_incident.layers
 			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = 'Layers are domain, mx, mx_ip, ns and ns_ip; NULL means all of them.';
+				  DETAIL = 'Layers are domain, gateway, gateway_ip, mx, mx_ip, ns and ns_ip; NULL means all of them.';
 	END IF;
 END
 $$;
@@ -285,7 +286,8 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- with the matchers and rules domain_providers() uses, which the planner
 -- runs as index lookups or as one hash of the map, whichever is cheaper;
 -- only the bounces that matched then look again for the most direct layer
--- (domain, mx, mx_ip, ns, ns_ip).  test/pgtap/05_heal.sql and the demo
+-- (domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip: an MX host a gateway
+-- rule matches is the layer gateway, see host_layer()).  test/pgtap/05_heal.sql and the demo
 -- check the result against domain_providers() called for every bounce.
 -- A domain rule matches by name, as domain_provider() does (patterns are
 -- stored normalized, one rule per name).
@@ -324,23 +326,26 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 	UNION ALL
 	-- domains whose MX or NS hosts were the provider's, by name or network
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
-		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
+		   ('{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
 	FROM w, @extschema@.bounce b
 	CROSS JOIN LATERAL (
 		SELECT pg_catalog.min(CASE
-			WHEN ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+			WHEN ($3 IS NULL OR l.layer OPERATOR(pg_catalog.=) ANY ($3))
 				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
-				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 2 ELSE 4 END
-			WHEN ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+				THEN pg_catalog.array_position('{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], l.layer)
+			WHEN ($3 IS NULL OR (l.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
 				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							 WHERE a.host OPERATOR(pg_catalog.=) h.host
 							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
 							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
-				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 3 ELSE 5 END
+				THEN pg_catalog.array_position('{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[],
+											   l.layer OPERATOR(pg_catalog.||) '_ip')
 			END) AS best
-		FROM @extschema@.domain_host h
+		FROM @extschema@.domain_host h,
+			 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
 		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
-		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at) m
+		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])) m
 	WHERE b.hard AND b.forgiven_by IS NULL
 	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
 	  AND NOT EXISTS (SELECT 1 FROM @extschema@.provider_rule r
@@ -349,12 +354,14 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_bounces(
 						AND r.provider OPERATOR(pg_catalog.=) $1
 						AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3)))
 	  AND EXISTS (
-		SELECT 1 FROM @extschema@.domain_host h
+		SELECT 1 FROM @extschema@.domain_host h,
+			 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
 		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
 		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
-		  AND ((($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+		  AND ((($3 IS NULL OR l.layer OPERATOR(pg_catalog.=) ANY ($3))
 				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
-			   OR (($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+			   OR (($3 IS NULL OR (l.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
 				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							   WHERE a.host OPERATOR(pg_catalog.=) h.host
 								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at

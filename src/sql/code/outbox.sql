@@ -518,7 +518,7 @@ BEGIN
 				pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
 				pg_catalog.format('%s h %s min', pg_catalog.floor(secs / 3600), pg_catalog.floor(secs / 60)::pg_catalog.int8 % 60),
 				pg_catalog.current_setting('TimeZone')),
-			  pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, mx, mx_ip, ns, ns_ip)')),
+			  pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip)')),
 			  pg_catalog.format('| found | %s |', @extschema@.incident_report_found(inc.id)),
 			  pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
 				ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)]

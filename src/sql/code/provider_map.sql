@@ -66,9 +66,10 @@ AS $$
 	UNION ALL
 	SELECT p.provider, p.layer, h.host
 	FROM @extschema@.domain_host h,
-		 LATERAL (SELECT @extschema@.host_provider(h.host) AS provider, h.role AS layer
+		 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l,
+		 LATERAL (SELECT @extschema@.host_provider(h.host) AS provider, l.layer
 				  UNION ALL
-				  SELECT DISTINCT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip'
+				  SELECT DISTINCT @extschema@.ip_provider(a.addr), l.layer OPERATOR(pg_catalog.||) '_ip'
 				  FROM @extschema@.host_address a
 				  WHERE a.host OPERATOR(pg_catalog.=) h.host
 					AND a.observed OPERATOR(pg_catalog.@>) $2
@@ -79,7 +80,7 @@ AS $$
 	  AND p.provider IS NOT NULL
 $$;
 COMMENT ON FUNCTION @extschema@.domain_providers(pg_catalog.text, pg_catalog.timestamptz) IS
-	'every (provider, layer, host) a domain depended on at a time: layers domain, mx, mx_ip, ns, ns_ip';
+	'every (provider, layer, host) a domain depended on at a time: layers domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip';
 
 -- The reverse direction, for healing: every domain that depended on a
 -- provider during an interval, with the part of the interval during which
@@ -97,27 +98,51 @@ AS $$
 	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'domain'
 	  AND ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
 	UNION
-	SELECT h.domain, h.role, h.host, h.observed OPERATOR(pg_catalog.*) $2
+	-- Each rule's hosts are one range of domain_host_suffix_idx, each
+	-- prefix's addresses a probe of host_address_addr_idx: LATERAL with
+	-- OFFSET 0 keeps them per rule, whatever the planner thinks of the
+	-- range's size (its default guess made a scan of the whole history
+	-- look cheaper once the catalogue was analyzed).
+	SELECT h.domain, l.layer, h.host, h.observed OPERATOR(pg_catalog.*) $2
 	FROM @extschema@.provider_rule r
-	JOIN @extschema@.domain_host h
-	  ON pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
-	 AND pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/')
-	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'host_suffix'
-	  AND h.observed OPERATOR(pg_catalog.&&) $2
-	  AND ($3 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($3))
+	CROSS JOIN LATERAL (
+		SELECT x.domain, x.role, x.host, x.observed
+		FROM @extschema@.domain_host x
+		WHERE pg_catalog.reverse(x.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
+		  AND pg_catalog.reverse(x.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/')
+		  AND x.observed OPERATOR(pg_catalog.&&) $2
+		OFFSET 0) h
+	CROSS JOIN LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
+	WHERE r.provider OPERATOR(pg_catalog.=) $1
+	  AND r.kind OPERATOR(pg_catalog.=) ANY ('{host_suffix,gateway}'::pg_catalog.text[])
+	  AND ($3 IS NULL OR l.layer OPERATOR(pg_catalog.=) ANY ($3))
 	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
 	UNION
-	SELECT h.domain, h.role OPERATOR(pg_catalog.||) '_ip', h.host,
+	-- addresses in the provider's prefixes: its cidr rules, and the
+	-- prefixes loaded for the AS numbers of its asn rules
+	SELECT h.domain, l.layer OPERATOR(pg_catalog.||) '_ip', h.host,
 		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2
-	FROM @extschema@.provider_rule r
-	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) r.pattern::pg_catalog.inet
+	FROM (SELECT r.pattern::pg_catalog.inet AS net
+		  FROM @extschema@.provider_rule r
+		  WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'cidr'
+		  UNION ALL
+		  SELECT p.prefix
+		  FROM @extschema@.provider_rule r
+		  JOIN @extschema@.as_prefix p
+			ON p.asn OPERATOR(pg_catalog.=) pg_catalog.substr(r.pattern, 3)::pg_catalog.int8
+		  WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'asn') n
+	CROSS JOIN LATERAL (
+		SELECT y.host, y.addr, y.observed
+		FROM @extschema@.host_address y
+		WHERE y.addr OPERATOR(pg_catalog.<<=) n.net
+		  AND y.observed OPERATOR(pg_catalog.&&) $2
+		OFFSET 0) a
 	JOIN @extschema@.domain_host h
 	  ON h.host OPERATOR(pg_catalog.=) a.host AND h.observed OPERATOR(pg_catalog.&&) a.observed
-	WHERE r.provider OPERATOR(pg_catalog.=) $1 AND r.kind OPERATOR(pg_catalog.=) 'cidr'
-	  AND a.observed OPERATOR(pg_catalog.&&) $2
-	  AND h.observed OPERATOR(pg_catalog.&&) $2
+	CROSS JOIN LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l
+	WHERE h.observed OPERATOR(pg_catalog.&&) $2
 	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) $2)
-	  AND ($3 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
+	  AND ($3 IS NULL OR (l.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($3))
 	  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1
 $$;
 COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS

@@ -11,7 +11,8 @@ CREATE TABLE @extschema@.incident (
 	layers pg_catalog.text[]
 		CHECK (layers IS NULL OR (pg_catalog.cardinality(layers) > 0
 			AND pg_catalog.array_position(layers, NULL) IS NULL
-			AND layers OPERATOR(pg_catalog.<@) '{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])),
+			AND layers OPERATOR(pg_catalog.<@)
+				'{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])),
 	during pg_catalog.tstzrange NOT NULL
 		CHECK (NOT pg_catalog.isempty(during) AND NOT pg_catalog.lower_inf(during)
 			AND NOT pg_catalog.upper_inf(during)),

@@ -150,3 +150,46 @@ INSERT INTO @extschema@.outbox_lock DEFAULT VALUES;
 -- depends on them.
 DROP FUNCTION @extschema@.parse_dsn(pg_catalog.text);
 DROP FUNCTION @extschema@.parse_dsn(pg_catalog.bytea);
+
+-- issue 17: rule kinds gateway (a security gateway's MX hosts) and asn (an
+-- autonomous system, through the prefixes load_prefixes() loads); incident
+-- layers gateway and gateway_ip (src/sql/schema/catalogue.sql, ledger.sql)
+ALTER TABLE @extschema@.provider_rule
+	DROP CONSTRAINT provider_rule_kind_check,
+	ADD CONSTRAINT provider_rule_kind_check
+	CHECK (kind IN ('domain', 'host_suffix', 'gateway', 'cidr', 'asn'));
+COMMENT ON TABLE @extschema@.provider_rule IS
+	'how to recognise a provider: a consumer mail domain, a host-name suffix (MX, NS), a security gateway''s MX host suffix, a network prefix, or an autonomous system';
+ALTER TABLE @extschema@.provider_tombstone
+	DROP CONSTRAINT provider_tombstone_kind_check,
+	ADD CONSTRAINT provider_tombstone_kind_check
+	CHECK (kind IN ('provider', 'domain', 'host_suffix', 'gateway', 'cidr', 'asn'));
+ALTER TABLE @extschema@.incident
+	DROP CONSTRAINT incident_layers_check,
+	ADD CONSTRAINT incident_layers_check
+	CHECK (layers IS NULL OR (pg_catalog.cardinality(layers) > 0
+		AND pg_catalog.array_position(layers, NULL) IS NULL
+		AND layers OPERATOR(pg_catalog.<@)
+			'{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]));
+
+CREATE TABLE @extschema@.as_prefix (
+	prefix pg_catalog.cidr NOT NULL,
+	asn pg_catalog.int8 NOT NULL CHECK (asn BETWEEN 0 AND 4294967295),
+	PRIMARY KEY (prefix, asn)
+);
+COMMENT ON TABLE @extschema@.as_prefix IS
+	'prefixes announced by each autonomous system, as of the last load_prefixes(); read through asn rules';
+CREATE INDEX as_prefix_asn_idx ON @extschema@.as_prefix (asn);
+CREATE TABLE @extschema@.as_prefix_load (
+	only_row pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (only_row),
+	format pg_catalog.text NOT NULL CHECK (format IN ('pfx2as', 'plain', 'geolite2')),
+	as_of pg_catalog.date,
+	prefixes pg_catalog.int8 NOT NULL,
+	ases pg_catalog.int8 NOT NULL,
+	loaded_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	loaded_by pg_catalog.text NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE @extschema@.as_prefix_load IS
+	'the load as_prefix holds: its format, the date of the routing data, counts, when and by whom';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.as_prefix', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.as_prefix_load', '');
