@@ -7,7 +7,7 @@
 \set geolite2 `cat test/data/prefixes/GeoLite2-ASN-Blocks.csv`
 \set reload `cat test/data/prefixes/reload.pfx2as`
 BEGIN;
-SELECT plan(60);
+SELECT plan(63);
 
 -- asn rules: one spelling stored, bad numbers refused
 INSERT INTO rebound.provider (name) VALUES ('acme');
@@ -144,6 +144,20 @@ SELECT results_eq($$SELECT address, layer FROM rebound.incident_bounces('hornets
 	$$VALUES ('jean@client.example', 'gateway')$$, 'the incident covers the bounce through the gateway');
 SELECT is_empty($$SELECT * FROM rebound.incident_bounces('hornetsecurity', '[2026-12-01 08:00, 2026-12-01 10:00)', '{mx,mx_ip}')$$,
 	'an incident of the layers mx does not: a gateway is no mailbox');
+-- the gateway's tail (issue 18): mail that expired after the outage while
+-- connecting to the gateway's host or address is the gateway's tail
+SELECT rebound.record_bounce('marc@client.example', '2026-12-01 14:00',
+	'delivery temporarily suspended: connect to mx01.hornetsecurity.com[94.100.130.10]:25: Connection timed out; message expired',
+	'campaigns', 'hard');
+SELECT rebound.record_bounce('lea@client.example', '2026-12-01 15:00',
+	'retry timeout exceeded: connection to 94.100.130.10 timed out', 'campaigns', 'hard');
+SELECT set_eq($$SELECT address, layer FROM rebound.tail_bounces('hornetsecurity', '[2026-12-01 08:00, 2026-12-01 10:00)', '{gateway,gateway_ip}')$$,
+	$$VALUES ('marc@client.example', 'tail:gateway'), ('lea@client.example', 'tail:gateway_ip')$$,
+	'the tail of a gateway incident is named by the gateway layers');
+SELECT is_empty($$SELECT * FROM rebound.tail_bounces('hornetsecurity', '[2026-12-01 08:00, 2026-12-01 10:00)', '{mx,mx_ip}')$$,
+	'an incident of the layers mx has no tail through a gateway');
+SELECT is((SELECT count(*) FROM rebound.tail_bounces('hornetsecurity', '[2026-12-01 08:00, 2026-12-01 10:00)')), 2::bigint,
+	'all layers: the same two');
 SELECT throws_ok($$SELECT rebound.declare_incident('hornetsecurity', '[2026-12-01 08:00, 2026-12-01 10:00)', '{gw}')$$,
 	'22023', 'invalid incident layers: "{gw}"', 'layers are checked');
 

@@ -434,7 +434,7 @@ CREATE OR REPLACE FUNCTION @extschema@.tail_bounces(
 				   COALESCE($4, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval) AS hi
 	)
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
-		   'tail:' OPERATOR(pg_catalog.||) ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[
+		   'tail:' OPERATOR(pg_catalog.||) ('{domain,mx,mx_ip,ns,ns_ip,gateway,gateway_ip}'::pg_catalog.text[])[
 			   CASE
 				   WHEN ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
 						AND EXISTS (SELECT 1 FROM @extschema@.provider_rule r
@@ -445,6 +445,12 @@ CREATE OR REPLACE FUNCTION @extschema@.tail_bounces(
 							 OR (e.kind OPERATOR(pg_catalog.=) 'dns'
 								 AND (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain)))
 					   THEN 1
+				   WHEN e.kind OPERATOR(pg_catalog.=) 'connection' AND n.by_name
+						AND ($3 IS NULL OR 'gateway' OPERATOR(pg_catalog.=) ANY ($3)) AND d.gw
+					   THEN 6
+				   WHEN e.kind OPERATOR(pg_catalog.=) 'connection' AND n.by_addr
+						AND ($3 IS NULL OR 'gateway_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND (d.gw OR d.gw_ip)
+					   THEN 7
 				   WHEN e.kind OPERATOR(pg_catalog.=) 'connection' AND n.by_name
 						AND ($3 IS NULL OR 'mx' OPERATOR(pg_catalog.=) ANY ($3)) AND d.mx
 					   THEN 2
@@ -471,15 +477,19 @@ CREATE OR REPLACE FUNCTION @extschema@.tail_bounces(
 							AND a.observed OPERATOR(pg_catalog.&&) $2
 							AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1) AS by_addr
 	) n
-	-- what the domain depended on during the interval
+	-- what the domain depended on during the interval, by layer (an MX host
+	-- a gateway rule matches is the gateway layer, as in incident_bounces)
 	CROSS JOIN LATERAL (
-		SELECT COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'mx'
+		SELECT COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'mx'
 							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS mx,
-			   COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'mx' AND h.ip), false) AS mx_ip,
-			   COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'ns'
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'mx' AND h.ip), false) AS mx_ip,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'gateway'
+							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS gw,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'gateway' AND h.ip), false) AS gw_ip,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'ns'
 							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS ns,
-			   COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'ns' AND h.ip), false) AS ns_ip
-		FROM (SELECT x.role, x.host,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'ns' AND h.ip), false) AS ns_ip
+		FROM (SELECT x.role, x.host, @extschema@.host_layer(x.host, x.role) AS layer,
 					 EXISTS (SELECT 1 FROM @extschema@.host_address a
 							 WHERE a.host OPERATOR(pg_catalog.=) x.host
 							   AND a.observed OPERATOR(pg_catalog.&&) $2
@@ -506,13 +516,16 @@ CREATE OR REPLACE FUNCTION @extschema@.tail_bounces(
 				  THEN (n.by_name AND ($3 IS NULL OR 'mx' OPERATOR(pg_catalog.=) ANY ($3)) AND d.mx)
 					   OR (n.by_addr AND ($3 IS NULL OR 'mx_ip' OPERATOR(pg_catalog.=) ANY ($3))
 						   AND (d.mx OR d.mx_ip))
+					   OR (n.by_name AND ($3 IS NULL OR 'gateway' OPERATOR(pg_catalog.=) ANY ($3)) AND d.gw)
+					   OR (n.by_addr AND ($3 IS NULL OR 'gateway_ip' OPERATOR(pg_catalog.=) ANY ($3))
+						   AND (d.gw OR d.gw_ip))
 			  ELSE (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain OR n.by_name)
 				   AND ((($3 IS NULL OR 'ns' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns)
 						OR (($3 IS NULL OR 'ns_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns_ip))
 		  END
 $$;
 COMMENT ON FUNCTION @extschema@.tail_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.interval) IS
-	'the tail of an incident: unforgiven hard bounces of the horizon after its interval whose mail expired after failures that implicate the provider (layer tail:mx, tail:mx_ip, tail:ns, tail:ns_ip, tail:domain)';
+	'the tail of an incident: unforgiven hard bounces of the horizon after its interval whose mail expired after failures that implicate the provider (layer tail:mx, tail:mx_ip, tail:gateway, tail:gateway_ip, tail:ns, tail:ns_ip, tail:domain)';
 
 -- Per incident: how long its tail lasts (NULL: the setting
 -- rebound.tail_horizon).  Returns the horizon now in force.
