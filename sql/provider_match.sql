@@ -63,6 +63,9 @@ SELECT domain_provider('');
 -- bad rules are refused
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', '10.1.2.3/8');
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', 'nope');
+\set VERBOSITY sqlstate
+INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', '10.1.2.3/8');
+\set VERBOSITY terse
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'host_suffix', 'a..b');
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'regex', 'x');
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('nobody', 'domain', 'x.example');

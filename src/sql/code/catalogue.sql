@@ -15,8 +15,9 @@ BEGIN
 		BEGIN
 			NEW.pattern := NEW.pattern::cidr::text;
 		EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN
+			-- 22P02 as any text that does not parse (README, Reference)
 			RAISE EXCEPTION 'invalid network prefix: "%"', NEW.pattern
-				USING ERRCODE = 'invalid_parameter_value',
+				USING ERRCODE = 'invalid_text_representation',
 					DETAIL = 'A cidr rule is a network prefix such as 188.165.0.0/16 or 2001:41d0::/32, without host bits.';
 		END;
 	ELSIF NEW.kind = 'asn' THEN
