@@ -42,10 +42,9 @@ CREATE TABLE reason_name (reason text, bounce_class text, description text,
 \copy reason_name FROM '$CORPUS/reasons.tsv' WITH (FORMAT csv, DELIMITER E'\t', HEADER true)
 
 CREATE TABLE got AS
-SELECT m.eml_file, r.n, r.recipient, r.status, r.reply_code, r.remote_mta,
+SELECT m.eml_file, r.ordinality AS n, r.recipient, r.status, r.reply_code, r.remote_mta,
 	replace(r.reason::text, '_', '') AS reason, r.severity
-FROM mail m, LATERAL rebound.parse_dsn(m.raw) WITH ORDINALITY AS r(recipient, action,
-	status, reply_code, diagnostic, remote_mta, reason, severity, infrastructure, n);
+FROM mail m, LATERAL rebound.parse_dsn(m.raw) WITH ORDINALITY AS r;
 
 CREATE TABLE expected AS
 SELECT l.*, row_number() OVER (PARTITION BY eml_file ORDER BY recipient_index) AS n,
