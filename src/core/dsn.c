@@ -638,23 +638,62 @@ trusted_row(rb_dsn_ctx *ctx, const rb_dsn_recipient *r)
 	static const char *const addressed[] = {"to", "cc", "bcc", "delivered-to", "x-original-to", NULL};
 	static const char *const senders[] = {"from", "sender", "return-path", "reply-to", NULL};
 	rb_span		a = r->recipient;
-	bool		suspect;
+	bool		role;
 
 	if (!rb_plain_address(a))
 		return r->original_recipient.len > 0 || a.len > 0;
-	if (ctx->failed_recipients.len && in_address_list(ctx->failed_recipients, a))
-		return true;
 	if (r->original_recipient.len && !same_address(r->original_recipient, a) &&
 		!role_address(r->original_recipient) &&
 		!same_address(r->original_recipient, ctx->sender))
 		return true;
-	if (role_address(a))
-		return in_header_fields(ctx->orig_headers, addressed, a);
-	suspect = same_address(a, ctx->sender) || in_address_list(ctx->from, a) ||
-		in_address_list(ctx->return_path, a) ||
-		in_header_fields(ctx->orig_headers, senders, a);
-	if (!suspect)
+
+	/*
+	 * The returned message's senders, read once: checking every row against
+	 * the whole header would make a report of many rows quadratic.
+	 */
+	if (ctx->nsenders < 0)
+	{
+		rb_header_iter it;
+		rb_span		name,
+					v;
+		int			fields = 0;
+
+		ctx->nsenders = 0;
+		rb_header_iter_init(&it, ctx->orig_headers);
+		while (fields++ < 512 && rb_header_next(&it, &name, &v))
+			for (int i = 0; senders[i]; i++)
+				if (rb_span_ieq(name, senders[i]))
+				{
+					rb_span		rest = v,
+								s;
+
+					while (ctx->nsenders < RB_DSN_MAX_SENDERS && rb_next_address(&rest, &s))
+						ctx->senders[ctx->nsenders++] = s;
+				}
+	}
+	role = role_address(a);
+	if (!role && !same_address(a, ctx->sender) && !in_address_list(ctx->from, a) &&
+		!in_address_list(ctx->return_path, a))
+	{
+		bool		sender = false;
+
+		for (int i = 0; i < ctx->nsenders && !sender; i++)
+			sender = same_address(ctx->senders[i], a);
+		if (!sender)
+			return true;
+	}
+
+	/*
+	 * A suspect: kept when the message's own fields name it as a recipient.
+	 * Each check reads a header; past a few dozen suspects (no real report
+	 * has them) the rest are dropped unread, so that the work stays linear.
+	 */
+	if (++ctx->suspects > 64)
+		return false;
+	if (ctx->failed_recipients.len && in_address_list(ctx->failed_recipients, a))
 		return true;
+	if (role)
+		return in_header_fields(ctx->orig_headers, addressed, a);
 
 	/*
 	 * The sender named with a reason, and no returned message to say whom
@@ -791,6 +830,7 @@ parse(rb_arena *a, const char *msg, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.nsenders = -1;
 	ctx.a = a;
 	ctx.opt = opt ? opt : &defaults;
 	ctx.out = out;
