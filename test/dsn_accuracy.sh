@@ -73,6 +73,25 @@ SELECT (SELECT count(*) FROM mail) AS mails,
 	(SELECT count(*) FROM got) AS rows_returned
 FROM verdict;
 
+\echo 'The same without the delay warnings, which Sisimai labels and parse_dsn'
+\echo 'gives no rows by design (issue 10: a delay is no failure).  A delay warning'
+\echo 'here: its subject says so, or its report names delayed recipients only.'
+WITH delay AS (
+	SELECT eml_file FROM mail m,
+		LATERAL convert_from(m.raw, 'SQL_ASCII') AS t(txt)
+	WHERE (t.txt ~* '\nAction: *delayed' AND t.txt !~* '\nAction: *failed')
+	   OR t.txt ~* '\nSubject: *[^\n]*(delay|still being retried|warning: could not send)'
+)
+SELECT count(DISTINCT v.eml_file) FILTER (WHERE v.eml_file IN (SELECT eml_file FROM delay)) AS delay_mails,
+	count(*) FILTER (WHERE v.eml_file NOT IN (SELECT eml_file FROM delay)) AS labelled_recipients,
+	round(100.0 * count(*) FILTER (WHERE found AND v.eml_file NOT IN (SELECT eml_file FROM delay))
+		/ count(*) FILTER (WHERE v.eml_file NOT IN (SELECT eml_file FROM delay)), 1) AS found_pct,
+	round(100.0 * count(*) FILTER (WHERE reason_ok AND v.eml_file NOT IN (SELECT eml_file FROM delay))
+		/ count(*) FILTER (WHERE v.eml_file NOT IN (SELECT eml_file FROM delay)), 1) AS reason_pct,
+	round(100.0 * count(*) FILTER (WHERE found AND got_hard = expected_hard AND v.eml_file NOT IN (SELECT eml_file FROM delay))
+		/ count(*) FILTER (WHERE v.eml_file NOT IN (SELECT eml_file FROM delay)), 1) AS hard_soft_pct
+FROM verdict v;
+
 \echo 'Misses by family (not found, wrong reason, wrong hard/soft):'
 SELECT family, count(*) AS labelled,
 	count(*) FILTER (WHERE NOT found) AS not_found,
