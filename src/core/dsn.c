@@ -26,6 +26,7 @@ static const rb_dsn_module text_modules[] = {
 	{"sendmail", rb_dsn_sendmail, true},
 	{"orange", rb_dsn_orange, true},
 	{"notes", rb_dsn_notes, true},
+	{"interscan", rb_dsn_interscan, true},
 	{"generic", rb_dsn_generic, true},
 };
 

@@ -68,6 +68,7 @@ extern bool rb_dsn_gmail(rb_dsn_ctx *ctx);
 extern bool rb_dsn_yahoo(rb_dsn_ctx *ctx);
 extern bool rb_dsn_orange(rb_dsn_ctx *ctx);
 extern bool rb_dsn_notes(rb_dsn_ctx *ctx);
+extern bool rb_dsn_interscan(rb_dsn_ctx *ctx);
 extern bool rb_dsn_generic(rb_dsn_ctx *ctx);
 
 /* ---- toolkit: lines and text ---- */

@@ -486,6 +486,9 @@ test_samples(void)
 	/* Notes: the reason comes before its address, in Japanese or English */
 	sample("lhost-notes-01.eml", "notes", 1, "kijitora@u1.example.co.jp", "", 0, "",
 		   "\xE3\x82\xA8\xE3\x83\xA9\xE3\x83\xBC");
+	/* InterScan MSS: the sentence that names the address, not the frame */
+	sample("lhost-interscanmss-02.eml", "interscan", 1, "kijitora@neko.example.jp", "", 0, "",
+		   "Unable to deliver message to <kijitora@neko.example.jp> (and other");
 	sample("lhost-notes-03.eml", "notes", 1, "kijitora@example.com", "", 0, "",
 		   "User not listed in public Name & Address Book");
 }
