@@ -78,7 +78,7 @@ FROM verdict;
 \echo 'here: its subject says so, or its report names delayed recipients only.'
 WITH delay AS (
 	SELECT eml_file FROM mail m,
-		LATERAL convert_from(m.raw, 'SQL_ASCII') AS t(txt)
+		LATERAL encode(m.raw, 'escape') AS t(txt)
 	WHERE (t.txt ~* '\nAction: *delayed' AND t.txt !~* '\nAction: *failed')
 	   OR t.txt ~* '\nSubject: *[^\n]*(delay|still being retried|warning: could not send)'
 )
