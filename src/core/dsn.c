@@ -27,6 +27,7 @@ static const rb_dsn_module text_modules[] = {
 	{"orange", rb_dsn_orange, true},
 	{"notes", rb_dsn_notes, true},
 	{"interscan", rb_dsn_interscan, true},
+	{"ezweb", rb_dsn_ezweb, true},
 	{"generic", rb_dsn_generic, true},
 };
 

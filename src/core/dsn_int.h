@@ -69,6 +69,7 @@ extern bool rb_dsn_yahoo(rb_dsn_ctx *ctx);
 extern bool rb_dsn_orange(rb_dsn_ctx *ctx);
 extern bool rb_dsn_notes(rb_dsn_ctx *ctx);
 extern bool rb_dsn_interscan(rb_dsn_ctx *ctx);
+extern bool rb_dsn_ezweb(rb_dsn_ctx *ctx);
 extern bool rb_dsn_generic(rb_dsn_ctx *ctx);
 
 /* ---- toolkit: lines and text ---- */
@@ -163,6 +164,15 @@ extern void rb_complete_recipient(rb_dsn_recipient *r);
  */
 extern int	rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text,
 									 bool also_next_paragraph);
+
+/*
+ * The layout of Notes and au/ezweb: the reason first, then the address it
+ * applies to, alone on its line; the paragraph nearest the address is its
+ * reason.  Reading stops at a dashed line containing stop_marker (may be
+ * NULL).  Returns how many rows were added.
+ */
+extern int	rb_scan_reason_first(rb_dsn_ctx *ctx, rb_span text,
+								 const char *stop_marker);
 
 /* A JSON string value of "key" in text, after from (simple, no nesting). */
 extern bool rb_json_string(rb_span text, const char *key, rb_span *value);

@@ -15,41 +15,11 @@ bool
 rb_dsn_notes(rb_dsn_ctx *ctx)
 {
 	rb_span		rest = rb_after(ctx->text, "failure reasons"),
-				line,
-				addr,
-				tail;
-	const char *start = NULL,
-			   *stop = NULL;
-	int			n = 0;
+				line;
 
 	if (rest.len == 0)
 		return false;
 	/* the marker line itself */
 	rb_next_line(&rest, &line);
-	while (rb_next_line(&rest, &line))
-	{
-		rb_span		t = rb_span_trim(line);
-
-		if (t.len >= 7 && t.ptr[0] == '-' && rb_contains(t, "returned message"))
-			break;
-		if (rb_blank(line))
-			continue;
-		if (rb_is_address_line(line, &addr, &tail) && rb_blank(tail))
-		{
-			rb_dsn_recipient *r = rb_find_recipient(ctx, addr);
-
-			if (r == NULL && (r = rb_add_recipient(ctx, addr)) == NULL)
-				return n > 0;
-			if (start != NULL && r->diagnostic.len == 0)
-				r->diagnostic = rb_squeeze(ctx, (rb_span) {start, (size_t) (stop - start)});
-			rb_complete_recipient(r);
-			n++;
-			start = stop = NULL;
-			continue;
-		}
-		if (start == NULL)
-			start = line.ptr;
-		stop = line.ptr + line.len;
-	}
-	return n > 0;
+	return rb_scan_reason_first(ctx, rest, "returned message") > 0;
 }

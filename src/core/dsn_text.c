@@ -1151,6 +1151,69 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 	return found;
 }
 
+int
+rb_scan_reason_first(rb_dsn_ctx *ctx, rb_span text, const char *stop_marker)
+{
+	rb_span		rest = text,
+				line,
+				addr,
+				tail;
+	const char *start = NULL,
+			   *stop = NULL,
+			   *prev_start = NULL,
+			   *prev_stop = NULL;
+	bool		gap = false;
+	int			n = 0;
+
+	while (rb_next_line(&rest, &line))
+	{
+		rb_span		t = rb_span_trim(line);
+
+		if (stop_marker && t.len >= 7 && t.ptr[0] == '-' && rb_contains(t, stop_marker))
+			break;
+		if (rb_blank(line))
+		{
+			gap = true;
+			continue;
+		}
+		if (rb_is_address_line(line, &addr, &tail) && rb_blank(tail))
+		{
+			rb_dsn_recipient *r = rb_find_recipient(ctx, addr);
+
+			if (r == NULL && (r = rb_add_recipient(ctx, addr)) == NULL)
+				return n;
+
+			/*
+			 * "The following recipients did not receive this message:"
+			 * introduces the address: the reason is the paragraph before.
+			 */
+			if (start != NULL && stop[-1] == ':' && prev_start != NULL)
+			{
+				start = prev_start;
+				stop = prev_stop;
+			}
+			if (start != NULL && r->diagnostic.len == 0)
+				r->diagnostic = rb_squeeze(ctx, (rb_span) {start, (size_t) (stop - start)});
+			rb_complete_recipient(r);
+			n++;
+			start = stop = prev_start = prev_stop = NULL;
+			gap = false;
+			continue;
+		}
+		/* the paragraph nearest the address is its reason */
+		if (start != NULL && gap)
+		{
+			prev_start = start;
+			prev_stop = stop;
+		}
+		if (start == NULL || gap)
+			start = line.ptr;
+		stop = line.ptr + line.len;
+		gap = false;
+	}
+	return n;
+}
+
 bool
 rb_json_string(rb_span text, const char *key, rb_span *value)
 {

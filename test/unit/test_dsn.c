@@ -486,6 +486,11 @@ test_samples(void)
 	/* Notes: the reason comes before its address, in Japanese or English */
 	sample("lhost-notes-01.eml", "notes", 1, "kijitora@u1.example.co.jp", "", 0, "",
 		   "\xE3\x82\xA8\xE3\x83\xA9\xE3\x83\xBC");
+	/* au/ezweb: the reason before the address, the text EUC-JP under an ISO-2022-JP label */
+	sample("lhost-ezweb-03.eml", "ezweb", 1, "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp",
+		   "", 0, "", "The user(s) account is disabled.");
+	is_str(charset("iso-2022-jp", "\xBC\xA1\xA4\xCE", 4), "\xE6\xAC\xA1\xE3\x81\xAE",
+		   "8-bit EUC-JP under an ISO-2022-JP label is read as EUC-JP");
 	/* InterScan MSS: the sentence that names the address, not the frame */
 	sample("lhost-interscanmss-02.eml", "interscan", 1, "kijitora@neko.example.jp", "", 0, "",
 		   "Unable to deliver message to <kijitora@neko.example.jp> (and other");
