@@ -21,18 +21,36 @@ static bool
 address_in_text(rb_dsn_ctx *ctx, rb_span *addr)
 {
 	rb_span		rest = ctx->text,
-				from = RB_SPAN_EMPTY;
+				from = RB_SPAN_EMPTY,
+				first = RB_SPAN_EMPTY,
+				to = RB_SPAN_EMPTY;
+	int			seen = 0;
 
 	rb_find_address(ctx->from, &from);
-	while (rb_next_address(&rest, addr))
+	if (ctx->orig_headers.len)
+		rb_header_get(ctx->orig_headers, "to", &to);
+
+	/*
+	 * Prose names other addresses too (a help desk, a web form's sender):
+	 * the one the returned message was sent to is the likely failure;
+	 * failing that, the first.  A few dozen are looked at, no more.
+	 */
+	while (seen++ < 64 && rb_next_address(&rest, addr))
 	{
 		bool		same_from = from.len == addr->len &&
 			strncasecmp(from.ptr, addr->ptr, from.len) == 0;
 
-		if (!same_from && !rb_own_address(ctx, *addr))
+		if (same_from || rb_own_address(ctx, *addr))
+			continue;
+		if (to.len == 0)
 			return true;
+		if (rb_memcasemem(to.ptr, to.len, addr->ptr, addr->len) != NULL)
+			return true;
+		if (first.len == 0)
+			first = *addr;
 	}
-	return false;
+	*addr = first;
+	return first.len > 0;
 }
 
 /*

@@ -586,6 +586,12 @@ test_non_bounces(void)
 	"   ----- Transcript of session follows -----\n"
 	"<neko@example.com>... Deferred: Connection timed out with mx.example.com.\n"
 	"Warning: message still undelivered after 4 hours\n";
+	const char *helpdesk =
+	"From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Undeliverable\n\n"
+	"For help, write to helpdesk@provider.example. Your mail to anne@example.com was\n"
+	"refused: 550 5.1.1 no such mailbox.\n\n"
+	"--- Original message follows.\n"
+	"From: sender@example.org\nTo: Anne <anne@example.com>\nSubject: hi\n\nhi\n";
 	const char *challenge =
 	"From: Paul <paul@example.com>\nTo: sender@example.org\n"
 	"Subject: Please verify your message\n\n"
@@ -602,6 +608,9 @@ test_non_bounces(void)
 	"<jean@elsewhere.example> (expanded from <jean@example.com>): host\n"
 	"    mx.elsewhere.example[192.0.2.7] said: 550 5.1.1 user unknown\n";
 
+	is_int(parse(helpdesk, strlen(helpdesk), &r), RB_DSN_OK, "prose naming a help desk parses");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "anne@example.com") == 0,
+	   "prose naming a help desk: the row is for the address the message was sent to");
 	is_int(parse(sendmail_warning, strlen(sendmail_warning), &r), RB_DSN_OK, "a prose delay warning parses");
 	ok(r.nrcpt == 0 && r.kind == RB_DSN_DELAY, "a prose delay warning gives no row");
 	is_int(parse(challenge, strlen(challenge), &r), RB_DSN_OK, "a challenge-response parses");
