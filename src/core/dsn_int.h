@@ -36,7 +36,8 @@ typedef struct rb_dsn_ctx
 	bool		bounce_received;	/* a Received: "(qmail ... invoked for bounce)" */
 	bool		from_daemon;	/* From is a mailer daemon or postmaster */
 	int			delayed;		/* recipients a report said were delayed */
-	/* the returned message's From, Sender, Return-Path, Reply-To (dsn.c) */
+	/* the bounce's From and Return-Path, the returned message's From,
+	 * Sender, Return-Path, Reply-To (dsn.c) */
 #define RB_DSN_MAX_SENDERS 16
 	rb_span		senders[RB_DSN_MAX_SENDERS];
 	int			nsenders;		/* -1: not read yet */
