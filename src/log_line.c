@@ -112,7 +112,7 @@ rebound_parse_log_line(PG_FUNCTION_ARGS)
 		}
 		if (!cache->valid)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("header is not a PowerMTA accounting header: \"%s\"", rb_quote_text(h)),
 					 errdetail("A header names the CSV fields, among them type and rcpt: \"type,timeLogged,orig,rcpt,...\".")));
 		pmta = &cache->header;

@@ -103,7 +103,7 @@ CompileRules(rb_provmatch *m, const char *schema)
 		if (err != RB_PM_OK)
 			ereport(ERROR,
 					(errcode(err == RB_PM_NOMEM ? ERRCODE_OUT_OF_MEMORY :
-							 ERRCODE_INVALID_PARAMETER_VALUE),
+							 ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid provider rule: \"%s\" (%s of %s)",
 							pattern, kind, prov),
 					 errdetail("%s", rb_provmatch_strerror(err))));
@@ -234,11 +234,7 @@ MatchName(text *in, const char *what, bool exact)
 		rb_domain_error err = rb_normalize_domain(utf8, len, norm, &normlen);
 
 		if (err != RB_DOMAIN_OK)
-			ereport(ERROR,
-					(errcode(err == RB_DOMAIN_ICU_FAILURE ?
-							 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("invalid %s: \"%s\"", what, rb_quote_text(in)),
-					 errdetail("%s", rb_domain_strerror(err))));
+			rb_report_domain_error(err, what, in);
 	}
 	return rb_provmatch_name(matcher, norm, normlen, exact);
 }
@@ -281,8 +277,19 @@ PG_FUNCTION_INFO_V1(rebound_host_provider);
 Datum
 rebound_host_provider(PG_FUNCTION_ARGS)
 {
-	int			v = MatchName(PG_GETARG_TEXT_PP(0), "host name", false);
+	text	   *host = PG_GETARG_TEXT_PP(0);
+	int			v;
 
+	/*
+	 * The history's two marks are hosts of no provider rather than bad
+	 * names: '' records that a domain had no MX or NS, "." is a null MX (RFC
+	 * 7505).  Every reader of domain_host meets them (healing after a
+	 * refresh that found a domain gone), so they must not be errors.
+	 */
+	if (VARSIZE_ANY_EXHDR(host) == 0 ||
+		(VARSIZE_ANY_EXHDR(host) == 1 && *VARDATA_ANY(host) == '.'))
+		PG_RETURN_NULL();
+	v = MatchName(host, "host name", false);
 	if (v < 0)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(provider_names[v]));

@@ -16,6 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/dns.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/upgrade.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/corpus.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/chart.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/readme.sh"
 cd "$REBOUND_ROOT"
 # compiler warnings fail the test command (users' builds only warn)
 export WERROR=1
@@ -175,6 +176,7 @@ start_dns
 start_trixie
 step "pg_regress and isolation specs" run_regress
 step "pgTAP suites" run_pgtap
+step "README examples, run in order and compared with their shown output" run_readme
 step "search_path decoys against every entry point" run_search_path
 step "provider catalogue, sinks and outbox through pg_dump/pg_restore" run_dump_restore
 step "upgrade from 0.1.0 equals a fresh install" run_upgrade

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect.h"
 #include "reason.h"
 
 /* reason of an entry that only sets flags */
@@ -53,6 +54,21 @@ typedef struct rb_phrase
 
 extern const rb_phrase rb_phrase_table[];
 extern const size_t rb_phrase_count;
+
+/*
+ * The wordings of a failure kind (phrase_table.c, after the table above):
+ * which layer of the receiving side's infrastructure a failure points at.
+ * Lower case; matched as written, ignoring ASCII case, by detect.c.
+ */
+typedef struct rb_failure_phrase
+{
+	const char *text;
+	rb_failure_kind kind;		/* RB_FAILURE_DNS or RB_FAILURE_CONNECTION */
+	const char *origin;
+} rb_failure_phrase;
+
+extern const rb_failure_phrase rb_failure_phrase_table[];
+extern const size_t rb_failure_phrase_count;
 
 /*
  * Called once per phrase found, in the order of their ends: the entry, and

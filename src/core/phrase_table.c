@@ -1066,3 +1066,91 @@ const rb_phrase rb_phrase_table[] = {
 };
 
 const size_t rb_phrase_count = sizeof(rb_phrase_table) / sizeof(rb_phrase_table[0]);
+
+/*
+ * Failure kinds: the wordings that say which layer of the receiving side a
+ * delivery failure points at (detect.c, rb_failure_kind_of): a failed name
+ * lookup implicates the domain's DNS hosts, a server that could not be
+ * reached or dropped the connection its mail hosts.  Matched as written,
+ * ignoring ASCII case (a trailing space ends a word); a DNS wording wins
+ * over a connection wording.  A definitive NXDOMAIN is a DNS matter too;
+ * whether a failure is the infrastructure's at all is the classifier's
+ * call (the table above), not these.  The wordings of the common MTAs and
+ * providers (Postfix, Exim, Sendmail, Exchange, Gmail, Outlook.com, Yahoo).
+ */
+const rb_failure_phrase rb_failure_phrase_table[] = {
+	{"name service error", RB_FAILURE_DNS, "Postfix (\"Name service error for name=... type=MX\")"},
+	{"host not found, try again", RB_FAILURE_DNS, "Postfix (\"Host not found, try again\")"},
+	{"servfail", RB_FAILURE_DNS, "generic"},
+	{"dns error", RB_FAILURE_DNS, "generic"},
+	{"dns lookup", RB_FAILURE_DNS, "generic"},
+	{"dns query", RB_FAILURE_DNS, "generic"},
+	{"dns failure", RB_FAILURE_DNS, "generic"},
+	{"dns problem", RB_FAILURE_DNS, "generic"},
+	{"dns timeout", RB_FAILURE_DNS, "generic"},
+	{"dns server", RB_FAILURE_DNS, "generic"},
+	{"dns resolution", RB_FAILURE_DNS, "generic"},
+	{"dns temporary", RB_FAILURE_DNS, "generic"},
+	{"lookup failure", RB_FAILURE_DNS, "generic"},
+	{"lookup failed", RB_FAILURE_DNS, "generic"},
+	{"lookup error", RB_FAILURE_DNS, "generic"},
+	{"name resolution", RB_FAILURE_DNS, "generic"},
+	{"nameserver", RB_FAILURE_DNS, "generic"},
+	{"name server", RB_FAILURE_DNS, "generic"},
+	{"unable to resolve", RB_FAILURE_DNS, "generic"},
+	{"could not resolve", RB_FAILURE_DNS, "generic"},
+	{"couldn't resolve", RB_FAILURE_DNS, "generic"},
+	{"cannot resolve", RB_FAILURE_DNS, "generic"},
+	{"can't resolve", RB_FAILURE_DNS, "generic"},
+	{"failed to resolve", RB_FAILURE_DNS, "generic"},
+	{"unrouteable", RB_FAILURE_DNS, "Exim (\"Unrouteable address\")"},
+	{"unroutable", RB_FAILURE_DNS, "generic"},
+	{"mx lookup", RB_FAILURE_DNS, "generic"},
+	{"no mx ", RB_FAILURE_DNS, "generic"},
+	{"host name lookup", RB_FAILURE_DNS, "generic"},
+	{"hostname lookup", RB_FAILURE_DNS, "generic"},
+	{"domain lookup", RB_FAILURE_DNS, "generic"},
+	{"resolver", RB_FAILURE_DNS, "generic"},
+	{"lookup of ", RB_FAILURE_DNS, "generic"},
+	{"nonexistent domain", RB_FAILURE_DNS, "Exchange, Microsoft 365"},
+	{"nonexistentdomain", RB_FAILURE_DNS, "Exchange (\"SMTPSEND.DNS.NonExistentDomain\")"},
+	{"smtpsend.dns", RB_FAILURE_DNS, "Exchange (\"SMTPSEND.DNS.*\")"},
+	{"connection timed out", RB_FAILURE_CONNECTION, "generic"},
+	{"connection refused", RB_FAILURE_CONNECTION, "generic"},
+	{"connection reset", RB_FAILURE_CONNECTION, "generic"},
+	{"connection closed", RB_FAILURE_CONNECTION, "generic"},
+	{"connection dropped", RB_FAILURE_CONNECTION, "generic"},
+	{"connection lost", RB_FAILURE_CONNECTION, "generic"},
+	{"connection timeout", RB_FAILURE_CONNECTION, "generic"},
+	{"connection failure", RB_FAILURE_CONNECTION, "generic"},
+	{"connection failed", RB_FAILURE_CONNECTION, "generic"},
+	{"lost connection", RB_FAILURE_CONNECTION, "Postfix (\"lost connection with ... while ...\")"},
+	{"connect to ", RB_FAILURE_CONNECTION, "Postfix (\"connect to host[addr]:25: ...\")"},
+	{"requests to connect", RB_FAILURE_CONNECTION, "generic"},
+	{"could not connect", RB_FAILURE_CONNECTION, "generic"},
+	{"couldn't connect", RB_FAILURE_CONNECTION, "generic"},
+	{"unable to connect", RB_FAILURE_CONNECTION, "generic"},
+	{"failed to connect", RB_FAILURE_CONNECTION, "generic"},
+	{"cannot connect", RB_FAILURE_CONNECTION, "generic"},
+	{"can't connect", RB_FAILURE_CONNECTION, "generic"},
+	{"no route to host", RB_FAILURE_CONNECTION, "generic"},
+	{"network is unreachable", RB_FAILURE_CONNECTION, "generic"},
+	{"network unreachable", RB_FAILURE_CONNECTION, "generic"},
+	{"host is unreachable", RB_FAILURE_CONNECTION, "generic"},
+	{"host unreachable", RB_FAILURE_CONNECTION, "generic"},
+	{"timed out while", RB_FAILURE_CONNECTION, "generic"},
+	{"conversation with", RB_FAILURE_CONNECTION, "Postfix (\"conversation with ... timed out\")"},
+	{"service not available", RB_FAILURE_CONNECTION, "generic"},
+	{"service unavailable", RB_FAILURE_CONNECTION, "generic"},
+	{"service temporarily unavailable", RB_FAILURE_CONNECTION, "generic"},
+	{"tls handshake", RB_FAILURE_CONNECTION, "generic"},
+	{"ssl handshake", RB_FAILURE_CONNECTION, "generic"},
+	{"operation timed out", RB_FAILURE_CONNECTION, "generic"},
+	{"read timed out", RB_FAILURE_CONNECTION, "generic"},
+	{"socket error", RB_FAILURE_CONNECTION, "generic"},
+	{"broken pipe", RB_FAILURE_CONNECTION, "generic"},
+	{"timed out", RB_FAILURE_CONNECTION, "generic"},
+	{"timeout", RB_FAILURE_CONNECTION, "generic"},
+};
+
+const size_t rb_failure_phrase_count = sizeof(rb_failure_phrase_table) / sizeof(rb_failure_phrase_table[0]);

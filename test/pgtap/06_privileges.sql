@@ -3,7 +3,7 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(40);
+SELECT plan(43);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
@@ -18,6 +18,8 @@ SELECT set_eq(
 		  'rebound.reharden(bigint)',
 		  'rebound.heal_begin(interval,timestamp with time zone)',
 		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.set_tail_horizon(bigint,interval)',
 		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
 		  'rebound.drop_sink(bigint)'],
 	'the SECURITY DEFINER functions are the entry points that write');
@@ -30,8 +32,10 @@ SELECT is_empty(
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound'::regnamespace
-		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch',
-						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden')
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_tails',
+						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
+						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
+						  'capture_event_column', 'capture_event_newtable')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps and heal are not granted to PUBLIC either');
 
@@ -52,9 +56,10 @@ GRANT EXECUTE ON FUNCTION rebound.record_bounce(text, timestamptz, text, text, r
 GRANT USAGE ON SCHEMA rebound TO rb_healer;
 GRANT EXECUTE ON FUNCTION rebound.declare_incident(text, tstzrange, text[], text, text),
 	rebound.unharden(bigint, boolean), rebound.unharden(text, tstzrange, boolean),
-	rebound.reharden(bigint),
+	rebound.reharden(bigint), rebound.set_tail_horizon(bigint, interval),
 	rebound.heal_begin(interval, timestamptz),
-	rebound.heal_stretch(timestamptz, timestamptz, boolean) TO rb_healer;
+	rebound.heal_stretch(timestamptz, timestamptz, boolean),
+	rebound.heal_tails(timestamptz, timestamptz, boolean) TO rb_healer;
 GRANT EXECUTE ON PROCEDURE rebound.heal(interval, boolean) TO rb_healer;
 GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log TO rb_healer;
 
@@ -159,6 +164,19 @@ SELECT throws_ok($$SELECT rebound.incident_declare('ovh', tstzrange('2017-11-09 
 	'42501', NULL, 'nor call the internal step that writes them');
 SELECT throws_ok($$SELECT rebound.record_bounce('x@client.example', now(), NULL)$$, '42501', NULL,
 	'a healer does not record bounces');
+RESET ROLE;
+
+-- reports: with the README's grants, a reader draws and reports the
+-- incident (their sections and the chart run as the reader)
+GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log,
+	rebound.outbox, rebound.sink, rebound.sink_log, rebound.provider, rebound.domain_host, rebound.host_address TO rb_reader;
+SET LOCAL ROLE rb_reader;
+SELECT matches(rebound.incident_report((SELECT max(id) FROM rebound.incident)),
+	'^# Incident [0-9]+: .*\| campaigns \| 2 \|', 'a reader reports an incident, its flows included');
+SELECT matches(rebound.incident_chart((SELECT max(id) FROM rebound.incident)),
+	'^<svg .*<rect class="forgiven"', 'and draws it');
+SELECT throws_ok($$SELECT rebound.sink_check('rebound.bounce', 'bounce', 'campaigns', 'address', NULL, 'rb_reader')$$,
+	'42501', NULL, 'but does not call the sink checks, internal steps');
 RESET ROLE;
 
 -- webhook payloads: the same model (issue 11)

@@ -115,7 +115,7 @@ END
 $$;
 
 \ir ../detect/scenario.sql
-SELECT plan(42);
+SELECT plan(47);
 SELECT ok((SELECT count(*) > 3000 FROM pg_operator WHERE oprnamespace = 'decoy'::regnamespace)
 		  AND (SELECT count(*) > 50 FROM pg_proc p JOIN used_name u ON u.name = p.proname
 			   WHERE p.pronamespace = 'decoy'::regnamespace),
@@ -178,7 +178,14 @@ FROM (VALUES
 	($$SELECT * FROM rebound.detect_settings()$$),
 	($$SELECT rebound.add_sink('decoys', 'crm_suppressed', 'email', 'suppressed'), rebound.add_sink('decoys', 'crm_list', 'email')$$),
 	($$SELECT count(*) FROM rebound.sinks$$),
+	-- the statements of a refresh, over an empty batch (no DNS server here)
+	($$SELECT count(*) FROM rebound.refresh_domains(0)$$),
+	-- issue 18: an expired bounce in the tail of the incident below
+	($$SELECT rebound.record_bounce('tail@decoy2.example', now() OPERATOR(pg_catalog.-) interval '36 hours', 'connect to mx1.mail.ovh.net[188.165.1.1]:25: Connection timed out; message expired', 'decoys', 'hard')$$),
+	($$SELECT * FROM rebound.expiry('Message expired: unable to deliver in 150 minutes. <421 4.4.0 Unable to connect to mx1.mail.ovh.net 188.165.1.1>')$$),
+	($$SELECT count(*) FROM rebound.tail_bounces('ovh', pg_catalog.tstzrange(now() OPERATOR(pg_catalog.-) interval '3 days', now() OPERATOR(pg_catalog.-) interval '2 days'))$$),
 	($$SELECT count(*) FROM rebound.unharden(rebound.declare_incident('ovh', pg_catalog.tstzrange(now() OPERATOR(pg_catalog.-) interval '3 days', now() OPERATOR(pg_catalog.-) interval '2 days'), '{mx,ns}', 'decoys'))$$),
+	($$SELECT rebound.set_tail_horizon((SELECT max(id) FROM rebound.incident), interval '1 day')$$),
 	($$SELECT pg_catalog.length(rebound.incident_report((SELECT max(id) FROM rebound.incident)))$$),
 	($$SELECT pg_catalog.length(rebound.incident_chart((SELECT max(id) FROM rebound.incident)))$$),
 	($$SELECT count(*) FROM rebound.reharden((SELECT max(id) FROM rebound.incident))$$),

@@ -363,6 +363,184 @@ $$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
 
+-- ---------------------------------------------------------------------------
+-- The tail of an incident (issue 18)
+-- ---------------------------------------------------------------------------
+
+-- What a diagnostic says of mail that expired in the sender's queue:
+-- expired (Postfix "message expired", Exim "retry timeout exceeded",
+-- Exchange "Message expired", "unable to deliver in N minutes", X.4.7 ...),
+-- the kind of the last error it carries ('dns', 'connection' or NULL, read
+-- without the expiry wording), and the first host name (lower case) and
+-- IPv4 address it names outside a mail address.  src/core/expiry.c.
+CREATE OR REPLACE FUNCTION @extschema@.expiry(diagnostic pg_catalog.text,
+	OUT expired pg_catalog.bool, OUT kind pg_catalog.text, OUT host pg_catalog.text,
+	OUT addr pg_catalog.inet)
+	AS 'MODULE_PATHNAME', 'rebound_expiry'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expiry(pg_catalog.text) IS
+	'whether a diagnostic reports mail that expired or that the sender gave up on, and its last error: kind (dns, connection), the host and IPv4 address it names';
+
+-- The tail of an incident: the hard bounces of the horizon that follows
+-- its interval whose mail expired in the sender's queue after failures
+-- that were the provider's.  Mail queued during an outage is retried and
+-- expires hours or days later, stamped with that later time; its text
+-- carries the last error it met.  A bounce is the tail when
+--   - it is hard, unforgiven, after the interval and before its end plus
+--     the horizon (the incident's tail_horizon, else rebound.tail_horizon),
+--   - its diagnostic says the message expired (rebound.expiry), and
+--   - its last error implicates the provider through a layer of the
+--     incident on which the domain depended during the interval:
+--       tail:mx     a connection failure naming a host that is the
+--                   provider's by name, for a domain whose MX hosts were;
+--       tail:mx_ip  a connection failure naming an address in the
+--                   provider's networks (or a host whose addresses then
+--                   were), for a domain whose MX hosts were the provider's
+--                   by name or by address;
+--       tail:ns / tail:ns_ip  a DNS failure, naming no host or the domain
+--                   itself or a host of the provider, for a domain whose
+--                   name servers were the provider's by name / by address;
+--       tail:domain a failure of either kind naming the provider's host or
+--                   address (a DNS failure: or the domain) for the
+--                   provider's own mail domains.
+-- A failure that names a host that is not the provider's (the sender's
+-- own relay, another provider's MX) is not the provider's tail, whatever
+-- the domain depends on; an expiry that names nothing and has no kind is
+-- not either (precision first).  The layer is qualified 'tail:' so that
+-- unharden, the audit, dry runs and reharden keep it apart with no new
+-- column.
+CREATE OR REPLACE FUNCTION @extschema@.tail_bounces(
+	provider pg_catalog.text,
+	during pg_catalog.tstzrange,
+	layers pg_catalog.text[] DEFAULT NULL,
+	horizon pg_catalog.interval DEFAULT NULL)
+	RETURNS TABLE (bounce_id pg_catalog.int8, domain pg_catalog.text, address pg_catalog.text,
+				   source pg_catalog.text, occurred_at pg_catalog.timestamptz,
+				   reason @extschema@.reason, layer pg_catalog.text)
+	LANGUAGE sql STABLE PARALLEL SAFE
+	AS $$
+	WITH w AS NOT MATERIALIZED (
+		SELECT pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+				   CASE WHEN pg_catalog.upper_inc($2) THEN '1 microsecond'::pg_catalog.interval
+						ELSE '0'::pg_catalog.interval END AS lo,
+			   pg_catalog.upper($2) OPERATOR(pg_catalog.+)
+				   COALESCE($4, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval) AS hi
+	)
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
+		   'tail:' OPERATOR(pg_catalog.||) ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[
+			   CASE
+				   WHEN ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+						AND EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+									WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+									  AND r.pattern OPERATOR(pg_catalog.=) b.domain
+									  AND r.provider OPERATOR(pg_catalog.=) $1)
+						AND (n.by_name OR n.by_addr
+							 OR (e.kind OPERATOR(pg_catalog.=) 'dns'
+								 AND (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain)))
+					   THEN 1
+				   WHEN e.kind OPERATOR(pg_catalog.=) 'connection' AND n.by_name
+						AND ($3 IS NULL OR 'mx' OPERATOR(pg_catalog.=) ANY ($3)) AND d.mx
+					   THEN 2
+				   WHEN e.kind OPERATOR(pg_catalog.=) 'connection' AND n.by_addr
+						AND ($3 IS NULL OR 'mx_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND (d.mx OR d.mx_ip)
+					   THEN 3
+				   WHEN e.kind OPERATOR(pg_catalog.=) 'dns'
+						AND (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain OR n.by_name)
+						AND ($3 IS NULL OR 'ns' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns
+					   THEN 4
+				   WHEN e.kind OPERATOR(pg_catalog.=) 'dns'
+						AND (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain OR n.by_name)
+						AND ($3 IS NULL OR 'ns_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns_ip
+					   THEN 5
+			   END]
+	FROM w, @extschema@.bounce b
+	CROSS JOIN LATERAL @extschema@.expiry(b.diagnostic) e
+	-- what the last error names: the provider's host, the provider's address
+	CROSS JOIN LATERAL (
+		SELECT COALESCE(@extschema@.host_provider(e.host) OPERATOR(pg_catalog.=) $1, false) AS by_name,
+			   COALESCE(@extschema@.ip_provider(e.addr) OPERATOR(pg_catalog.=) $1, false)
+			   OR EXISTS (SELECT 1 FROM @extschema@.host_address a
+						  WHERE a.host OPERATOR(pg_catalog.=) e.host
+							AND a.observed OPERATOR(pg_catalog.&&) $2
+							AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1) AS by_addr
+	) n
+	-- what the domain depended on during the interval
+	CROSS JOIN LATERAL (
+		SELECT COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'mx'
+							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS mx,
+			   COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'mx' AND h.ip), false) AS mx_ip,
+			   COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'ns'
+							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS ns,
+			   COALESCE(pg_catalog.bool_or(h.role OPERATOR(pg_catalog.=) 'ns' AND h.ip), false) AS ns_ip
+		FROM (SELECT x.role, x.host,
+					 EXISTS (SELECT 1 FROM @extschema@.host_address a
+							 WHERE a.host OPERATOR(pg_catalog.=) x.host
+							   AND a.observed OPERATOR(pg_catalog.&&) $2
+							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1) AS ip
+			  FROM @extschema@.domain_host x
+			  WHERE x.domain OPERATOR(pg_catalog.=) b.domain
+				AND x.observed OPERATOR(pg_catalog.&&) $2) h
+	) d
+	WHERE b.hard AND b.forgiven_by IS NULL
+	  AND b.occurred_at OPERATOR(pg_catalog.>=) w.lo AND b.occurred_at OPERATOR(pg_catalog.<) w.hi
+	  AND b.diagnostic IS NOT NULL
+	  AND e.expired AND e.kind IS NOT NULL
+	  AND CASE
+			  WHEN ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+				   AND EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+							   WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+								 AND r.pattern OPERATOR(pg_catalog.=) b.domain
+								 AND r.provider OPERATOR(pg_catalog.=) $1)
+				   AND (n.by_name OR n.by_addr
+						OR (e.kind OPERATOR(pg_catalog.=) 'dns'
+							AND (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain)))
+				  THEN true
+			  WHEN e.kind OPERATOR(pg_catalog.=) 'connection'
+				  THEN (n.by_name AND ($3 IS NULL OR 'mx' OPERATOR(pg_catalog.=) ANY ($3)) AND d.mx)
+					   OR (n.by_addr AND ($3 IS NULL OR 'mx_ip' OPERATOR(pg_catalog.=) ANY ($3))
+						   AND (d.mx OR d.mx_ip))
+			  ELSE (e.host IS NULL OR e.host OPERATOR(pg_catalog.=) b.domain OR n.by_name)
+				   AND ((($3 IS NULL OR 'ns' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns)
+						OR (($3 IS NULL OR 'ns_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns_ip))
+		  END
+$$;
+COMMENT ON FUNCTION @extschema@.tail_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.interval) IS
+	'the tail of an incident: unforgiven hard bounces of the horizon after its interval whose mail expired after failures that implicate the provider (layer tail:mx, tail:mx_ip, tail:ns, tail:ns_ip, tail:domain)';
+
+-- Per incident: how long its tail lasts (NULL: the setting
+-- rebound.tail_horizon).  Returns the horizon now in force.
+CREATE OR REPLACE FUNCTION @extschema@.set_tail_horizon(incident pg_catalog.int8,
+	horizon pg_catalog.interval)
+	RETURNS pg_catalog.interval
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	h pg_catalog.interval;
+BEGIN
+	IF set_tail_horizon.incident IS NULL THEN
+		RAISE EXCEPTION 'an incident id is needed'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF set_tail_horizon.horizon < interval '0' THEN
+		RAISE EXCEPTION 'invalid tail horizon "%"', set_tail_horizon.horizon
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The horizon is how long after the incident its tail lasts: zero or more, like ''2 days''; NULL for the setting rebound.tail_horizon.';
+	END IF;
+	UPDATE @extschema@.incident i SET tail_horizon = set_tail_horizon.horizon
+	WHERE i.id OPERATOR(pg_catalog.=) set_tail_horizon.incident
+	RETURNING COALESCE(i.tail_horizon, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval)
+	INTO h;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', set_tail_horizon.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN h;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.interval) IS
+	'set how long after an incident its tail lasts (NULL: the setting rebound.tail_horizon); returns the horizon in force';
+
 -- Forgive (or, for a dry run, only list) the bounces an incident matches.
 -- The ids are computed first, then one UPDATE without function calls
 -- forgives those still unforgiven: under READ COMMITTED a concurrent
@@ -390,6 +568,10 @@ BEGIN
 	WITH m AS MATERIALIZED (
 		SELECT * FROM @extschema@.incident_bounces($2, $3,
 												   $4)
+		-- and its tail (issue 18), with the incident's own horizon
+		UNION ALL
+		SELECT * FROM @extschema@.tail_bounces($2, $3, $4,
+			(SELECT i.tail_horizon FROM @extschema@.incident i WHERE i.id OPERATOR(pg_catalog.=) $1))
 	), f AS (
 		UPDATE @extschema@.bounce b SET forgiven_by = $1
 		FROM m
@@ -568,5 +750,6 @@ REVOKE ALL ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.
 REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.int8, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.reharden(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;

@@ -219,73 +219,57 @@ CREATE OR REPLACE FUNCTION @extschema@.refresh_domains(max_domains pg_catalog.in
 AS $$
 DECLARE
 	batch text[];
-	ledger text := '';
+	answered constant text[] := '{ok,nodata,nxdomain,null_mx}';
+	observations @extschema@.observation[];
+	looked_up text[];
+	outcomes text[];
 BEGIN
 	IF max_domains IS NULL OR max_domains < 0 THEN
 		RAISE EXCEPTION 'invalid max_domains: %', max_domains
 			USING ERRCODE = 'invalid_parameter_value',
 				DETAIL = 'The number of domains to refresh is zero or more.';
 	END IF;
-	-- the domains of the ledger (when the ledger exists) and of the
-	-- history, never looked up first, then the longest ago
-	IF to_regclass('@extschema@.bounce') IS NOT NULL THEN
-		ledger := 'UNION SELECT b.domain FROM @extschema@.bounce b WHERE b.domain IS NOT NULL ';
-	END IF;
-	EXECUTE format(
-		'SELECT ARRAY(SELECT c.domain FROM (SELECT DISTINCT h.domain FROM @extschema@.domain_host h %s) c '
-		'LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain '
-		'ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT $1)', ledger)
-	INTO batch USING max_domains;
-
+	-- the domains of the ledger and of the history, never looked up
+	-- first, then the longest ago
+	batch := ARRAY(SELECT c.domain
+				   FROM (SELECT h.domain FROM @extschema@.domain_host h
+						 UNION SELECT b.domain FROM @extschema@.bounce b WHERE b.domain IS NOT NULL) c
+				   LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain
+				   ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT max_domains);
 	domains := coalesce(array_length(batch, 1), 0);
-	observed := 0; nxdomain := 0; servfail := 0; timeout := 0; refused := 0; other_failures := 0;
-	IF domains = 0 THEN
-		RETURN NEXT;
-		RETURN;
-	END IF;
-
-	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_result (
-		name text, kind text, status text, hosts text[], addrs inet[], at timestamptz
-	) ON COMMIT DROP;
-	TRUNCATE rebound_refresh_result;
-	INSERT INTO rebound_refresh_result SELECT * FROM @extschema@.dns_lookup(batch);
-
+	-- one lookup of the batch (of nothing when it is empty): the observations
+	-- (the answers, NXDOMAIN included; not SERVFAIL), and per domain the
+	-- outcome: its MX lookup's failure, else its NS lookup's
+	WITH r AS MATERIALIZED (SELECT * FROM @extschema@.dns_lookup(batch))
+	SELECT ARRAY(SELECT ROW(r.name, r.kind, r.hosts, r.addrs, r.at)::@extschema@.observation
+				 FROM r WHERE r.status OPERATOR(pg_catalog.=) ANY (answered)),
+		   o.domains, o.outcomes
+	INTO observations, looked_up, outcomes
+	FROM (SELECT array_agg(m.name) AS domains,
+				 array_agg(CASE WHEN m.status <> ALL (answered) THEN m.status
+								WHEN n.status <> ALL (answered) THEN n.status
+								WHEN m.status = 'nxdomain' THEN 'nxdomain'
+								ELSE 'ok' END) AS outcomes
+		  FROM r m JOIN r n ON n.name = m.name AND n.kind = 'ns'
+		  WHERE m.kind = 'mx') o;
 	-- one batch: its keys are locked in one global order, so refreshes
 	-- running at once never deadlock
-	PERFORM @extschema@.observe(ARRAY(
-		SELECT ROW(r.name, r.kind, r.hosts, r.addrs, r.at)::@extschema@.observation
-		FROM rebound_refresh_result r
-		WHERE r.status OPERATOR(pg_catalog.=) ANY ('{ok,nodata,nxdomain,null_mx}'::pg_catalog.text[])));
-	-- one line per domain in domain_lookup (as note_lookup() writes it),
-	-- and the counts by outcome
-	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_status (domain text, status text) ON COMMIT DROP;
-	TRUNCATE rebound_refresh_status;
-	INSERT INTO rebound_refresh_status
-	SELECT m.name,
-		   CASE WHEN m.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN m.status
-				WHEN n.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN n.status
-				WHEN m.status = 'nxdomain' THEN 'nxdomain'
-				ELSE 'ok' END
-	FROM rebound_refresh_result m
-	JOIN rebound_refresh_result n ON n.name = m.name AND n.kind = 'ns'
-	WHERE m.kind = 'mx';
-	INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
-	SELECT s.domain, clock_timestamp(), s.status,
-		   CASE WHEN s.status IN ('ok', 'nxdomain') THEN 0 ELSE 1 END
-	FROM rebound_refresh_status s
-	ON CONFLICT (domain) DO UPDATE
-	SET looked_up_at = excluded.looked_up_at, status = excluded.status,
-		failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END;
-	SELECT count(*) FILTER (WHERE s.status IN ('ok', 'nxdomain')),
-		   count(*) FILTER (WHERE s.status = 'nxdomain'),
-		   count(*) FILTER (WHERE s.status = 'servfail'),
-		   count(*) FILTER (WHERE s.status = 'timeout'),
+	PERFORM @extschema@.observe(observations);
+	-- one line per domain in domain_lookup, and the counts by outcome
+	WITH s AS (SELECT * FROM unnest(looked_up, outcomes) AS s (domain, status)),
+	noted AS (
+		INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
+		SELECT s.domain, clock_timestamp(), s.status, CASE WHEN s.status IN ('ok', 'nxdomain') THEN 0 ELSE 1 END
+		FROM s
+		ON CONFLICT (domain) DO UPDATE
+		SET looked_up_at = excluded.looked_up_at, status = excluded.status,
+			failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END)
+	SELECT count(*) FILTER (WHERE s.status IN ('ok', 'nxdomain')), count(*) FILTER (WHERE s.status = 'nxdomain'),
+		   count(*) FILTER (WHERE s.status = 'servfail'), count(*) FILTER (WHERE s.status = 'timeout'),
 		   count(*) FILTER (WHERE s.status = 'refused'),
 		   count(*) FILTER (WHERE s.status NOT IN ('ok', 'nxdomain', 'servfail', 'timeout', 'refused'))
 	INTO observed, nxdomain, servfail, timeout, refused, other_failures
-	FROM rebound_refresh_status s;
-	DROP TABLE rebound_refresh_status;
-	DROP TABLE rebound_refresh_result;
+	FROM s;
 	IF servfail + timeout + refused + other_failures > 0 THEN
 		RAISE NOTICE 'rebound.refresh_domains: % of % domains not observed (SERVFAIL %, timeout %, refused %, other %)',
 			servfail + timeout + refused + other_failures, domains, servfail, timeout, refused, other_failures;

@@ -21,7 +21,11 @@ CREATE TABLE @extschema@.incident (
 	declared_by pg_catalog.text NOT NULL DEFAULT CURRENT_USER,
 	declared_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	withdrawn_by pg_catalog.text,
-	withdrawn_at pg_catalog.timestamptz
+	withdrawn_at pg_catalog.timestamptz,
+	-- how long after the interval its tail lasts (expired mail whose last
+	-- error was the provider's); NULL: the setting rebound.tail_horizon
+	tail_horizon pg_catalog.interval
+		CHECK (tail_horizon OPERATOR(pg_catalog.>=) '0'::pg_catalog.interval)
 );
 COMMENT ON TABLE @extschema@.incident IS
 	'provider outages: the layers that failed (NULL for all) during an interval; withdrawn by rebound.reharden()';

@@ -15,11 +15,20 @@ ALTER TABLE @extschema@.heal_log
 	ALTER COLUMN baseline DROP NOT NULL,
 	ALTER COLUMN score DROP NOT NULL,
 	DROP CONSTRAINT heal_log_action_check,
+	-- 'tail': a run that forgave an incident's tail (issue 18)
 	ADD CONSTRAINT heal_log_action_check
-	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped}'::pg_catalog.text[])),
+	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped,tail}'::pg_catalog.text[])),
 	ADD CONSTRAINT heal_log_detail_check
-	CHECK ((action OPERATOR(pg_catalog.=) 'skipped') OR (provider IS NOT NULL AND detected IS NOT NULL
+	CHECK ((action OPERATOR(pg_catalog.=) 'skipped')
+		OR (action OPERATOR(pg_catalog.=) 'tail' AND provider IS NOT NULL AND detected IS NOT NULL
+			AND incident IS NOT NULL)
+		OR (provider IS NOT NULL AND detected IS NOT NULL
 		AND hard_bounces IS NOT NULL AND baseline IS NOT NULL AND score IS NOT NULL));
+
+-- issue 18: an incident's tail lasts rebound.tail_horizon after its
+-- interval, or this per incident (src/sql/schema/ledger.sql)
+ALTER TABLE @extschema@.incident ADD COLUMN tail_horizon pg_catalog.interval
+	CHECK (tail_horizon OPERATOR(pg_catalog.>=) '0'::pg_catalog.interval);
 
 -- heal's lock: a row only rebound's functions can lock
 CREATE TABLE @extschema@.heal_lock (
