@@ -145,7 +145,8 @@ COMMENT ON TABLE @extschema@.outbox_lock IS
 INSERT INTO @extschema@.outbox_lock DEFAULT VALUES;
 
 -- parse_dsn returns the original message's Message-ID and headers (issue
--- 11): a result type cannot be replaced, so the functions are dropped here
+-- 11) and the address the sender used, original_recipient (issue 10): a
+-- result type cannot be replaced, so the functions are dropped here
 -- and created again by src/sql/code/classify.sql.  Nothing of rebound
 -- depends on them.
 DROP FUNCTION @extschema@.parse_dsn(pg_catalog.text);
