@@ -9,7 +9,7 @@
  *
  *	  Knows nothing of where the series comes from nor of time zones: the
  *	  caller passes the buckets as arrays and two functions that convert
- *	  between epoch seconds and the local calendar (the glue, src/incident_chart.c,
+ *	  between epoch seconds and the local calendar (the glue, src/glue/incident_chart.c,
  *	  uses the session's TimeZone).  Deterministic: the same input gives
  *	  the same bytes.
  */

@@ -5,7 +5,7 @@
  *	  to judge and the history their baselines need.  It decides which
  *	  buckets are improbable under the provider's baseline and grows them
  *	  into runs (incidents).  Knows nothing of where the counts come from:
- *	  the glue (src/detect.c) gathers them with one query per stretch of
+ *	  the glue (src/glue/detect.c) gathers them with one query per stretch of
  *	  time.
  *
  *	  Buckets are numbered from the Unix epoch (bucket b covers
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The bounds of the settings (src/detect.c defines the GUCs with them). */
+/* The bounds of the settings (src/glue/detect.c defines the GUCs with them). */
 #define RB_DETECT_MAX_DAYS 90
 #define RB_DETECT_MAX_WEEKS 26
 

@@ -178,7 +178,7 @@ COMMENT ON FUNCTION @extschema@.provider_tombstone_apply() IS
 	'trigger: a tombstone deletes the catalogue row it names';
 
 -- Data changes send no relcache invalidation by themselves: this one makes
--- every backend drop its compiled matcher (see src/provider.c).
+-- every backend drop its compiled matcher (see src/glue/provider.c).
 CREATE OR REPLACE FUNCTION @extschema@.provider_rule_invalidate()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_provider_rule_invalidate'
@@ -214,7 +214,7 @@ CREATE OR REPLACE TRIGGER as_prefix_invalidate AFTER INSERT OR UPDATE OR DELETE 
 	ON @extschema@.as_prefix
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_rule_invalidate();
 
--- Matching, compiled per backend (src/provider.c).  STABLE: the answer
+-- Matching, compiled per backend (src/glue/provider.c).  STABLE: the answer
 -- depends on the rule table, fixed within a statement.
 CREATE OR REPLACE FUNCTION @extschema@.host_provider(host pg_catalog.text)
 	RETURNS pg_catalog.text
@@ -245,7 +245,7 @@ COMMENT ON FUNCTION @extschema@.domain_provider(pg_catalog.text) IS
 	'provider whose consumer mail domain this is (a domain rule, exact name), or NULL';
 
 -- Networks by AS number (see as_prefix in src/sql/schema/catalogue.sql).
--- The file is read in C (src/prefix_load.c, core/prefixfile.c), one pass;
+-- The file is read in C (src/glue/prefix_load.c, core/prefixfile.c), one pass;
 -- the first line that does not read stops the load with its number and
 -- text.  The previous load is replaced in the caller's transaction: other
 -- sessions see the old prefixes until it commits.

@@ -130,7 +130,7 @@ COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catal
 -- X ~ Poisson(baseline).  Only buckets with signal and a baseline are
 -- returned (judged).
 --
--- In C (src/detector.c, src/core/detector.c): one query per stretch of a
+-- In C (src/glue/detector.c, src/core/detector.c): one query per stretch of a
 -- few weeks counts the signal and the volume per provider and bucket, and
 -- the detector judges the counts.  Memory stays bounded whatever the
 -- interval; a role that may not read the ledger and the provider map is

@@ -9,7 +9,7 @@
 -- Webhook payloads
 -- ===========================================================================
 
--- One row per recipient event of a webhook payload (src/event.c): the
+-- One row per recipient event of a webhook payload (src/glue/event.c): the
 -- ESP's own verdict in source_severity, rebound's in reason, severity and
 -- infrastructure.  A document of no known format gives no rows.  STABLE
 -- and PARALLEL SAFE like classify(): the verdict reads rebound.rule, and a
@@ -31,7 +31,7 @@ COMMENT ON FUNCTION @extschema@.parse_event(pg_catalog.jsonb) IS
 -- MTA log lines
 -- ===========================================================================
 
--- One row per recipient event of a log line (src/log_line.c, read by
+-- One row per recipient event of a log line (src/glue/log_line.c, read by
 -- src/core/logline.c): Postfix (status=bounced, deferred, sent, and
 -- "host ... said:" replies), Exim (**, ==, =>), PowerMTA accounting CSV
 -- (b, rb, t, d, f records) and KumoMTA JSON records.  header is the

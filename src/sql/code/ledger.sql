@@ -29,7 +29,7 @@ COMMENT ON FUNCTION @extschema@.normalize_address(pg_catalog.text) IS
 
 -- The role on whose behalf an entry point acts: inside a SECURITY DEFINER
 -- function current_user names the definer, so audit rows, incidents and
--- the heal log record this instead (src/ledger.c).
+-- the heal log record this instead (src/glue/ledger.c).
 CREATE OR REPLACE FUNCTION @extschema@.invoker()
 	RETURNS pg_catalog.text
 	AS 'MODULE_PATHNAME', 'rebound_invoker'

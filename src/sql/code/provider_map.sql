@@ -14,7 +14,7 @@ COMMENT ON FUNCTION @extschema@.observed_hosts(pg_catalog.text, pg_catalog.text[
 	'the host set an observation of a domain records: normalized names, MX preferences, '''' for none';
 
 -- Recording observations: the merge is src/core/history.c, the locking and
--- the writes src/history.c.  Functions in C: the PL/pgSQL they replace
+-- the writes src/glue/history.c.  Functions in C: the PL/pgSQL they replace
 -- planned a dozen statements per observation and wrote the merge twice.
 -- Writers of one key take turns on its row of observation_lock (see
 -- src/sql/schema/provider_map.sql), locked in one global order.
@@ -148,7 +148,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'every domain that depended on a provider during an interval: (domain, layer, host, the part of the interval it held)';
 
--- Real DNS from the server (src/dns.c): rebound.dns_servers,
+-- Real DNS from the server (src/glue/dns.c): rebound.dns_servers,
 -- rebound.dns_timeout and rebound.dns_concurrency set where and how.
 -- Network access: not granted to PUBLIC.
 CREATE OR REPLACE FUNCTION @extschema@.dns_lookup(names pg_catalog.text[])

@@ -56,7 +56,7 @@ COMMENT ON TABLE @extschema@.restore_pending IS
 CREATE INDEX restore_pending_parent_idx ON @extschema@.restore_pending (parent, parent_key);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.restore_pending', '');
 
--- Observations in C (src/history.c): writers lock a row per key in
+-- Observations in C (src/glue/history.c): writers lock a row per key in
 -- observation_lock instead of 64 advisory-lock stripes, and observe()
 -- takes a batch (see src/sql/schema/provider_map.sql).
 CREATE TYPE @extschema@.observation AS (

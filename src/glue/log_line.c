@@ -5,7 +5,7 @@
  *	  parse_event's columns plus the queue id.
  *
  * The text formats are read by the core (core/logline.h); a KumoMTA record
- * is JSON and goes through the server's jsonb reader (src/event.c).  Times
+ * is JSON and goes through the server's jsonb reader (src/glue/event.c).  Times
  * are read with the server's date parser; syslog's year-less time is put
  * in the year that makes it the latest moment not after now (plus a day's
  * slack for clocks and time zones), as log readers do.
