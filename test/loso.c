@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/slurp.h"
+
 static const char *loso_source;
 static char *loso_origins;
 
@@ -66,25 +68,6 @@ rb_loso_word_excluded(const char *sources)
 		if ((p == sources || p[-1] == '|') && (p[n] == '\0' || p[n] == '|'))
 			return true;
 	return false;
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	   *f = fopen(path, "rb");
-	char	   *buf;
-	long		n;
-
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0)
-		exit(2);
-	rewind(f);
-	buf = malloc((size_t) n + 1);
-	if (buf == NULL || fread(buf, 1, (size_t) n, f) != (size_t) n)
-		exit(2);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t) n;
-	return buf;
 }
 
 int
