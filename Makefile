@@ -1,6 +1,6 @@
 # rebound — PGXS build.
 #
-# Every src/*.c and src/core/*.c file is part of the module: later parts of
+# Every src/glue/*.c and src/core/*.c file is part of the module: later parts of
 # rebound add files without touching this list.  Libraries a part needs go
 # into SHLIB_LINK (and CORE_LIBS for the unit tests and fuzzers).
 
@@ -9,7 +9,7 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 
 MODULE_big = rebound
 CORE_SRCS = $(sort $(wildcard src/core/*.c))
-GLUE_SRCS = $(sort $(wildcard src/*.c))
+GLUE_SRCS = $(sort $(wildcard src/glue/*.c))
 OBJS = $(GLUE_SRCS:.c=.o) $(CORE_SRCS:.c=.o)
 
 # The install script is built from sources by concern (src/sql/): the
@@ -59,7 +59,7 @@ include $(PGXS)
 
 -include $(OBJS:.o=.d)
 
-# The DNS client (src/dns.c) uses c-ares.
+# The DNS client (src/glue/dns.c) uses c-ares.
 SHLIB_LINK += -lcares
 
 # detect.c (Poisson tail) needs the maths library outside the server.

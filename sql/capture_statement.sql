@@ -20,7 +20,7 @@ FROM generate_series(1, 3000) g;
 SELECT count(*) AS ledger_rows FROM rebound.bounce WHERE source = 'bulk';
 SELECT reason, severity, source_severity, count(*)
 FROM rebound.bounce WHERE source = 'bulk' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
-SELECT address, domain, occurred_at FROM rebound.bounce WHERE source = 'bulk' ORDER BY id LIMIT 2;
+SELECT address, domain, occurred_at FROM rebound.bounce WHERE source = 'bulk' ORDER BY occurred_at LIMIT 2;
 
 -- COPY goes through the same path
 COPY crm_bulk FROM STDIN;

@@ -15,7 +15,7 @@ SELECT length(normalize_domain(repeat('a', 63) || '.example')) AS label63;
 SELECT length(normalize_domain(repeat('a', 63) || '.' || repeat('b', 63) || '.' ||
        repeat('c', 63) || '.' || repeat('d', 61))) AS name253;
 
--- invalid names: SQLSTATE 22023, the input quoted, the rule named
+-- invalid names: SQLSTATE 22P02, the input quoted, the rule named
 \set VERBOSITY default
 SELECT normalize_domain('');
 SELECT normalize_domain('   ');
@@ -39,7 +39,7 @@ SELECT normalize_domain(repeat('x', 5000));
 DO $$
 BEGIN
 	PERFORM rebound.normalize_domain('bad..name');
-EXCEPTION WHEN invalid_parameter_value THEN
+EXCEPTION WHEN invalid_text_representation THEN
 	RAISE NOTICE 'SQLSTATE %', SQLSTATE;
 END $$;
 \set VERBOSITY default

@@ -22,7 +22,7 @@ DECLARE
 	detail text;
 BEGIN
 	PERFORM rebound.normalize_domain(convert_from('\x62fc636865722e6578616d706c65'::bytea, 'SQL_ASCII'));
-EXCEPTION WHEN invalid_parameter_value THEN
+EXCEPTION WHEN invalid_text_representation THEN
 	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
 	RAISE NOTICE 'SQLSTATE %: %', SQLSTATE, detail;
 END $$;
@@ -31,7 +31,7 @@ DECLARE
 	detail text;
 BEGIN
 	PERFORM rebound.address_domain(convert_from('\x7540ff'::bytea, 'SQL_ASCII'));
-EXCEPTION WHEN invalid_parameter_value THEN
+EXCEPTION WHEN invalid_text_representation THEN
 	GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
 	RAISE NOTICE 'SQLSTATE %: %', SQLSTATE, detail;
 END $$;

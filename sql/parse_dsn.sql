@@ -65,7 +65,9 @@ VALUES ('virtual mailbox table', 'filtered', 'soft', 'test rule');
 SELECT recipient, reason, severity FROM postfix_dsn, rebound.parse_dsn(msg);
 DELETE FROM rebound.rule WHERE note = 'test rule';
 
--- DNS of the recipient's provider down: a soft, infrastructure failure
+-- DNS of the recipient's provider down: a soft, infrastructure failure (the
+-- report after the queue lifetime: while Postfix still retries, its report
+-- says Action: delayed, and a delay warning gives no row)
 SELECT recipient, status, reply_code, reason, severity, infrastructure
 FROM rebound.parse_dsn($m$From: MAILER-DAEMON@mx.example.net
 To: news@example.org
@@ -78,7 +80,7 @@ Content-Type: message/delivery-status
 Reporting-MTA: dns; mx.example.net
 
 Final-Recipient: rfc822; paul@ovh-hosted.example
-Action: delayed
+Action: failed
 Status: 4.4.3
 Diagnostic-Code: X-Postfix; Host or domain name not found. Name service error
     for name=ovh-hosted.example type=MX: Host not found, try again

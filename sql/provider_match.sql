@@ -50,7 +50,10 @@ FROM (VALUES ('188.165.12.34'::inet), ('46.105.1.1'), ('87.98.128.1'),
 SELECT host_provider(NULL) IS NULL AS host_null, ip_provider(NULL) IS NULL AS ip_null,
        domain_provider(NULL) IS NULL AS domain_null;
 
--- malformed names are errors (22023) quoting the input
+-- the history's marks for no MX ('') and a null MX ('.') have no provider
+SELECT host_provider('') IS NULL AS no_mx, host_provider('.') IS NULL AS null_mx;
+
+-- malformed names are errors (22P02) quoting the input
 \set VERBOSITY default
 SELECT host_provider('a..ovh.net');
 SELECT host_provider('-bad.ovh.net');
@@ -60,6 +63,9 @@ SELECT domain_provider('');
 -- bad rules are refused
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', '10.1.2.3/8');
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', 'nope');
+\set VERBOSITY sqlstate
+INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', '10.1.2.3/8');
+\set VERBOSITY terse
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'host_suffix', 'a..b');
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('ovh', 'regex', 'x');
 INSERT INTO provider_rule (provider, kind, pattern) VALUES ('nobody', 'domain', 'x.example');

@@ -407,10 +407,13 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 	 * X.2.1: mailbox status, not addressing) or that a per-recipient policy
 	 * refused the message (X.7.1) is a filter's refusal worded as an unknown
 	 * user -- unless the reply answered RCPT, where refusing the address is
-	 * what "unknown" means.
+	 * what "unknown" means, or the wording is a provider's own statement
+	 * that the account does not exist (Yandex answers "550 5.7.1 No such
+	 * user!").
 	 */
 	if (reason == RB_REASON_USER_UNKNOWN && !(scan.flags & RB_PF_RCPT) &&
-		status_says_mailbox_refused(status))
+		status_says_mailbox_refused(status) &&
+		(scan.best == NULL || scan.best->rank < RB_RANK_PROVIDER))
 		reason = RB_REASON_FILTERED;
 
 	/* A domain lookup said to be temporary is a network error, not NXDOMAIN. */
@@ -421,9 +424,19 @@ rb_classify(const rb_classify_input *in, rb_verdict *out)
 		scan.flags |= RB_PF_INFRA;
 	}
 
-	infra = (scan.flags & RB_PF_INFRA) != 0 || code == 421 ||
+	/*
+	 * A 421 closes the channel: the servers are not taking mail -- unless
+	 * its status is a security or policy one (4.7.x: "421 4.7.0 TLS
+	 * required", "421 4.7.0 IP not in whitelist"), a refusal of this
+	 * sender.  A temporary failure of the receiving mail system (a 4xx
+	 * system_error or system_full: RFC 3463 X.3.x "mail system status",
+	 * "451 local error in processing") is its servers failing too.
+	 */
+	infra = (scan.flags & RB_PF_INFRA) != 0 ||
+		(code == 421 && !(status != 0 && RB_STATUS_SUBJECT(status) == 7)) ||
 		(status != 0 && RB_STATUS_CLASS(status) == 4 && RB_STATUS_SUBJECT(status) == 4 &&
-		 RB_STATUS_DETAIL(status) <= 2);
+		 RB_STATUS_DETAIL(status) <= 2) ||
+		(klass == 4 && (reason == RB_REASON_SYSTEM_ERROR || reason == RB_REASON_SYSTEM_FULL));
 	/* A temporary refusal of all mail (421 4.3.2) is the servers failing. */
 	if (!rb_reason_may_be_infrastructure((rb_reason) reason) &&
 		!(reason == RB_REASON_NOT_ACCEPT && klass == 4))

@@ -4,7 +4,7 @@
  *	  flag from a diagnostic text and what else is known of the bounce.
  *
  * Plain C99, no PostgreSQL.  User rules (rebound.rule) are applied by the
- * glue (src/classify.c) before these built-in tables.
+ * glue (src/glue/classify.c) before these built-in tables.
  */
 #ifndef REBOUND_CORE_CLASSIFY_H
 #define REBOUND_CORE_CLASSIFY_H

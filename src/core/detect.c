@@ -1,144 +1,36 @@
 /*
  * detect.c
- *	  Failure kinds of diagnostic texts, and the Poisson tail used to score
- *	  a bucket of bounces against its baseline.
+ *	  Failure kinds of diagnostic texts (their wordings are in the phrase
+ *	  table, phrase_table.c), and the Poisson tail used to score a bucket
+ *	  of bounces against its baseline.
  */
 #include "core/detect.h"
+#include "core/ascii.h"
+#include "core/mime.h"
+#include "core/phrase.h"
 
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
-/*
- * Wordings of the common MTAs (Postfix, Exim, Sendmail, Exchange, Gmail,
- * Outlook.com, Yahoo) for a failed name lookup.  A definitive NXDOMAIN is
- * also a DNS matter; whether it is an infrastructure failure at all is the
- * classifier's call, not ours.
- */
-static const char *const dns_phrases[] = {
-	"name service error",
-	"host not found, try again",
-	"servfail",
-	"dns error",
-	"dns lookup",
-	"dns query",
-	"dns failure",
-	"dns problem",
-	"dns timeout",
-	"dns server",
-	"dns resolution",
-	"dns temporary",
-	"lookup failure",
-	"lookup failed",
-	"lookup error",
-	"name resolution",
-	"nameserver",
-	"name server",
-	"unable to resolve",
-	"could not resolve",
-	"couldn't resolve",
-	"cannot resolve",
-	"can't resolve",
-	"failed to resolve",
-	"unrouteable",
-	"unroutable",
-	"mx lookup",
-	"no mx ",
-	"host name lookup",
-	"hostname lookup",
-	"domain lookup",
-	"resolver",
-	"lookup of ",
-	"nonexistent domain",
-	"nonexistentdomain",
-	"smtpsend.dns",
-};
-
-/* Wordings for a mail server that could not be reached or dropped us. */
-static const char *const connection_phrases[] = {
-	"connection timed out",
-	"connection refused",
-	"connection reset",
-	"connection closed",
-	"connection dropped",
-	"connection lost",
-	"connection timeout",
-	"connection failure",
-	"connection failed",
-	"lost connection",
-	"connect to ",
-	"requests to connect",
-	"could not connect",
-	"couldn't connect",
-	"unable to connect",
-	"failed to connect",
-	"cannot connect",
-	"can't connect",
-	"no route to host",
-	"network is unreachable",
-	"network unreachable",
-	"host is unreachable",
-	"host unreachable",
-	"timed out while",
-	"conversation with",
-	"service not available",
-	"service unavailable",
-	"service temporarily unavailable",
-	"tls handshake",
-	"ssl handshake",
-	"operation timed out",
-	"read timed out",
-	"socket error",
-	"broken pipe",
-	"timed out",
-	"timeout",
-};
-
-#define lengthof(a) (sizeof(a) / sizeof((a)[0]))
 #define LN10 2.30258509299404568402
 
-static inline unsigned char
-lower(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (unsigned char) (c + ('a' - 'A')) : c;
-}
-
-static inline bool
-is_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Does text contain needle (lower case ASCII), ignoring ASCII case? */
+/*
+ * Does text hold a wording of that kind (phrase_table.c)?  Each is looked
+ * for with the core's caseless search (mime.c), linear in the text.
+ */
 static bool
-contains(const unsigned char *text, size_t len, const char *needle)
-{
-	size_t		nlen = strlen(needle);
-	size_t		i,
-				j;
-
-	if (nlen > len)
-		return false;
-	for (i = 0; i + nlen <= len; i++)
-	{
-		for (j = 0; j < nlen; j++)
-			if (lower(text[i + j]) != (unsigned char) needle[j])
-				break;
-		if (j == nlen)
-			return true;
-	}
-	return false;
-}
-
-static bool
-contains_any(const unsigned char *text, size_t len,
-			 const char *const *phrases, size_t n)
+contains_kind(const char *text, size_t len, rb_failure_kind kind)
 {
 	size_t		i;
 
-	for (i = 0; i < n; i++)
-		if (contains(text, len, phrases[i]))
+	for (i = 0; i < rb_failure_phrase_count; i++)
+	{
+		const rb_failure_phrase *p = &rb_failure_phrase_table[i];
+
+		if (p->kind == kind && rb_memcasemem(text, len, p->text, strlen(p->text)) != NULL)
 			return true;
+	}
 	return false;
 }
 
@@ -156,12 +48,12 @@ network_status_kind(const unsigned char *t, size_t len)
 	for (i = 0; i + 5 <= len; i++)
 	{
 		if ((t[i] != '4' && t[i] != '5') || t[i + 1] != '.' ||
-			t[i + 2] != '4' || t[i + 3] != '.' || !is_digit(t[i + 4]))
+			t[i + 2] != '4' || t[i + 3] != '.' || !rb_ascii_isdigit(t[i + 4]))
 			continue;
-		if (i > 0 && (is_digit(t[i - 1]) || t[i - 1] == '.'))
+		if (i > 0 && (rb_ascii_isdigit(t[i - 1]) || t[i - 1] == '.'))
 			continue;
-		if (i + 5 < len && (is_digit(t[i + 5]) ||
-							(t[i + 5] == '.' && i + 6 < len && is_digit(t[i + 6]))))
+		if (i + 5 < len && (rb_ascii_isdigit(t[i + 5]) ||
+							(t[i + 5] == '.' && i + 6 < len && rb_ascii_isdigit(t[i + 6]))))
 			continue;
 		switch (t[i + 4])
 		{
@@ -211,9 +103,9 @@ rb_failure_kind_of(const char *text, size_t len)
 
 	if (text == NULL || len == 0)
 		return RB_FAILURE_NONE;
-	if (contains_any(t, len, dns_phrases, lengthof(dns_phrases)))
+	if (contains_kind(text, len, RB_FAILURE_DNS))
 		return RB_FAILURE_DNS;
-	if (contains_any(t, len, connection_phrases, lengthof(connection_phrases)))
+	if (contains_kind(text, len, RB_FAILURE_CONNECTION))
 		return RB_FAILURE_CONNECTION;
 	kind = network_status_kind(t, len);
 	if (kind != RB_FAILURE_NONE)

@@ -227,6 +227,30 @@ rb_detect_run_init(rb_detect_run *run)
 	run->gap_bounces = 0;
 	run->gap_counted = 0;
 	run->gap_baseline = 0.0;
+	run->last_first_at = 0;
+	run->last_bounces = 0;
+	run->edge = false;
+	run->edge_at = 0;
+	run->quiet = false;
+	run->quiet_bucket = 0;
+	run->quiet_last_at = 0;
+}
+
+/*
+ * Is a failure at distance gap (in the caller's unit) from the edge of a
+ * bucket holding n failures between first_at and last_at contiguous with
+ * them: no further than RB_DETECT_EDGE_SPACINGS mean spacings?  With one
+ * failure there is no spacing: not contiguous.
+ */
+static bool
+contiguous(int64_t gap, int64_t first_at, int64_t last_at, int64_t n)
+{
+	double		spacing;
+
+	if (gap < 0 || n < 2 || last_at < first_at)
+		return false;
+	spacing = ((double) last_at - (double) first_at) / (double) (n - 1);
+	return (double) gap <= RB_DETECT_EDGE_SPACINGS * spacing;
 }
 
 /* Close an open run; true (and *out) when it holds an anomalous bucket. */
@@ -238,9 +262,13 @@ close_run(rb_detect_run *run, rb_detect_incident *out)
 	if (incident)
 	{
 		*out = run->inc;
+		/* the contiguous failure alone in the bucket after the run */
+		if (run->edge && run->edge_at > out->last_at)
+			out->last_at = run->edge_at;
 		out->score = rb_detect_score(run->inc.counted, run->inc.baseline);
 	}
 	run->open = false;
+	run->edge = false;
 	return incident;
 }
 
@@ -261,16 +289,33 @@ rb_detect_run_add(const rb_detect_config *cfg, rb_detect_run *run,
 		run->gap_bounces = b->bounces;
 		run->gap_counted = b->counted;
 		run->gap_baseline = b->baseline;
+		/* its first failure may be the run's last (a bucket boundary) */
+		if (run->open && b->bucket == run->last + 1 &&
+			contiguous(b->first_at - run->inc.last_at,
+					   run->last_first_at, run->inc.last_at, run->last_bounces))
+		{
+			run->edge = true;
+			run->edge_at = b->first_at;
+		}
+		run->quiet = true;
+		run->quiet_bucket = b->bucket;
+		run->quiet_last_at = b->last_at;
 		return ended;
 	}
 	if (!run->open)
 	{
 		run->open = true;
 		run->anomalous = false;
+		run->edge = false;
 		run->inc.bounces = 0;
 		run->inc.counted = 0;
 		run->inc.baseline = 0.0;
 		run->inc.first_at = b->first_at;
+		/* the quiet bucket just before may hold the run's first failure */
+		if (run->quiet && run->quiet_bucket == b->bucket - 1 &&
+			contiguous(b->first_at - run->quiet_last_at,
+					   b->first_at, b->last_at, b->bounces))
+			run->inc.first_at = run->quiet_last_at;
 		run->inc.layers = 0;
 	}
 	else if (run->last == b->bucket - 2)
@@ -290,6 +335,10 @@ rb_detect_run_add(const rb_detect_config *cfg, rb_detect_run *run,
 	run->inc.baseline += b->baseline;
 	run->inc.last_at = b->last_at;
 	run->inc.layers |= b->layers;
+	run->last_first_at = b->first_at;
+	run->last_bounces = b->bounces;
+	run->edge = false;
+	run->quiet = false;
 	return ended;
 }
 

@@ -5,7 +5,7 @@
  *	  to judge and the history their baselines need.  It decides which
  *	  buckets are improbable under the provider's baseline and grows them
  *	  into runs (incidents).  Knows nothing of where the counts come from:
- *	  the glue (src/detect.c) gathers them with one query per stretch of
+ *	  the glue (src/glue/detect.c) gathers them with one query per stretch of
  *	  time.
  *
  *	  Buckets are numbered from the Unix epoch (bucket b covers
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The bounds of the settings (src/detect.c defines the GUCs with them). */
+/* The bounds of the settings (src/glue/detect.c defines the GUCs with them). */
 #define RB_DETECT_MAX_DAYS 90
 #define RB_DETECT_MAX_WEEKS 26
 
@@ -110,8 +110,10 @@ typedef struct rb_detect_bucket
 /* An incident: a run of buckets that holds an anomalous one. */
 typedef struct rb_detect_incident
 {
-	int64_t		first_at;		/* of the run's first flagged bucket */
-	int64_t		last_at;		/* of its last flagged bucket */
+	int64_t		first_at;		/* of the run's first flagged bucket, or of
+								 * a contiguous failure just before it */
+	int64_t		last_at;		/* of its last flagged bucket, or of a
+								 * contiguous failure just after it */
 	int64_t		bounces;
 	int64_t		counted;
 	double		baseline;		/* expected count over the run's buckets */
@@ -137,7 +139,25 @@ typedef struct rb_detect_run
 	int64_t		gap_bounces;
 	int64_t		gap_counted;
 	double		gap_baseline;
+
+	/*
+	 * The edges (issue 18): a failure contiguous with the run belongs to
+	 * it even when it falls alone in the bucket before or after.
+	 * Contiguous: no further from the run's first (last) failure than
+	 * RB_DETECT_EDGE_SPACINGS times the mean spacing of the failures of
+	 * the run's first (last) bucket.
+	 */
+	int64_t		last_first_at;	/* first failure of the last flagged bucket */
+	int64_t		last_bounces;	/* its failures */
+	bool		edge;			/* edge_at extends the run's end */
+	int64_t		edge_at;
+	bool		quiet;			/* the last bucket fed was quiet: */
+	int64_t		quiet_bucket;	/* its number */
+	int64_t		quiet_last_at;	/* its last failure */
 } rb_detect_run;
+
+/* How many mean spacings away a failure still is contiguous with a run. */
+#define RB_DETECT_EDGE_SPACINGS 3
 
 extern void rb_detect_run_init(rb_detect_run *run);
 

@@ -23,8 +23,10 @@ rb_dsn_gmail(rb_dsn_ctx *ctx)
 		return false;
 	n = rb_scan_recipient_blocks(ctx, ctx->text, true);
 	tech = rb_after(ctx->text, "technical details of");
-	delayed = rb_contains(ctx->text, "has been delayed") ||
-		rb_contains(ctx->text, "temporary failure");
+	/* "failed permanently" after temporary failures: Gmail gave up */
+	delayed = (rb_contains(ctx->text, "has been delayed") ||
+			   rb_contains(ctx->text, "temporary failure")) &&
+		!rb_contains(ctx->text, "failed permanently");
 	if (delayed)
 		for (size_t i = 0; i < ctx->out->nrcpt; i++)
 			ctx->out->rcpt[i].action = (rb_span) {"delayed", 7};

@@ -35,6 +35,13 @@ typedef struct rb_dsn_ctx
 	bool		is_reply;		/* In-Reply-To: a person answering */
 	bool		bounce_received;	/* a Received: "(qmail ... invoked for bounce)" */
 	bool		from_daemon;	/* From is a mailer daemon or postmaster */
+	int			delayed;		/* recipients a report said were delayed */
+	/* the bounce's From and Return-Path, the returned message's From,
+	 * Sender, Return-Path, Reply-To (dsn.c) */
+#define RB_DSN_MAX_SENDERS 16
+	rb_span		senders[RB_DSN_MAX_SENDERS];
+	int			nsenders;		/* -1: not read yet */
+	int			suspects;		/* rows checked against the headers */
 } rb_dsn_ctx;
 
 typedef struct rb_dsn_module
@@ -42,6 +49,8 @@ typedef struct rb_dsn_module
 	const char *name;
 	/* Adds the recipients of a message in this format; false: not ours. */
 	bool		(*parse) (rb_dsn_ctx *ctx);
+	/* its addresses come from prose, not from fields: rows are checked */
+	bool		prose;
 } rb_dsn_module;
 
 /* ---- the modules (dsn_<name>.c) ---- */
@@ -59,6 +68,9 @@ extern bool rb_dsn_exchange(rb_dsn_ctx *ctx);
 extern bool rb_dsn_gmail(rb_dsn_ctx *ctx);
 extern bool rb_dsn_yahoo(rb_dsn_ctx *ctx);
 extern bool rb_dsn_orange(rb_dsn_ctx *ctx);
+extern bool rb_dsn_notes(rb_dsn_ctx *ctx);
+extern bool rb_dsn_interscan(rb_dsn_ctx *ctx);
+extern bool rb_dsn_ezweb(rb_dsn_ctx *ctx);
 extern bool rb_dsn_generic(rb_dsn_ctx *ctx);
 
 /* ---- toolkit: lines and text ---- */
@@ -117,8 +129,23 @@ extern bool rb_find_remote_host(rb_span s, rb_span *host);
 /* A new recipient row (addresses are trimmed of <> and blanks). */
 extern rb_dsn_recipient *rb_add_recipient(rb_dsn_ctx *ctx, rb_span addr);
 
+/* An address trimmed of <>, quotes and trailing punctuation. */
+extern rb_span rb_clean_address(rb_span a);
+
+/*
+ * s is one plain address (local@domain, no blanks), not a program or file
+ * delivery ("|/usr/bin/prog", "/var/mail/x") nor a bare local part.
+ */
+extern bool rb_plain_address(rb_span s);
+
 /* The address is the bounce's own (its receiver, a mailer daemon). */
 extern bool rb_own_address(rb_dsn_ctx *ctx, rb_span addr);
+
+/* Put row i of res in its address index; grows it past half full. */
+extern bool rb_index_row(rb_arena *arena, rb_dsn_result *res, size_t i);
+
+/* The address index built again (after rows were removed). */
+extern bool rb_reindex(rb_arena *arena, rb_dsn_result *res);
 
 /* The row of an address already added, or NULL. */
 extern rb_dsn_recipient *rb_find_recipient(rb_dsn_ctx *ctx, rb_span addr);
@@ -138,6 +165,15 @@ extern void rb_complete_recipient(rb_dsn_recipient *r);
  */
 extern int	rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text,
 									 bool also_next_paragraph);
+
+/*
+ * The layout of Notes and au/ezweb: the reason first, then the address it
+ * applies to, alone on its line; the paragraph nearest the address is its
+ * reason.  Reading stops at a dashed line containing stop_marker (may be
+ * NULL).  Returns how many rows were added.
+ */
+extern int	rb_scan_reason_first(rb_dsn_ctx *ctx, rb_span text,
+								 const char *stop_marker);
 
 /* A JSON string value of "key" in text, after from (simple, no nesting). */
 extern bool rb_json_string(rb_span text, const char *key, rb_span *value);

@@ -143,6 +143,19 @@ emit(rb_dsn_ctx *ctx, fields *f, int *seen)
 		return;
 	}
 	(*seen)++;
+
+	/*
+	 * A delay warning is no failure (issue 10): the message is still
+	 * queued, and a row would suppress an address that may yet receive it.
+	 * The report still counts as read, so that no text reader takes the
+	 * recipient named in its prose for a failed one.
+	 */
+	if (rb_span_istarts(action, "delayed"))
+	{
+		ctx->delayed++;
+		memset(f, 0, sizeof(*f));
+		return;
+	}
 	if (f->status.len)
 	{
 		rb_span		s = rb_span_trim(f->status);
@@ -167,6 +180,20 @@ emit(rb_dsn_ctx *ctx, fields *f, int *seen)
 		return;
 	if (f->original.len && r->recipient.len == 0)
 		r->recipient = after_type(f->original);
+
+	/*
+	 * Original-Recipient is the address the sender wrote; Final-Recipient
+	 * the one delivery last tried (after aliases and forwarding).  Both are
+	 * kept: the ledger wants the first, the diagnostic speaks of the second.
+	 * A value that is no address ("rfc822;unknown") says nothing.
+	 */
+	if (f->original.len)
+	{
+		rb_span		o = decode_xtext(ctx, after_type(f->original));
+
+		if (rb_plain_address(o))
+			r->original_recipient = rb_clean_address(o);
+	}
 	{
 		/* the action's first word, lower case */
 		size_t		k = 0;

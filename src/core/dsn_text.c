@@ -254,6 +254,76 @@ rb_join_reply(rb_dsn_ctx *ctx, rb_span text)
 	return (rb_span) {out, n};
 }
 
+/*
+ * The words with which reports in unknown layouts introduce the reason, in
+ * the languages bounces are written in: the reason is what follows them,
+ * to the end of their paragraph, or the next paragraph when they end a
+ * line.  English from the templates of Sendmail ("because:"), MailMarshal
+ * ("because of"), Exim ("The error that the other server returned was:"),
+ * Notes ("Failure Reasons"); the other languages are the same sentences as
+ * the localized templates of Exchange, Postfix's bounce(5) translations and
+ * the providers' notices phrase them (written from knowledge of the
+ * languages, no sample copied).  Ordered from the most telling.
+ */
+static const char *const reason_anchors[] = {
+	/* English */
+	"because:", "because of:", "reason:", "reason for failure:", "failure reason:",
+	"the error was:", "error message:", "returned was:", "the reason of the problem:",
+	"for the following reason:", "diagnostic:", "error:",
+	/* French */
+	"raison :", "raison:", "motif :", "motif:", "pour la raison suivante",
+	"erreur :", "erreur:", "cause :", "cause:",
+	/* German */
+	"grund:", "ursache:", "aus folgendem grund", "fehlermeldung:", "fehler:",
+	/* Spanish, Portuguese, Italian (shared words first) */
+	"motivo:", "razón:", "razão:", "causa:", "debido a:", "por el siguiente motivo",
+	"pelo seguinte motivo", "per il seguente motivo", "errore:", "erro:",
+	/* Dutch */
+	"reden:", "oorzaak:", "foutmelding:", "fout:",
+	/* Japanese, Chinese */
+	"理由:", "理由：", "原因:", "原因：", "エラー内容", "错误信息", "錯誤訊息", "退信原因",
+	/* Russian */
+	"причина:", "ошибка:",
+};
+
+/*
+ * The reason an unknown layout gives after one of the anchors, squeezed;
+ * empty when no anchor is found or nothing follows it.
+ */
+static rb_span
+anchored_reason(rb_dsn_ctx *ctx, rb_span text)
+{
+	for (size_t i = 0; i < sizeof(reason_anchors) / sizeof(reason_anchors[0]); i++)
+	{
+		rb_span		after = rb_after(text, reason_anchors[i]);
+		rb_span		rest,
+					line;
+		const char *start = NULL,
+				   *stop = NULL;
+
+		if (after.len == 0)
+			continue;
+		rest = (rb_span) {after.ptr + strlen(reason_anchors[i]),
+		after.len - strlen(reason_anchors[i])};
+		/* the rest of the anchor's line, then its paragraph (or the next) */
+		while (rb_next_line(&rest, &line))
+		{
+			if (rb_blank(line))
+			{
+				if (start != NULL)
+					break;
+				continue;
+			}
+			if (start == NULL)
+				start = line.ptr;
+			stop = line.ptr + line.len;
+		}
+		if (start != NULL)
+			return rb_join_reply(ctx, (rb_span) {start, (size_t) (stop - start)});
+	}
+	return RB_SPAN_EMPTY;
+}
+
 rb_span
 rb_telling_paragraph(rb_dsn_ctx *ctx, rb_span text)
 {
@@ -278,6 +348,13 @@ rb_telling_paragraph(rb_dsn_ctx *ctx, rb_span text)
 				stop = line.ptr + line.len;
 			return rb_join_reply(ctx, (rb_span) {start, (size_t) (stop - start)});
 		}
+	}
+	/* no code anywhere: the words that introduce a reason, in any language */
+	{
+		rb_span		r = anchored_reason(ctx, text);
+
+		if (r.len > 0)
+			return r;
 	}
 	return rb_squeeze(ctx, text);
 }
@@ -730,8 +807,8 @@ rb_find_remote_host(rb_span s, rb_span *host)
  * Results
  */
 
-static rb_span
-clean_address(rb_span a)
+rb_span
+rb_clean_address(rb_span a)
 {
 	a = rb_span_trim(a);
 	while (a.len > 0 && (a.ptr[0] == '<' || a.ptr[0] == '"' || a.ptr[0] == '\''))
@@ -754,6 +831,22 @@ clean_address(rb_span a)
  * process's stack address, which ASLR places, and the time it started)
  * and a final mix of all 32 bits take that away.
  */
+bool
+rb_plain_address(rb_span s)
+{
+	rb_span		a = rb_clean_address(s);
+	const char *at;
+
+	if (a.len < 3 || a.ptr[0] == '|' || a.ptr[0] == '/')
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (is_space((unsigned char) a.ptr[i]) || a.ptr[i] == '<' || a.ptr[i] == '>')
+			return false;
+	at = rb_memchr(a.ptr, '@', a.len);
+	return at != NULL && at > a.ptr && at < a.ptr + a.len - 1 &&
+		rb_memchr(at + 1, '@', a.ptr + a.len - at - 1) == NULL;
+}
+
 static uint32_t
 address_hash(rb_span a)
 {
@@ -780,8 +873,8 @@ same_address(rb_span a, rb_span b)
 }
 
 /* Put row i in the hash; grows it past half full.  False: no memory. */
-static bool
-index_row(rb_arena *arena, rb_dsn_result *res, size_t i)
+bool
+rb_index_row(rb_arena *arena, rb_dsn_result *res, size_t i)
 {
 	size_t		mask;
 	uint32_t	h;
@@ -800,7 +893,7 @@ index_row(rb_arena *arena, rb_dsn_result *res, size_t i)
 		res->nslots = n;
 		/* rehash every row but i (it is added below) */
 		for (size_t k = 0; k < res->nrcpt; k++)
-			if (k != i && !index_row(arena, res, k))
+			if (k != i && !rb_index_row(arena, res, k))
 				return false;
 	}
 	mask = res->nslots - 1;
@@ -828,10 +921,30 @@ index_row(rb_arena *arena, rb_dsn_result *res, size_t i)
 	}
 }
 
+bool
+rb_reindex(rb_arena *arena, rb_dsn_result *res)
+{
+	size_t		n = 64;
+	uint32_t   *slots;
+
+	while (n < (res->nrcpt + 1) * 2)
+		n *= 2;
+	slots = rb_arena_alloc(arena, n * sizeof(uint32_t));
+	if (slots == NULL)
+		return false;
+	memset(slots, 0, n * sizeof(uint32_t));
+	res->slots = slots;
+	res->nslots = n;
+	for (size_t i = 0; i < res->nrcpt; i++)
+		if (!rb_index_row(arena, res, i))
+			return false;
+	return true;
+}
+
 rb_dsn_recipient *
 rb_result_find(rb_dsn_result *res, rb_span addr)
 {
-	rb_span		a = clean_address(addr);
+	rb_span		a = rb_clean_address(addr);
 	size_t		mask;
 
 	if (res->nslots == 0)
@@ -868,9 +981,10 @@ rb_add_recipient(rb_dsn_ctx *ctx, rb_span addr)
 	}
 	r = &out->rcpt[out->nrcpt];
 	memset(r, 0, sizeof(*r));
-	r->recipient = clean_address(addr);
+	r->recipient = rb_clean_address(addr);
+	r->original_recipient = RB_SPAN_EMPTY;
 	r->action = r->diagnostic = r->remote_mta = r->last_attempt = RB_SPAN_EMPTY;
-	if (!index_row(ctx->a, out, out->nrcpt))
+	if (!rb_index_row(ctx->a, out, out->nrcpt))
 		return NULL;
 	out->nrcpt++;
 	return r;
@@ -879,7 +993,7 @@ rb_add_recipient(rb_dsn_ctx *ctx, rb_span addr)
 bool
 rb_own_address(rb_dsn_ctx *ctx, rb_span addr)
 {
-	addr = clean_address(addr);
+	addr = rb_clean_address(addr);
 	if (ctx->sender.len == addr.len && addr.len > 0 &&
 		strncasecmp(ctx->sender.ptr, addr.ptr, addr.len) == 0)
 		return true;
@@ -892,9 +1006,37 @@ rb_find_recipient(rb_dsn_ctx *ctx, rb_span addr)
 	return rb_result_find(ctx->out, addr);
 }
 
+/*
+ * Postfix names the address the sender used before the reason:
+ * "<final@b> (expanded from <orig@a>): host ... said: ...".  That address
+ * is the original recipient, and the words are no part of the reason.
+ */
+static void
+take_expanded_from(rb_dsn_recipient *r)
+{
+	rb_span		d = rb_span_trim(r->diagnostic);
+	const char *close;
+	rb_span		addr;
+
+	if (!rb_span_istarts(d, "(expanded from"))
+		return;
+	close = rb_memchr(d.ptr, ')', d.len < 400 ? d.len : 400);
+	if (close == NULL)
+		return;
+	if (r->original_recipient.len == 0 &&
+		rb_find_address((rb_span) {d.ptr, (size_t) (close - d.ptr)}, &addr) &&
+		rb_plain_address(addr))
+		r->original_recipient = rb_clean_address(addr);
+	close++;
+	while (close < d.ptr + d.len && (*close == ':' || is_space((unsigned char) *close)))
+		close++;
+	r->diagnostic = (rb_span) {close, (size_t) (d.ptr + d.len - close)};
+}
+
 void
 rb_complete_recipient(rb_dsn_recipient *r)
 {
+	take_expanded_from(r);
 	if (r->reply_code == 0)
 		r->reply_code = rb_find_reply_code(r->diagnostic);
 	if (r->status == 0)
@@ -968,7 +1110,7 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 			continue;
 		}
 		if (rb_is_address_line(line, &addr, &tail) &&
-			!(cur && dstart && cur->recipient.len == clean_address(addr).len &&
+			!(cur && dstart && cur->recipient.len == rb_clean_address(addr).len &&
 			  strncasecmp(cur->recipient.ptr, addr.ptr, cur->recipient.len) == 0))
 		{
 			rb_span		d = line_diagnostic(tail);
@@ -1007,6 +1149,69 @@ rb_scan_recipient_blocks(rb_dsn_ctx *ctx, rb_span text, bool also_next_paragraph
 	FINISH();
 #undef FINISH
 	return found;
+}
+
+int
+rb_scan_reason_first(rb_dsn_ctx *ctx, rb_span text, const char *stop_marker)
+{
+	rb_span		rest = text,
+				line,
+				addr,
+				tail;
+	const char *start = NULL,
+			   *stop = NULL,
+			   *prev_start = NULL,
+			   *prev_stop = NULL;
+	bool		gap = false;
+	int			n = 0;
+
+	while (rb_next_line(&rest, &line))
+	{
+		rb_span		t = rb_span_trim(line);
+
+		if (stop_marker && t.len >= 7 && t.ptr[0] == '-' && rb_contains(t, stop_marker))
+			break;
+		if (rb_blank(line))
+		{
+			gap = true;
+			continue;
+		}
+		if (rb_is_address_line(line, &addr, &tail) && rb_blank(tail))
+		{
+			rb_dsn_recipient *r = rb_find_recipient(ctx, addr);
+
+			if (r == NULL && (r = rb_add_recipient(ctx, addr)) == NULL)
+				return n;
+
+			/*
+			 * "The following recipients did not receive this message:"
+			 * introduces the address: the reason is the paragraph before.
+			 */
+			if (start != NULL && stop[-1] == ':' && prev_start != NULL)
+			{
+				start = prev_start;
+				stop = prev_stop;
+			}
+			if (start != NULL && r->diagnostic.len == 0)
+				r->diagnostic = rb_squeeze(ctx, (rb_span) {start, (size_t) (stop - start)});
+			rb_complete_recipient(r);
+			n++;
+			start = stop = prev_start = prev_stop = NULL;
+			gap = false;
+			continue;
+		}
+		/* the paragraph nearest the address is its reason */
+		if (start != NULL && gap)
+		{
+			prev_start = start;
+			prev_stop = stop;
+		}
+		if (start == NULL || gap)
+			start = line.ptr;
+		stop = line.ptr + line.len;
+		gap = false;
+	}
+	return n;
 }
 
 bool

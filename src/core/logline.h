@@ -6,7 +6,7 @@
  * Pure text reading: no allocation, every field is a span of the line.
  * Times are returned as the text the log wrote (the glue reads it, with
  * the server's date parser); a syslog time without a year is flagged.
- * KumoMTA's JSON records are read by the glue (src/log_line.c) with the
+ * KumoMTA's JSON records are read by the glue (src/glue/log_line.c) with the
  * server's jsonb functions, not here.
  */
 #ifndef REBOUND_CORE_LOGLINE_H

@@ -914,6 +914,32 @@ has_utf8_sequence(const char *p, size_t len)
 	return false;
 }
 
+/*
+ * Every 8-bit byte is part of an EUC-JP character: two bytes of A1-FE, or
+ * SS2 (8E) and a half-width kana, or SS3 (8F) and two bytes.
+ */
+static bool
+valid_euc_jp(const char *p, size_t len)
+{
+	const unsigned char *s = (const unsigned char *) p;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		if (s[i] < 0x80)
+			i++;
+		else if (s[i] >= 0xa1 && s[i] <= 0xfe && i + 1 < len && s[i + 1] >= 0xa1 && s[i + 1] <= 0xfe)
+			i += 2;
+		else if (s[i] == 0x8e && i + 1 < len && s[i + 1] >= 0xa1 && s[i + 1] <= 0xdf)
+			i += 2;
+		else if (s[i] == 0x8f && i + 2 < len && s[i + 1] >= 0xa1 && s[i + 2] >= 0xa1)
+			i += 3;
+		else
+			return false;
+	}
+	return true;
+}
+
 bool
 rb_charset_to_utf8(rb_arena *a, rb_span charset, const char *p, size_t len,
 				   rb_span *out)
@@ -943,6 +969,20 @@ rb_charset_to_utf8(rb_arena *a, rb_span charset, const char *p, size_t len,
 	 * A 7-bit charset on 8-bit bytes is a label that lies (gateways that
 	 * re-encode the text and keep the header): read it as unlabelled.
 	 */
+	/*
+	 * A Japanese gateway (au/ezweb's) converts ISO-2022-JP text to EUC-JP
+	 * and keeps the label: 8-bit text under that label that is no UTF-8
+	 * but valid EUC-JP is read as EUC-JP.
+	 */
+	if (!ascii && rb_span_istarts(charset, "iso-2022-jp") && !rb_utf8_valid(p, len) &&
+		valid_euc_jp(p, len))
+	{
+		cnv = get_converter("euc-jp");
+		if (cnv != NULL && icu_to_utf8(a, cnv, p, len, out))
+			return true;
+		if (a->exhausted)
+			return false;
+	}
 	if (!ascii &&
 		(rb_span_istarts(charset, "iso-2022") || rb_span_istarts(charset, "utf-7") ||
 		 rb_span_istarts(charset, "hz") || rb_span_istarts(charset, "us-ascii") ||

@@ -63,22 +63,29 @@ compile(unsigned mode, hs_database_t **db)
 	unsigned	ids[2048];
 	size_t		lens[2048];
 	hs_compile_error_t *err = NULL;
-	size_t		i;
+	size_t		i,
+				n;
 
 	if (rb_phrase_count > 2048)
 		return false;
+	n = 0;
 	for (i = 0; i < rb_phrase_count; i++)
 	{
-		pats[i] = rb_phrase_table[i].text;
-		lens[i] = strlen(pats[i]);
+#ifdef RB_LOSO
+		if (rb_loso_excluded(rb_phrase_table[i].origin))
+			continue;
+#endif
+		pats[n] = rb_phrase_table[i].text;
+		lens[n] = strlen(pats[n]);
 		/*
 		 * Not HS_FLAG_SINGLEMATCH: it would save a few callbacks, but it
 		 * made the scan slower on the corpus (test/bench/matcher_bench.sh).
 		 */
-		flags[i] = HS_FLAG_CASELESS;
-		ids[i] = (unsigned) i;
+		flags[n] = HS_FLAG_CASELESS;
+		ids[n] = (unsigned) i;	/* the id indexes the whole table */
+		n++;
 	}
-	if (hs_compile_lit_multi(pats, flags, ids, lens, (unsigned) rb_phrase_count,
+	if (hs_compile_lit_multi(pats, flags, ids, lens, (unsigned) n,
 							 mode, NULL, db, &err) != HS_SUCCESS)
 	{
 		hs_free_compile_error(err);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "detect.h"
 #include "reason.h"
 
 /* reason of an entry that only sets flags */
@@ -48,11 +49,39 @@ typedef struct rb_phrase
 	int			reason;			/* rb_reason, or RB_PHRASE_NO_REASON */
 	int			rank;
 	unsigned	flags;
-	const char *origin;
+	const char *origin;			/* ends with "[labelled: KEY]" when written
+								 * from the labelled source KEY of
+								 * test/data/labelled/ (test/loso.sh) */
 } rb_phrase;
 
 extern const rb_phrase rb_phrase_table[];
+
+#ifdef RB_LOSO
+/*
+ * Only in the leave-one-source-out build (test/loso.sh), never in the
+ * extension: whether an entry is left out of the matcher (its origin is
+ * tagged with the source being scored, or names that provider or MTA).
+ */
+extern bool rb_loso_excluded(const char *origin);
+/* the same for a word of core/signal.c: its '|'-separated source list */
+extern bool rb_loso_word_excluded(const char *sources);
+#endif
 extern const size_t rb_phrase_count;
+
+/*
+ * The wordings of a failure kind (phrase_table.c, after the table above):
+ * which layer of the receiving side's infrastructure a failure points at.
+ * Lower case; matched as written, ignoring ASCII case, by detect.c.
+ */
+typedef struct rb_failure_phrase
+{
+	const char *text;
+	rb_failure_kind kind;		/* RB_FAILURE_DNS or RB_FAILURE_CONNECTION */
+	const char *origin;
+} rb_failure_phrase;
+
+extern const rb_failure_phrase rb_failure_phrase_table[];
+extern const size_t rb_failure_phrase_count;
 
 /*
  * Called once per phrase found, in the order of their ends: the entry, and

@@ -29,10 +29,17 @@ typedef struct name_node
 	int32_t		exact_value;
 } name_node;
 
+/*
+ * A prefix node holds two values: an explicit prefix rule's, and a routed
+ * network's (a prefix an AS announces, the AS named by a rule).  Lookups
+ * take the longest explicit prefix, and only when there is none the
+ * longest network: a rule someone wrote beats what routing tables say.
+ */
 typedef struct bit_node
 {
 	int32_t		child[2];
 	int32_t		value;
+	int32_t		net_value;
 } bit_node;
 
 struct rb_provmatch
@@ -104,6 +111,7 @@ new_bit_node(rb_provmatch *m)
 	n = &m->bits[m->nbits];
 	n->child[0] = n->child[1] = -1;
 	n->value = -1;
+	n->net_value = -1;
 	return (int32_t) m->nbits++;
 }
 
@@ -193,11 +201,12 @@ rb_provmatch_name(const rb_provmatch *m, const char *name, size_t len, int exact
 	return m->names[node].suffix_value >= 0 ? m->names[node].suffix_value : best;
 }
 
-rb_provmatch_error
-rb_provmatch_add_prefix(rb_provmatch *m, int family, const unsigned char *addr,
-						int bits, int value)
+static rb_provmatch_error
+add_prefix(rb_provmatch *m, int family, const unsigned char *addr,
+		   int bits, int value, int network)
 {
 	int32_t		node;
+	int32_t    *slot;
 
 	if ((family != 4 && family != 6) || bits < 0 ||
 		bits > (family == 4 ? 32 : 128) || value < 0)
@@ -217,10 +226,25 @@ rb_provmatch_add_prefix(rb_provmatch *m, int family, const unsigned char *addr,
 		}
 		node = next;
 	}
-	if (m->bits[node].value >= 0 && m->bits[node].value != value)
+	slot = network ? &m->bits[node].net_value : &m->bits[node].value;
+	if (*slot >= 0 && *slot != value)
 		return RB_PM_CONFLICT;
-	m->bits[node].value = value;
+	*slot = value;
 	return RB_PM_OK;
+}
+
+rb_provmatch_error
+rb_provmatch_add_prefix(rb_provmatch *m, int family, const unsigned char *addr,
+						int bits, int value)
+{
+	return add_prefix(m, family, addr, bits, value, 0);
+}
+
+rb_provmatch_error
+rb_provmatch_add_network(rb_provmatch *m, int family, const unsigned char *addr,
+						 int bits, int value)
+{
+	return add_prefix(m, family, addr, bits, value, 1);
 }
 
 int
@@ -229,12 +253,15 @@ rb_provmatch_addr(const rb_provmatch *m, int family, const unsigned char *addr)
 	int32_t		node;
 	int			nbits;
 	int			best;
+	int			best_net;
 
 	if (m == NULL || (family != 4 && family != 6))
 		return -1;
 	node = family == 4 ? m->root4 : m->root6;
 	nbits = family == 4 ? 32 : 128;
 	best = m->bits[node].value;
+	best_net = m->bits[node].net_value;
+	/* one walk for both tiers: the tree is shared */
 	for (int i = 0; i < nbits; i++)
 	{
 		node = m->bits[node].child[(addr[i / 8] >> (7 - i % 8)) & 1];
@@ -242,8 +269,10 @@ rb_provmatch_addr(const rb_provmatch *m, int family, const unsigned char *addr)
 			break;
 		if (m->bits[node].value >= 0)
 			best = m->bits[node].value;
+		if (m->bits[node].net_value >= 0)
+			best_net = m->bits[node].net_value;
 	}
-	return best;
+	return best >= 0 ? best : best_net;
 }
 
 size_t

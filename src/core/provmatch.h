@@ -43,13 +43,24 @@ extern rb_provmatch_error rb_provmatch_add_prefix(rb_provmatch *m, int family,
 												  int bits, int value);
 
 /*
+ * Add a routed network (a prefix announced by an autonomous system a rule
+ * names): consulted only for addresses no explicit prefix contains.
+ */
+extern rb_provmatch_error rb_provmatch_add_network(rb_provmatch *m, int family,
+												   const unsigned char *addr,
+												   int bits, int value);
+
+/*
  * Longest suffix rule that matches name on a label boundary; with exact
  * set, the whole-name rule of name instead.  -1 when none.
  */
 extern int	rb_provmatch_name(const rb_provmatch *m, const char *name,
 							  size_t len, int exact);
 
-/* Longest prefix containing addr (family 4 or 6).  -1 when none. */
+/*
+ * Longest explicit prefix containing addr (family 4 or 6); when none, the
+ * longest network containing it.  -1 when neither.
+ */
 extern int	rb_provmatch_addr(const rb_provmatch *m, int family,
 							  const unsigned char *addr);
 

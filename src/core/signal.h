@@ -32,6 +32,10 @@
 #define RB_SIG_MAILBOX	0x0100	/* the text talks of a mailbox, user, address */
 #define RB_SIG_POLICY	0x0200	/* spam, blocked, policy, reputation, listed */
 #define RB_SIG_SERVERS	0x0400	/* the servers of the domain: MX hosts, mail servers */
+#define RB_SIG_BLOCK	0x0800	/* the sender is blocked: blocklisted, banned, reputation */
+#define RB_SIG_RATE		0x1000	/* a rate: throttled, frequency, daily, "limit exceeded" */
+#define RB_SIG_SIZE		0x2000	/* the size of the message: size, bytes */
+#define RB_SIG_EXCEED	0x4000	/* exceeded, exceeds, reached */
 
 /* The signals of text[0..len), in one pass. */
 extern unsigned rb_signal_scan(const char *text, size_t len);

@@ -131,7 +131,9 @@ citus_create_db() {
 # Outputs of the two runs without what may differ between any two runs
 # (timings, the time healing ran, the temporary directory).
 citus_normalize() {
-	sed -E -e '/^Time: /d' -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+\+[0-9]{2} \(now\)//g' "$1"
+	sed -E -e '/^Time: /d' -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+\+[0-9]{2} \(now\)//g' \
+		-e 's/(declared|extended) at [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} [A-Z]+/\1 at (when healing ran)/g' \
+		-e 's#/out/(single|citus)/#/out/(run)/#g' "$1"
 }
 
 run_citus() {

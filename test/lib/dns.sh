@@ -98,6 +98,13 @@ Z
 @ NS ns1.google.com.
 @ MX 10 188.165.1.2.
 Z
+	# README.md's DNS examples: example.fr has its mail at Google and its
+	# DNS at OVH (the 9 November 2017 case of layer ns)
+	zone example.fr <<'Z'
+@ NS dns10.ovh.net.
+@ NS ns10.ovh.net.
+@ MX 10 aspmx.l.google.com.
+Z
 	# no MX at all: mail goes to the address of the domain (NODATA)
 	zone no-mx.test <<'Z'
 @ NS ns1.google.com.

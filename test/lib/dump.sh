@@ -26,6 +26,9 @@ SELECT 'crm', email, hard_bounced FROM crm.contact ORDER BY email;
 SELECT 'match', rebound.host_provider('mx1.mail.ovh.net'), rebound.domain_provider('gmx.fr'),
 	rebound.domain_provider('aol.fr'), rebound.host_provider('mx.zoho.eu'),
 	rebound.ip_provider('192.0.2.7'), rebound.host_provider('spool.mail.gandi.net');
+SELECT 'networks', rebound.ip_provider('198.51.100.7'), rebound.ip_provider('5.9.1.1'),
+	rebound.host_layer('mx.gw.acme.example', 'mx'), rebound.host_layer('cluster1.eu.messagelabs.com', 'mx'),
+	rebound.host_layer('eu-smtp-inbound-1.mimecast.com', 'mx');
 SQL
 }
 
@@ -59,6 +62,13 @@ INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES
 	('acme', 'host_suffix', 'mx.acme.example');
 UPDATE rebound.provider_rule SET provider = 'acme' WHERE kind = 'host_suffix' AND pattern = 'gandi.net';
 UPDATE rebound.provider SET display_name = 'OVH' WHERE name = 'ovh';
+-- networks by AS (issue 17): a catalogue asn rule and a gateway rule
+-- deleted, the user's own, and a load of prefixes
+DELETE FROM rebound.provider_rule WHERE kind = 'asn' AND pattern = 'AS24940';
+DELETE FROM rebound.provider_rule WHERE kind = 'gateway' AND pattern = 'messagelabs.com';
+INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES
+	('acme', 'asn', 'AS64500'), ('acme', 'gateway', 'gw.acme.example');
+SELECT rebound.load_prefixes(E'198.51.100.0/24 AS64500\n5.9.0.0/16 AS24940\n', 'plain', '2026-12-01');
 -- a catalogue provider deleted, then created again by the user, with rules
 DELETE FROM rebound.provider WHERE name = 'ionos';
 INSERT INTO rebound.provider (name, display_name) VALUES ('ionos', 'IONOS, our own entry');
@@ -160,8 +170,10 @@ run_dump_restore() {
 	# the snapshot is not trivially equal: the user's changes are in it
 	grep -q '^match|ovh|acme|||acme|acme$' "$dir/provider.before" || { echo "unexpected matches:"; grep '^match' "$dir/provider.before"; rc=1; }
 	grep -q '^tombstone|domain|aol.fr$' "$dir/provider.before" || rc=1
+	grep -q '^networks|acme||gateway|mx|gateway$' "$dir/provider.before" || { echo "unexpected network matches:"; grep '^networks' "$dir/provider.before"; rc=1; }
+	grep -q '^tombstone|asn|AS24940$' "$dir/provider.before" || rc=1
 	local t
-	for t in audit bounce rule incident heal_log provider_tombstone domain_host host_address sink outbox sink_log; do
+	for t in audit bounce rule incident heal_log provider_tombstone domain_host host_address sink outbox sink_log as_prefix as_prefix_load; do
 		grep -q "^count|$t|[1-9]" "$dir/tables.before" || { echo "dump/restore: no rows in $t to compare"; rc=1; }
 	done
 	grep -q '^audit|.*,reharden,' "$dir/tables.before" || { echo "dump/restore: no reharden in the audit"; rc=1; }

@@ -3,10 +3,11 @@
 # root, as root, on a copy of the checkout: builds rebound against
 # PostgreSQL 17 with -Werror, starts a throwaway cluster (as the root's
 # postgres user) and Knot DNS the way test/check.sh does, and runs
-# pg_regress and the pgTAP suites.
+# pg_regress, the pgTAP suites and the README's examples.
 
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/dns.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/readme.sh"
 cd "$REBOUND_ROOT"
 
 PG_MAJOR=17
@@ -32,4 +33,6 @@ say "pgTAP suites (PostgreSQL $PG_MAJOR)"
 t=$SECONDS
 run_pgtap || rc=1
 echo "pgTAP: $((SECONDS - t)) s"
+say "README examples (PostgreSQL $PG_MAJOR)"
+run_readme || rc=1
 exit $rc

@@ -18,10 +18,18 @@ run_upgrade() {
 	# the 0.1.0 tables and their columns, then their rows over those columns
 	psql -XAtq -v ON_ERROR_STOP=1 -d "$old" -f "$REBOUND_ROOT/test/upgrade/columns.sql" >"$dir/columns" || rc=1
 	rows_snapshot "$old" "$dir/columns" >"$dir/rows.before" || rc=1
+	catalogue_rows "$old" "$dir/columns" >"$dir/catalogue.before" || rc=1
 	psql -XAtq -v ON_ERROR_STOP=1 -d "$old" -c "ALTER EXTENSION rebound UPDATE" || rc=1
 	rows_snapshot "$old" "$dir/columns" >"$dir/rows.after" || rc=1
+	catalogue_rows "$old" "$dir/columns" >"$dir/catalogue.after" || rc=1
 	if ! diff -u "$dir/rows.before" "$dir/rows.after"; then
 		echo "upgrade: rows of the 0.1.0 tables changed"
+		rc=1
+	fi
+	# an upgrade brings new catalogue rows, and keeps every old one
+	if [ -n "$(LC_ALL=C comm -23 "$dir/catalogue.before" "$dir/catalogue.after")" ]; then
+		echo "upgrade: catalogue rows lost:"
+		LC_ALL=C comm -23 "$dir/catalogue.before" "$dir/catalogue.after"
 		rc=1
 	fi
 	fresh_database "$new" rebound
@@ -41,11 +49,26 @@ run_upgrade() {
 
 # Each table's row count and checksum, over the columns listed in $2
 # (lines "table|col1,col2,…" as test/upgrade/columns.sql prints them).
+# Of the catalogue tables, the user's rows: an upgrade adds catalogue rows
+# (catalogue_rows checks that it keeps the old ones).
 rows_snapshot() {
-	local db=$1 columns=$2 table cols
+	local db=$1 columns=$2 table cols where
 	while IFS='|' read -r table cols; do
+		where=
+		case $table in provider | provider_rule) where="WHERE origin = 'user'" ;; esac
 		psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c \
-			"SELECT '$table', count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')) FROM (SELECT $cols FROM rebound.$table) AS r" ||
+			"SELECT '$table', count(*), md5(coalesce(string_agg(r::text, E'\\n' ORDER BY r::text), '')) FROM (SELECT $cols FROM rebound.$table $where) AS r" ||
 			return 1
 	done <"$columns"
+}
+
+# The catalogue rows of the catalogue tables, one per line, sorted for comm.
+catalogue_rows() {
+	local db=$1 columns=$2 table cols
+	while IFS='|' read -r table cols; do
+		case $table in provider | provider_rule) ;; *) continue ;; esac
+		psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c \
+			"SELECT '$table ' || r::text FROM (SELECT $cols FROM rebound.$table WHERE origin = 'catalogue') AS r" ||
+			return 1
+	done <"$columns" | LC_ALL=C sort
 }

@@ -22,6 +22,9 @@
 -- network) got failures: DNS lookups failing, connections timing out or
 -- refused, and senders that record nothing but "hard".  Most senders called
 -- them hard; a careful one recorded some as soft (those need no healing).
+-- After it, its tail: mail queued during the outage that expired hours or
+-- days later, with OVH's servers in its last error (kind 'tail'), among
+-- expiries that were not OVH's ('tail_decoy').
 -- Around them: genuine hard bounces before, during and after the window
 -- (during it, only at domains that did not depend on OVH then: OVH's own
 -- servers could not answer), soft bounces, and addresses that had already
@@ -229,8 +232,10 @@ UPDATE crm.contact SET complained = true WHERE random() + 0 * id < 0.005;
 -- ---------------------------------------------------------------------------
 
 -- kind: outage (a valid address that failed because OVH was down),
--- genuine (the mailbox does not exist), soft (full mailbox, greylisting),
--- old (a 2016 hard bounce).  verdict: what the sender recorded.
+-- tail (mail queued during the outage that expired after it, its last
+-- error OVH's), tail_decoy (an expiry that was not OVH's, or after the
+-- horizon), genuine (the mailbox does not exist), soft (full mailbox,
+-- greylisting), old (a 2016 hard bounce).  verdict: what the sender recorded.
 -- heal: whether healing the outage must forgive it.
 CREATE TABLE crm.event (
 	id serial PRIMARY KEY,
@@ -338,6 +343,79 @@ SELECT 'campaigns', e.email, crm.random_in('2016-02-01', '2016-12-20'),
 	   'hard', 'old', false
 FROM (SELECT email, random() AS r FROM (SELECT DISTINCT email FROM crm.event WHERE kind = 'outage' AND heal) d) e
 WHERE e.r < 0.05
+ON CONFLICT DO NOTHING;
+
+-- The tail (issue 18), drawn last so that every draw before it is the
+-- same as without it: mail queued during the outage that no retry
+-- delivered expires later, after its queue lifetime (6 hours, 1, 2 or 4
+-- days: the senders' settings), comes back hard and carries the last error
+-- it met: a connection to the domain's OVH mail host (by name or, for
+-- mail.<domain> inside OVH's network, by address) or a failed lookup where
+-- OVH answered for its names.  Only the flows whose sender records a
+-- verdict (campaigns, automation): rebound's own classification calls an
+-- expiry soft, which suppresses nothing.  Around it, decoys healing must
+-- leave alone: expiries whose last error was the sender's own relay, or
+-- the domain's mail host at another provider (an ovh_dns domain's mail is
+-- at Google or Microsoft), and expiries of a 7-day queue, after the tail's
+-- 5-day horizon.
+CREATE FUNCTION crm.expired_text(d text, profile text, n int, lifetime interval, decoy text)
+RETURNS text LANGUAGE sql STABLE AS $$
+	WITH target AS (
+		SELECT CASE
+			WHEN decoy = 'relay' THEN 'relay.crm-demo.fr'
+			WHEN decoy = 'other_provider' THEN (SELECT x.hosts[1] FROM crm.hosting x
+												WHERE x.domain = d AND x.role = 'mx' ORDER BY x.since LIMIT 1)
+			WHEN profile IN ('ovh_dns', 'ovh_ns_ip') OR (n % 4 = 0 AND profile <> 'ovh_mx_ip') THEN NULL
+			WHEN profile = 'ovh_mx_ip' THEN 'mail.' || d
+			ELSE (crm.ovh_mx())[1 + n % 3] END AS host
+	)
+	SELECT CASE
+		WHEN t.host IS NULL THEN (ARRAY[
+			'Host or domain name not found. Name service error for name=' || d || ' type=MX: Host not found, try again; message expired',
+			'all hosts for ''' || d || ''' have been failing for a long time (DNS lookup failed) and retry timeout exceeded',
+			'550 5.4.300 Message expired: unable to deliver in ' || (extract(epoch FROM lifetime) / 60)::int
+				|| ' minutes. <451 4.4.0 DNS query failed for ' || d || '>'])[1 + n % 3]
+		ELSE (ARRAY[
+			'delivery temporarily suspended: connect to ' || t.host || '[' || host(ip.addr) || ']:25: Connection timed out; message expired',
+			'host ' || t.host || ' [' || host(ip.addr) || ']: Connection timed out: retry timeout exceeded',
+			'550 5.4.300 Message expired: unable to deliver in ' || (extract(epoch FROM lifetime) / 60)::int
+				|| ' minutes. <421 4.4.0 Unable to connect to ' || t.host || '>'])[1 + n % 3]
+		END
+	FROM target t
+	LEFT JOIN LATERAL (SELECT COALESCE((SELECT h.addrs[1] FROM crm.host_ip h WHERE h.host = t.host),
+									   '10.20.0.5'::inet) AS addr) ip ON true
+$$;
+
+INSERT INTO crm.event (flow, email, at, diagnostic, verdict, kind, heal)
+SELECT flow, email, queued + lifetime,
+	   crm.expired_text(domain, profile, n, lifetime, decoy), 'hard',
+	   CASE WHEN decoy IS NULL AND lifetime <= interval '5 days' THEN 'tail' ELSE 'tail_decoy' END,
+	   decoy IS NULL AND lifetime <= interval '5 days'
+FROM (
+	SELECT f.flow, ct.email, ct.domain, c.profile,
+		   crm.random_in('2017-11-09 07:00', '2017-11-09 10:54:59') AS queued,
+		   (ARRAY[interval '6 hours', '1 day', '2 days', '4 days'])[1 + floor(random() * 4)::int] AS lifetime,
+		   (random() * 1000)::int AS n,
+		   random() AS r
+	FROM crm.contact ct
+	JOIN crm.company c ON c.domain = ct.domain
+	CROSS JOIN (VALUES ('campaigns'), ('automation')) f(flow)
+) s
+CROSS JOIN LATERAL (SELECT CASE
+		WHEN s.r < 0.006 THEN NULL
+		WHEN s.r < 0.007 THEN 'relay'
+		WHEN s.r < 0.008 AND s.profile = 'ovh_dns' THEN 'other_provider'
+		ELSE 'none' END AS decoy) d
+WHERE d.decoy IS DISTINCT FROM 'none' AND crm.at_ovh(s.domain, s.queued)
+ON CONFLICT DO NOTHING;
+-- and expiries after the horizon: a 7-day queue
+INSERT INTO crm.event (flow, email, at, diagnostic, verdict, kind, heal)
+SELECT 'campaigns', email, queued + interval '7 days',
+	   crm.expired_text(domain, profile, n, interval '7 days', NULL), 'hard', 'tail_decoy', false
+FROM (SELECT ct.email, ct.domain, c.profile, crm.random_in('2017-11-09 07:00', '2017-11-09 10:54:59') AS queued,
+			 (random() * 1000)::int AS n, random() AS r
+	  FROM crm.contact ct JOIN crm.company c ON c.domain = ct.domain) s
+WHERE s.r < 0.002 AND crm.at_ovh(s.domain, s.queued)
 ON CONFLICT DO NOTHING;
 
 -- ---------------------------------------------------------------------------

@@ -134,8 +134,8 @@ SELECT is((SELECT rebound.max(s)::text || ' ' || rebound.min(s)::text
 	'5.7.26 4.2.2', 'min() and max() of status codes');
 SELECT throws_ok($$SELECT '9.9.9'::rebound.smtp_status$$, '22P02', NULL,
 	'malformed status is 22P02');
-SELECT throws_ok($$SELECT rebound.normalize_domain('a..b')$$, '22023', NULL,
-	'malformed domain is 22023');
+SELECT throws_ok($$SELECT rebound.normalize_domain('a..b')$$, '22P02', NULL,
+	'malformed domain is 22P02');
 SELECT throws_ok($$SELECT 'nope'::rebound.reason$$, '22P02', NULL,
 	'unknown reason is 22P02');
 

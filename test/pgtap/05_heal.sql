@@ -2,7 +2,7 @@
 -- window), what it reports (layer, reinstated), dry runs, idempotence,
 -- undo, and the errors of declare_incident().
 BEGIN;
-SELECT plan(53);
+SELECT plan(55);
 
 SET LOCAL timezone = 'Europe/Paris';
 SET LOCAL rebound.soft_bounce_limit = 3;
@@ -226,6 +226,19 @@ SELECT results_eq(
 	$$SELECT bounce_id, layer FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))$$,
 	$$SELECT id, 'mx' FROM b WHERE tag = 'learned'$$,
 	'a domain first observed after the incident is judged by that first observation');
+
+-- Domains the map records as having no MX ('') or a null MX ('.'), as a
+-- refresh does for a domain that is gone: their bounces are not the
+-- provider's, and they do not stop healing the others
+SELECT rebound.observe_domain('gone.fr', 'mx', '{}', '2017-10-01');
+SELECT rebound.observe_domain('nullmx.fr', 'mx', '{.}', '2017-10-01');
+INSERT INTO b VALUES ('gone', rebound.record_bounce('p@gone.fr', '2017-11-09 08:00', NULL, 'dmp', 'hard')),
+	('nullmx', rebound.record_bounce('p@nullmx.fr', '2017-11-09 08:00', NULL, 'dmp', 'hard'));
+SELECT lives_ok($$SELECT * FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55'))$$,
+	'a domain with no MX or a null MX in the map does not fail the selection');
+SELECT is((SELECT count(*) FROM rebound.incident_bounces('ovh', tstzrange('2017-11-09 07:00', '2017-11-09 10:55')) i
+		   JOIN b ON b.id = i.bounce_id WHERE b.tag IN ('gone', 'nullmx')), 0::bigint,
+	'their bounces are not the provider''s');
 
 -- The unsorted, duplicated layers of a declaration
 SELECT lives_ok($$SELECT rebound.declare_incident('ovh',

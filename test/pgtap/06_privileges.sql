@@ -3,7 +3,7 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(40);
+SELECT plan(52);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
@@ -18,8 +18,10 @@ SELECT set_eq(
 		  'rebound.reharden(bigint)',
 		  'rebound.heal_begin(interval,timestamp with time zone)',
 		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound.set_tail_horizon(bigint,interval)',
 		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
-		  'rebound.drop_sink(bigint)'],
+		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)'],
 	'the SECURITY DEFINER functions are the entry points that write');
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
@@ -30,9 +32,10 @@ SELECT is_empty(
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound'::regnamespace
-		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch',
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_tails',
 						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
-						  'distribute')
+						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
+						  'capture_event_column', 'capture_event_newtable', 'distribute')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps, heal and distribute are not granted to PUBLIC either');
 
@@ -53,9 +56,10 @@ GRANT EXECUTE ON FUNCTION rebound.record_bounce(text, timestamptz, text, text, r
 GRANT USAGE ON SCHEMA rebound TO rb_healer;
 GRANT EXECUTE ON FUNCTION rebound.declare_incident(text, tstzrange, text[], text, text),
 	rebound.unharden(bigint, boolean), rebound.unharden(text, tstzrange, boolean),
-	rebound.reharden(bigint),
+	rebound.reharden(bigint), rebound.set_tail_horizon(bigint, interval),
 	rebound.heal_begin(interval, timestamptz),
-	rebound.heal_stretch(timestamptz, timestamptz, boolean) TO rb_healer;
+	rebound.heal_stretch(timestamptz, timestamptz, boolean),
+	rebound.heal_tails(timestamptz, timestamptz, boolean) TO rb_healer;
 GRANT EXECUTE ON PROCEDURE rebound.heal(interval, boolean) TO rb_healer;
 GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log TO rb_healer;
 
@@ -162,6 +166,19 @@ SELECT throws_ok($$SELECT rebound.record_bounce('x@client.example', now(), NULL)
 	'a healer does not record bounces');
 RESET ROLE;
 
+-- reports: with the README's grants, a reader draws and reports the
+-- incident (their sections and the chart run as the reader)
+GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log,
+	rebound.outbox, rebound.sink, rebound.sink_log, rebound.provider, rebound.domain_host, rebound.host_address TO rb_reader;
+SET LOCAL ROLE rb_reader;
+SELECT matches(rebound.incident_report((SELECT max(id) FROM rebound.incident)),
+	'^# Incident [0-9]+: .*\| campaigns \| 2 \|', 'a reader reports an incident, its flows included');
+SELECT matches(rebound.incident_chart((SELECT max(id) FROM rebound.incident)),
+	'^<svg .*<rect class="forgiven"', 'and draws it');
+SELECT throws_ok($$SELECT rebound.sink_check('rebound.bounce', 'bounce', 'campaigns', 'address', NULL, 'rb_reader')$$,
+	'42501', NULL, 'but does not call the sink checks, internal steps');
+RESET ROLE;
+
 -- webhook payloads: the same model (issue 11)
 CREATE TABLE webhook (body jsonb);
 CREATE TRIGGER capture AFTER INSERT ON webhook REFERENCING NEW TABLE AS inserted
@@ -189,6 +206,42 @@ SELECT is((SELECT string_agg(address || ':' || domain || ':' || reason, ' ' ORDE
 		   FROM rebound.bounce WHERE source = 'hooks'),
 	'event@client.example:client.example:user_unknown hook2@client.example:client.example:undefined hook@client.example:client.example:undefined',
 	'the events are in the ledger, with the domains and verdicts rebound computed');
+
+-- loading AS prefixes (issue 17): the README's grant for it, and only it;
+-- nobody else, not even a healer, replaces the routing data every backend
+-- matches addresses with
+CREATE ROLE rb_catalogue;
+GRANT USAGE ON SCHEMA rebound TO rb_catalogue;
+GRANT EXECUTE ON FUNCTION rebound.load_prefixes(text, text, date) TO rb_catalogue;
+INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'asn', 'AS64500');
+SET LOCAL ROLE rb_healer;
+SELECT throws_ok($$SELECT rebound.load_prefixes('192.0.2.0/24 64500', 'plain')$$, '42501', NULL,
+	'a healer cannot load prefixes');
+RESET ROLE;
+SET LOCAL ROLE rb_nobody;
+SELECT throws_ok($$SELECT rebound.load_prefixes('192.0.2.0/24 64500', 'plain')$$, '42501', NULL,
+	'nor can a role without grants');
+RESET ROLE;
+SET LOCAL ROLE rb_catalogue;
+SELECT is(rebound.load_prefixes('192.0.2.0/24 64500', 'plain', '2026-12-01'), 1::bigint,
+	'the catalogue role loads prefixes through load_prefixes');
+SELECT throws_ok($$DELETE FROM rebound.as_prefix$$, '42501', NULL,
+	'but cannot write the prefix table itself');
+SELECT throws_ok($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'asn', 'AS64501')$$,
+	'42501', NULL, 'nor give an AS to a provider: the rules are the owner''s');
+RESET ROLE;
+SELECT is((SELECT loaded_by || ' ' || format || ' ' || as_of FROM rebound.as_prefix_load),
+	'rb_catalogue plain 2026-12-01', 'the load names who loaded it, not the definer');
+SET LOCAL ROLE rb_writer;
+SELECT is(rebound.ip_provider('192.0.2.7'), 'ovh',
+	'any role that may call ip_provider() matches through the loaded prefixes');
+SELECT throws_ok($$SELECT count(*) FROM rebound.as_prefix$$, '42501', NULL,
+	'without a grant on the prefix table');
+RESET ROLE;
+SELECT is_empty($$SELECT 1 FROM information_schema.role_routine_grants g
+	WHERE g.routine_schema = 'rebound' AND g.routine_name = 'load_prefixes'
+	  AND g.grantee NOT IN ('rb_catalogue', current_user)$$,
+	'load_prefixes is granted to no one else');
 
 SELECT * FROM finish();
 ROLLBACK;

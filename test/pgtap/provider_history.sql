@@ -71,9 +71,9 @@ SELECT is_empty($$
 SELECT throws_ok($$SELECT rebound.observe_domain('example.com', 'a', ARRAY['x.example'])$$,
 	'22023', 'invalid role: "a"', 'role must be mx or ns');
 SELECT throws_ok($$SELECT rebound.observe_domain('example..com', 'mx', ARRAY['x.example'])$$,
-	'22023', NULL, 'invalid domain');
+	'22P02', NULL, 'invalid domain');
 SELECT throws_ok($$SELECT rebound.observe_domain('example.com', 'mx', ARRAY['10 bad..host'])$$,
-	'22023', NULL, 'invalid host');
+	'22P02', NULL, 'invalid host');
 SELECT throws_ok($$SELECT rebound.observe_domain(NULL, 'mx', ARRAY['x.example'])$$,
 	'22004', NULL, 'null domain');
 SELECT throws_ok($$SELECT rebound.observe_domain('example.com', 'mx', ARRAY['x.example'], 'infinity')$$,

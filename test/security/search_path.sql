@@ -115,7 +115,7 @@ END
 $$;
 
 \ir ../detect/scenario.sql
-SELECT plan(42);
+SELECT plan(53);
 SELECT ok((SELECT count(*) > 3000 FROM pg_operator WHERE oprnamespace = 'decoy'::regnamespace)
 		  AND (SELECT count(*) > 50 FROM pg_proc p JOIN used_name u ON u.name = p.proname
 			   WHERE p.pronamespace = 'decoy'::regnamespace),
@@ -178,14 +178,27 @@ FROM (VALUES
 	($$SELECT * FROM rebound.detect_settings()$$),
 	($$SELECT rebound.add_sink('decoys', 'crm_suppressed', 'email', 'suppressed'), rebound.add_sink('decoys', 'crm_list', 'email')$$),
 	($$SELECT count(*) FROM rebound.sinks$$),
+	-- the statements of a refresh, over an empty batch (no DNS server here)
+	($$SELECT count(*) FROM rebound.refresh_domains(0)$$),
+	-- issue 18: an expired bounce in the tail of the incident below
+	($$SELECT rebound.record_bounce('tail@decoy2.example', now() OPERATOR(pg_catalog.-) interval '36 hours', 'connect to mx1.mail.ovh.net[188.165.1.1]:25: Connection timed out; message expired', 'decoys', 'hard')$$),
+	($$SELECT * FROM rebound.expiry('Message expired: unable to deliver in 150 minutes. <421 4.4.0 Unable to connect to mx1.mail.ovh.net 188.165.1.1>')$$),
+	($$SELECT count(*) FROM rebound.tail_bounces('ovh', pg_catalog.tstzrange(now() OPERATOR(pg_catalog.-) interval '3 days', now() OPERATOR(pg_catalog.-) interval '2 days'))$$),
 	($$SELECT count(*) FROM rebound.unharden(rebound.declare_incident('ovh', pg_catalog.tstzrange(now() OPERATOR(pg_catalog.-) interval '3 days', now() OPERATOR(pg_catalog.-) interval '2 days'), '{mx,ns}', 'decoys'))$$),
+	($$SELECT rebound.set_tail_horizon((SELECT max(id) FROM rebound.incident), interval '1 day')$$),
 	($$SELECT pg_catalog.length(rebound.incident_report((SELECT max(id) FROM rebound.incident)))$$),
 	($$SELECT pg_catalog.length(rebound.incident_chart((SELECT max(id) FROM rebound.incident)))$$),
 	($$SELECT count(*) FROM rebound.reharden((SELECT max(id) FROM rebound.incident))$$),
 	($$SELECT rebound.drop_sink('decoys', 'crm_list'), rebound.drop_sink((SELECT max(id) FROM rebound.sink))$$),
 	($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'cidr', '192.0.2.0/24'), ('ovh', 'host_suffix', 'Decoy.Example')$$),
 	($$DELETE FROM rebound.provider_rule WHERE kind OPERATOR(pg_catalog.=) 'cidr' AND pattern OPERATOR(pg_catalog.=) '192.0.2.0/24'$$),
-	($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('decoy (filter|wall)', true, 'filtered')$$)
+	($$INSERT INTO rebound.rule (pattern, is_regex, reason) VALUES ('decoy (filter|wall)', true, 'filtered')$$),
+	($$INSERT INTO rebound.provider_rule (provider, kind, pattern) VALUES ('ovh', 'asn', 'as64500'), ('mimecast', 'gateway', 'decoy-gateway.example')$$),
+	($$SELECT rebound.load_prefixes(E'192.0.2.0\t24\t64500\n198.51.100.0\t24\t64500_64501\n', 'pfx2as', '2026-12-01')$$),
+	($$SELECT rebound.load_prefixes(E'network,autonomous_system_number,autonomous_system_organization\n192.0.2.0/24,64500,"Decoy, Inc."\n', 'geolite2')$$),
+	($$SELECT rebound.load_prefixes(E'# decoys\n192.0.2.0/24 AS64500\n', 'plain')$$),
+	($$SELECT rebound.ip_provider('192.0.2.1'), rebound.host_layer('mx.decoy-gateway.example', 'mx')$$),
+	($$DELETE FROM rebound.provider_rule WHERE kind OPERATOR(pg_catalog.=) ANY ('{asn,gateway}') AND pattern OPERATOR(pg_catalog.=) ANY ('{AS64500,decoy-gateway.example}')$$)
 ) AS calls (q);
 
 -- heal commits, so it runs at the top level, with the decoys on the path

@@ -206,6 +206,60 @@ main(void)
 		free(big);
 	}
 
+	/*
+	 * Issue 10, the labelled sources (test/data/labelled/): entries written
+	 * from them end their origin with "[labelled: KEY]", KEY a lower-case
+	 * source key (test/loso.sh leaves a source's entries out to score it).
+	 */
+	{
+		int			bad_tag = 0,
+					tagged = 0;
+
+		for (i = 0; i < rb_phrase_count; i++)
+		{
+			const char *t = strstr(rb_phrase_table[i].origin, "[labelled: ");
+			const char *k;
+
+			if (t == NULL)
+				continue;
+			tagged++;
+			for (k = t + 11; *k >= 'a' && *k <= 'z'; k++)
+				;
+			while (*k == '_' || (*k >= 'a' && *k <= 'z'))
+				k++;
+			if (k == t + 11 || strcmp(k, "]") != 0)
+				bad_tag++;
+		}
+		ok(tagged > 0 && bad_tag == 0, "labelled-source tags end the origin: [labelled: key]");
+	}
+	/* a 421 with a security/policy status refuses this sender: not an outage */
+	check("421 4.7.0 TLS required for RCPT domain, closing connection.",
+		  RB_REASON_FAILED_STARTTLS, RB_SEVERITY_SOFT, false);
+	check("421 4.7.0 [TS02] Messages from 192.0.2.25 temporarily deferred - 4.16.56.1",
+		  RB_REASON_BAD_REPUTATION, RB_SEVERITY_SOFT, false);
+	/* a temporary failure of the receiving mail system is infrastructure */
+	check("451 4.3.0 Mail server temporarily rejected message.",
+		  RB_REASON_SYSTEM_ERROR, RB_SEVERITY_SOFT, true);
+	check("421 Internal server error", RB_REASON_SYSTEM_ERROR, RB_SEVERITY_SOFT, true);
+	check("432 Mail filters temporarily unavailable.", RB_REASON_SYSTEM_ERROR, RB_SEVERITY_SOFT, true);
+	/* a provider's own "no such user" under 5.7.1 stays an unknown user */
+	check("550 5.7.1 No such user!", RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);
+	/* Microsoft 365's "DNS query failed" over an NXDOMAIN, and over a SERVFAIL */
+	check("554 5.4.300 DNS query failed. The error was: SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
+		  RB_REASON_HOST_UNKNOWN, RB_SEVERITY_HARD, false);
+	check("451 4.4.0 DNS query failed. The error was: DNS query failed with error: ServerFailure",
+		  RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	/* outbound wording of Haraka, qmail, OpenSMTPD, Sendmail */
+	check("Tried all MXs", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	check("connect ECONNREFUSED 192.0.2.1:25", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	check("Sorry, I couldn't find any host by that name. (#4.1.2)",
+		  RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	check("No valid route to remote MX", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	check("451 4.4.1 reply: read error from mx.example.com.", RB_REASON_NETWORK_ERROR, RB_SEVERITY_SOFT, true);
+	/* Exim's sender verification names an address that is not the recipient */
+	check("550 Verification failed for <s@example.net>: Unrouteable address",
+		  RB_REASON_REJECTED, RB_SEVERITY_SOFT, false);
+
 	/* A big text of arbitrary bytes */
 	{
 		size_t		n = 4 << 20;

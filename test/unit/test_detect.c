@@ -1,13 +1,18 @@
 /*
  * test_detect.c
- *	  Failure kinds of real MTA wordings, and the Poisson tail against
+ *	  Failure kinds of real MTA wordings; the wordings of the phrase table
+ *	  checked one by one, and, on random texts, the kind found by the
+ *	  core's caseless search equal to a byte-by-byte search over the same
+ *	  table (the scanner detect.c had of its own); the Poisson tail against
  *	  reference values (computed with mpmath at 50 digits) and against a
  *	  brute-force sum.
  */
 #include "core/detect.h"
+#include "core/phrase.h"
 #include "tap.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 static const char *
 kind(const char *text)
@@ -25,6 +30,113 @@ near(double got, double want, double tol, const char *what)
 	ok(good, what);
 	if (!good)
 		printf("#   got: %.15g\n#   expected: %.15g\n", got, want);
+}
+
+/* xorshift64*: reproducible without libc's rand() */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/* Does text[0..len) contain needle (lower case), ignoring ASCII case? */
+static int
+naive_contains(const char *text, size_t len, const char *needle)
+{
+	size_t		n = strlen(needle),
+				i,
+				j;
+
+	for (i = 0; i + n <= len; i++)
+	{
+		for (j = 0; j < n; j++)
+		{
+			unsigned char c = (unsigned char) text[i + j];
+
+			if ((c >= 'A' && c <= 'Z' ? c + 32 : c) != (unsigned char) needle[j])
+				break;
+		}
+		if (j == n)
+			return 1;
+	}
+	return 0;
+}
+
+/* The kind a byte-by-byte search of the table finds: DNS first. */
+static rb_failure_kind
+naive_kind(const char *text, size_t len)
+{
+	rb_failure_kind want[] = {RB_FAILURE_DNS, RB_FAILURE_CONNECTION};
+	size_t		k,
+				i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < rb_failure_phrase_count; i++)
+			if (rb_failure_phrase_table[i].kind == want[k] &&
+				naive_contains(text, len, rb_failure_phrase_table[i].text))
+				return want[k];
+	return RB_FAILURE_NONE;
+}
+
+static void
+test_phrase_table(void)
+{
+	size_t		i,
+				j;
+	int			bad_form = 0,
+				bad_kind = 0,
+				differ = 0,
+				round;
+
+	for (i = 0; i < rb_failure_phrase_count; i++)
+	{
+		const rb_failure_phrase *p = &rb_failure_phrase_table[i];
+		rb_failure_kind k = rb_failure_kind_of(p->text, strlen(p->text));
+
+		for (j = 0; p->text[j]; j++)
+			if ((p->text[j] >= 'A' && p->text[j] <= 'Z') || (p->text[j] == ' ' && p->text[j + 1] == ' '))
+				bad_form++;
+		if (p->text[0] == '\0' || p->text[0] == ' ' || p->origin == NULL ||
+			(p->kind != RB_FAILURE_DNS && p->kind != RB_FAILURE_CONNECTION))
+			bad_form++;
+		/* a connection wording that holds a DNS one is found as DNS */
+		if (k != p->kind && !(k == RB_FAILURE_DNS && naive_kind(p->text, strlen(p->text)) == RB_FAILURE_DNS))
+			bad_kind++;
+	}
+	is_int(bad_form, 0, "failure wordings: lower case, single spaces, a kind and an origin");
+	is_int(bad_kind, 0, "failure wordings: each is found as its kind");
+	ok(rb_failure_phrase_count >= 70, "failure wordings: the DNS and connection wordings are in the phrase table");
+
+	/* random texts: pieces of wordings in random case, noise between */
+	for (round = 0; round < 20000; round++)
+	{
+		char		text[512];
+		size_t		len = 0;
+		int			pieces = (int) (rng() % 4);
+
+		while (pieces-- > 0 && len < 400)
+		{
+			const char *w = rb_failure_phrase_table[rng() % rb_failure_phrase_count].text;
+			size_t		n = strlen(w),
+						from = rng() % 3 == 0 ? rng() % n : 0,
+						to = rng() % 3 == 0 ? from + rng() % (n - from + 1) : n;
+
+			for (j = from; j < to && len < sizeof(text); j++)
+				text[len++] = (rng() % 2 && w[j] >= 'a' && w[j] <= 'z') ? w[j] - 32 : w[j];
+			for (j = rng() % 6; j > 0 && len < sizeof(text); j--)
+				text[len++] = " .:-\nXa4"[rng() % 9];
+		}
+		if (rb_failure_kind_of(text, len) != naive_kind(text, len) &&
+			/* the status codes and 421 decide only when no wording does */
+			naive_kind(text, len) != RB_FAILURE_NONE)
+			differ++;
+	}
+	is_int(differ, 0, "random texts: the caseless search finds the kind a byte-by-byte search finds");
 }
 
 /* log10 P(X >= n) by summing the mass function in long double. */
@@ -51,6 +163,8 @@ main(void)
 	size_t		i;
 	int			monotone = 1;
 	double		prev;
+
+	test_phrase_table();
 
 	/* DNS failures: Postfix, Exim, Exchange, Gmail, resolver libraries */
 	is_str(kind("Host or domain name not found. Name service error for name=acme.fr type=MX: Host not found, try again"), "dns", "postfix name service error");

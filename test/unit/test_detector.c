@@ -212,6 +212,16 @@ grow(const rb_detect_config *cfg, const rb_detect_bucket *b, int n,
 	return found;
 }
 
+/* The edges' rule, written again: within 3 mean spacings of the bucket's. */
+static bool
+ref_contiguous(int64_t gap, const rb_detect_bucket *edge)
+{
+	if (gap < 0 || edge->bounces < 2)
+		return false;
+	return (double) gap * (double) (edge->bounces - 1) <=
+		3.0 * (double) (edge->last_at - edge->first_at);
+}
+
 static int
 ref_grow(const rb_detect_config *cfg, const rb_detect_bucket *b, int n,
 		 rb_detect_incident *out)
@@ -234,6 +244,11 @@ ref_grow(const rb_detect_config *cfg, const rb_detect_bucket *b, int n,
 		/* the chain from flagged bucket i */
 		last = i;
 		inc.first_at = b[i].first_at;
+		/* a contiguous failure alone in the quiet bucket just before */
+		if (i > 0 && b[i - 1].bucket == b[i].bucket - 1 &&
+			b[i - 1].score < RB_DETECT_GROW_SCORE &&
+			ref_contiguous(b[i].first_at - b[i - 1].last_at, &b[i]))
+			inc.first_at = b[i - 1].last_at;
 		for (j = i; j < n; j++)
 		{
 			if (b[j].bucket - b[last].bucket > 2)
@@ -255,6 +270,10 @@ ref_grow(const rb_detect_config *cfg, const rb_detect_bucket *b, int n,
 			anomalous |= b[j].counted >= cfg->min_count && b[j].score >= cfg->threshold;
 			last = j;
 		}
+		/* and just after */
+		if (last + 1 < n && b[last + 1].bucket == b[last].bucket + 1 &&
+			ref_contiguous(b[last + 1].first_at - b[last].last_at, &b[last]))
+			inc.last_at = b[last + 1].first_at;
 		if (anomalous)
 		{
 			inc.score = rb_detect_score(inc.counted, inc.baseline);
@@ -414,6 +433,34 @@ main(void)
 		n = grow(&cfg, b, 4, inc, 8);
 		is_int(n, 2, "two quiet buckets end a run");
 		is_int(inc[0].counted, 20, "the quiet bucket after a run is not in it");
+
+		/*
+		 * The edges (issue 18): an outage that ends on a bucket boundary
+		 * leaves its last failure alone in the next bucket; one that
+		 * starts just before one leaves its first in the previous bucket.
+		 * Buckets of 1000 units, failures every 10 in the run.
+		 */
+		b[0] = bk(99, 1, 2.0, 0.1);
+		b[0].first_at = 99000;
+		b[0].last_at = 99995;	/* 5 before the run's first: contiguous */
+		b[1] = bk(100, 100, 1.0, 50.0);
+		b[1].bounces = 100;
+		b[1].first_at = 100000;
+		b[1].last_at = 100990;
+		b[2] = bk(101, 1, 2.0, 0.1);
+		b[2].bounces = 2;
+		b[2].first_at = 101000; /* the boundary: 10 after the last */
+		b[2].last_at = 101700;	/* a background failure later */
+		n = grow(&cfg, b, 3, inc, 8);
+		is_int(n, 1, "edges: one incident");
+		is_int(inc[0].first_at, 99995, "edges: the failure just before the boundary starts it");
+		is_int(inc[0].last_at, 101000, "edges: the failure on the boundary ends it, not the bucket's last");
+		is_int(inc[0].counted, 100, "edges: the quiet buckets' counts stay out");
+		b[0].last_at = 99900;	/* 100 before: 10 spacings, not contiguous */
+		b[2].first_at = 101100;
+		n = grow(&cfg, b, 3, inc, 8);
+		is_int(inc[0].first_at, 100000, "edges: a failure further away is not the run's");
+		is_int(inc[0].last_at, 100990, "edges: nor after it");
 	}
 
 	/* ---- property: baselines equal the reference's, on random series */

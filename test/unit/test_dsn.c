@@ -483,6 +483,146 @@ test_samples(void)
 	sample("arf-01.eml", "arf", 1, "redacted@example.net", "", 0, "192.0.2.89", "abuse report");
 	sample("arf-22.eml", "arf", 1, "kijitora@example.com", "", 0, "192.0.2.22", "complaint");
 	sample("rfc3834-03.eml", "autoreply", 1, "kijitora@apple.example.com", "", 0, "", "sleeping");
+	/* Notes: the reason comes before its address, in Japanese or English */
+	sample("lhost-notes-01.eml", "notes", 1, "kijitora@u1.example.co.jp", "", 0, "",
+		   "\xE3\x82\xA8\xE3\x83\xA9\xE3\x83\xBC");
+	/* au/ezweb: the reason before the address, the text EUC-JP under an ISO-2022-JP label */
+	sample("lhost-ezweb-03.eml", "ezweb", 1, "this-local-part-does-not-exist-on-the-site@ezweb.ne.jp",
+		   "", 0, "", "The user(s) account is disabled.");
+	is_str(charset("iso-2022-jp", "\xBC\xA1\xA4\xCE", 4), "\xE6\xAC\xA1\xE3\x81\xAE",
+		   "8-bit EUC-JP under an ISO-2022-JP label is read as EUC-JP");
+	/* InterScan MSS: the sentence that names the address, not the frame */
+	sample("lhost-interscanmss-02.eml", "interscan", 1, "kijitora@neko.example.jp", "", 0, "",
+		   "Unable to deliver message to <kijitora@neko.example.jp> (and other");
+	sample("lhost-notes-03.eml", "notes", 1, "kijitora@example.com", "", 0, "",
+		   "User not listed in public Name & Address Book");
+}
+
+/*
+ * Unknown layouts in ten languages: the failed address after the words
+ * that announce it, the reason after "because:" / "Reason:" and their
+ * translations.  Written for these tests in each language.
+ */
+static void
+test_languages(void)
+{
+	static const struct
+	{
+		const char *lang;
+		const char *body;
+		const char *rcpt;
+		const char *reason;
+	}			cases[] = {
+		{"English", "Your message could not be delivered to the following recipients:\n\n"
+			"  anne@example.com\n\nReason:\nThe mailbox is disabled.\n",
+		"anne@example.com", "The mailbox is disabled."},
+		{"French", "Votre message n'a pas pu être remis aux destinataires suivants :\n\n"
+			"  anne@example.fr\n\nRaison : boîte aux lettres inconnue\n",
+		"anne@example.fr", "boîte aux lettres inconnue"},
+		{"German", "Ihre Nachricht konnte an folgende Empfänger nicht zugestellt werden:\n\n"
+			"  anne@example.de\n\nGrund: Postfach existiert nicht\n",
+		"anne@example.de", "Postfach existiert nicht"},
+		{"Spanish", "No se pudo entregar el mensaje a los siguientes destinatarios:\n\n"
+			"  ana@example.es\n\nMotivo: el buzón no existe\n",
+		"ana@example.es", "el buzón no existe"},
+		{"Italian", "Il messaggio non è stato recapitato ai seguenti destinatari:\n\n"
+			"  anna@example.it\n\nCausa: casella inesistente\n",
+		"anna@example.it", "casella inesistente"},
+		{"Portuguese", "A mensagem não foi entregue aos seguintes destinatários:\n\n"
+			"  ana@example.pt\n\nMotivo: caixa postal inexistente\n",
+		"ana@example.pt", "caixa postal inexistente"},
+		{"Dutch", "Uw bericht kon niet worden afgeleverd aan de volgende ontvangers:\n\n"
+			"  anne@example.nl\n\nReden: mailbox bestaat niet\n",
+		"anne@example.nl", "mailbox bestaat niet"},
+		{"Japanese", "以下の宛先へのメールは配送できませんでした。\n\n"
+			"  hanako@example.jp\n\n理由: 宛先のユーザーは存在しません\n",
+		"hanako@example.jp", "宛先のユーザーは存在しません"},
+		{"Chinese", "您的邮件无法投递给以下收件人：\n\n"
+			"  wang@example.cn\n\n退信原因：收件人不存在\n",
+		"wang@example.cn", "收件人不存在"},
+		{"Russian", "Ваше сообщение не доставлено следующим получателям:\n\n"
+			"  anna@example.ru\n\nПричина: почтовый ящик не существует\n",
+		"anna@example.ru", "почтовый ящик не существует"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		char		msg[2048];
+		char		what[128];
+		rb_dsn_result r;
+		int			n = snprintf(msg, sizeof(msg),
+								 "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n"
+								 "To: sender@example.org\nSubject: Undeliverable\n"
+								 "Content-Type: text/plain; charset=utf-8\n\n%s", cases[i].body);
+
+		snprintf(what, sizeof(what), "%s layout parses", cases[i].lang);
+		is_int(parse(msg, (size_t) n, &r), RB_DSN_OK, what);
+		snprintf(what, sizeof(what), "%s layout: the failed address", cases[i].lang);
+		ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), cases[i].rcpt) == 0, what);
+		snprintf(what, sizeof(what), "%s layout: the reason after its word", cases[i].lang);
+		ok(r.nrcpt == 1 && strstr(z(r.rcpt[0].diagnostic), cases[i].reason) != NULL, what);
+		if (r.nrcpt == 1 && strstr(z(r.rcpt[0].diagnostic), cases[i].reason) == NULL)
+			printf("#   diagnostic: '%s'\n", z(r.rcpt[0].diagnostic));
+	}
+}
+
+/*
+ * What is no failure: delay warnings, challenge-response requests; an
+ * auto-reply keeps its vacation row; blank lines and an mbox From line
+ * before the header are accepted; forwarded mail keeps both addresses.
+ */
+static void
+test_non_bounces(void)
+{
+	rb_dsn_result r;
+	const char *sendmail_warning =
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.net>\n"
+	"To: sender@example.org\nSubject: Warning: could not send message for past 4 hours\n\n"
+	"    **********************************************\n"
+	"    **      THIS IS A WARNING MESSAGE ONLY      **\n"
+	"    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **\n"
+	"    **********************************************\n\n"
+	"The original message was received at Thu, 9 Nov 2017 08:00:00 +0100\n\n"
+	"   ----- Transcript of session follows -----\n"
+	"<neko@example.com>... Deferred: Connection timed out with mx.example.com.\n"
+	"Warning: message still undelivered after 4 hours\n";
+	const char *helpdesk =
+	"From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Undeliverable\n\n"
+	"For help, write to helpdesk@provider.example. Your mail to anne@example.com was\n"
+	"refused: 550 5.1.1 no such mailbox.\n\n"
+	"--- Original message follows.\n"
+	"From: sender@example.org\nTo: Anne <anne@example.com>\nSubject: hi\n\nhi\n";
+	const char *challenge =
+	"From: Paul <paul@example.com>\nTo: sender@example.org\n"
+	"Subject: Please verify your message\n\n"
+	"Your message is being held until you confirm that you are a person.\n"
+	"Click the link below, and it will be delivered.\n";
+	const char *mbox =
+	"\r\n\nFrom MAILER-DAEMON  Thu Nov  9 08:00:00 2017\n"
+	"From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n"
+	"<neko@example.com>:\n550 5.1.1 no such user\n";
+	const char *expanded =
+	"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: news@example.org\n"
+	"Subject: Undelivered Mail Returned to Sender\n\n"
+	"This is the mail system at host mx.example.net.\n\n"
+	"<jean@elsewhere.example> (expanded from <jean@example.com>): host\n"
+	"    mx.elsewhere.example[192.0.2.7] said: 550 5.1.1 user unknown\n";
+
+	is_int(parse(helpdesk, strlen(helpdesk), &r), RB_DSN_OK, "prose naming a help desk parses");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "anne@example.com") == 0,
+	   "prose naming a help desk: the row is for the address the message was sent to");
+	is_int(parse(sendmail_warning, strlen(sendmail_warning), &r), RB_DSN_OK, "a prose delay warning parses");
+	ok(r.nrcpt == 0 && r.kind == RB_DSN_DELAY, "a prose delay warning gives no row");
+	is_int(parse(challenge, strlen(challenge), &r), RB_DSN_OK, "a challenge-response parses");
+	ok(r.nrcpt == 0 && r.kind == RB_DSN_CHALLENGE, "a challenge-response gives no row");
+	is_int(parse(mbox, strlen(mbox), &r), RB_DSN_OK, "blank lines and an mbox From line are accepted");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@example.com") == 0,
+	   "mbox: the recipient is read");
+	is_int(parse(expanded, strlen(expanded), &r), RB_DSN_OK, "Postfix prose with expansion parses");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "jean@elsewhere.example") == 0 &&
+	   strcmp(z(r.rcpt[0].original_recipient), "jean@example.com") == 0 &&
+	   strncmp(z(r.rcpt[0].diagnostic), "host mx.elsewhere", 17) == 0,
+	   "Postfix prose: the expanded-from address is the original recipient");
 }
 
 /* Formats the corpus has no sample of: written from their documented layout. */
@@ -536,6 +676,8 @@ main(void)
 	test_malformed();
 	test_samples();
 	test_synthetic_formats();
+	test_languages();
+	test_non_bounces();
 	rb_arena_release(&arena);
 	return tap_done();
 }

@@ -7,6 +7,7 @@
 #include "tap.h"
 
 #include <arpa/inet.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 enum { OVH, GOOGLE, MICROSOFT, OVHMAIL, CLOUDFLARE, GANDI };
@@ -45,6 +46,106 @@ prefix(rb_provmatch *m, const char *s, int bits, int value)
 	if (inet_pton(AF_INET6, s, buf) == 1)
 		return rb_provmatch_add_prefix(m, 6, buf, bits, value);
 	return RB_PM_BAD_PREFIX;
+}
+
+static rb_provmatch_error
+network(rb_provmatch *m, const char *s, int bits, int value)
+{
+	unsigned char buf[16];
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return rb_provmatch_add_network(m, 4, buf, bits, value);
+	if (inet_pton(AF_INET6, s, buf) == 1)
+		return rb_provmatch_add_network(m, 6, buf, bits, value);
+	return RB_PM_BAD_PREFIX;
+}
+
+/*
+ * Property: for random explicit prefixes and networks, the tree answers
+ * what a scan of every rule answers (longest explicit prefix, else longest
+ * network).  IPv4 only; the walk is the same code for both families.
+ */
+typedef struct ref_rule
+{
+	uint32_t	net;
+	int			bits;
+	int			value;
+	int			network;
+} ref_rule;
+
+static int
+reference(const ref_rule *rules, int n, uint32_t a)
+{
+	int			best[2] = {-1, -1};
+	int			len[2] = {-1, -1};
+
+	for (int i = 0; i < n; i++)
+	{
+		uint32_t	mask = rules[i].bits == 0 ? 0 : 0xffffffffu << (32 - rules[i].bits);
+
+		if ((a & mask) == rules[i].net && rules[i].bits > len[rules[i].network])
+		{
+			len[rules[i].network] = rules[i].bits;
+			best[rules[i].network] = rules[i].value;
+		}
+	}
+	return best[0] >= 0 ? best[0] : best[1];
+}
+
+static void
+property_networks(void)
+{
+	enum { NRULES = 300, NPROBES = 20000 };
+	ref_rule	rules[NRULES];
+	int			n = 0;
+	int			wrong = 0;
+	rb_provmatch *m = rb_provmatch_create();
+
+	srand(17);
+	while (n < NRULES)
+	{
+		ref_rule	r;
+		unsigned char buf[4];
+		int			dup = 0;
+
+		/* few leading bits, so that rules nest and overlap often */
+		r.bits = 4 + rand() % 21;
+		r.net = ((uint32_t) (rand() % 16) << 28 | (uint32_t) rand() << 4) &
+			(0xffffffffu << (32 - r.bits));
+		r.network = rand() % 3 != 0;
+		r.value = rand() % 7;
+		for (int i = 0; i < n; i++)
+			dup |= rules[i].net == r.net && rules[i].bits == r.bits &&
+				rules[i].network == r.network;
+		if (dup)
+			continue;
+		buf[0] = r.net >> 24;
+		buf[1] = r.net >> 16;
+		buf[2] = r.net >> 8;
+		buf[3] = r.net;
+		if ((r.network ? rb_provmatch_add_network(m, 4, buf, r.bits, r.value) :
+			 rb_provmatch_add_prefix(m, 4, buf, r.bits, r.value)) != RB_PM_OK)
+			wrong++;
+		rules[n++] = r;
+	}
+	for (int i = 0; i < NPROBES; i++)
+	{
+		/* probes inside a rule half of the time */
+		uint32_t	a = (uint32_t) rand() << 1 ^ (uint32_t) rand();
+		unsigned char buf[4];
+
+		if (i % 2)
+			a = rules[i % n].net | (a & ~(rules[i % n].bits == 0 ? 0 :
+										   0xffffffffu << (32 - rules[i % n].bits)));
+		buf[0] = a >> 24;
+		buf[1] = a >> 16;
+		buf[2] = a >> 8;
+		buf[3] = a;
+		if (rb_provmatch_addr(m, 4, buf) != reference(rules, n, a))
+			wrong++;
+	}
+	is_int(wrong, 0, "random prefixes and networks: the tree agrees with a scan of the rules");
+	rb_provmatch_free(m);
 }
 
 static rb_provmatch_error
@@ -133,6 +234,33 @@ main(void)
 	is_int(addr(m, "188.165.1.1"), OVH, "but longer prefixes still win");
 	is_int(prefix(m, "104.16.0.1", 32, CLOUDFLARE), RB_PM_OK, "a host /32");
 	is_int(addr(m, "104.16.0.1"), CLOUDFLARE, "host /32 matches");
+
+	/* routed networks: only where no explicit prefix applies */
+	is_int(network(m, "188.165.0.0", 16, GANDI), RB_PM_OK, "a network on an explicit prefix's node");
+	is_int(addr(m, "188.165.1.1"), OVH, "the explicit prefix beats the network at the same length");
+	is_int(network(m, "188.165.1.0", 24, GANDI), RB_PM_OK, "a longer network inside an explicit prefix");
+	is_int(addr(m, "188.165.1.1"), OVH, "the explicit prefix still wins, though shorter");
+	is_int(network(m, "51.15.0.0", 16, MICROSOFT), RB_PM_OK, "a network no rule covers");
+	is_int(network(m, "51.15.128.0", 17, GOOGLE), RB_PM_OK, "a more specific network");
+	is_int(addr(m, "51.15.1.1"), CLOUDFLARE, "the /0 explicit prefix beats every network");
+	is_int(network(m, "51.15.0.0", 16, GOOGLE), RB_PM_CONFLICT, "same network, other value");
+	is_int(network(m, "2a01:4f8::", 32, MICROSOFT), RB_PM_OK, "an IPv6 network");
+	is_int(addr(m, "2a01:4f8:1::1"), MICROSOFT, "found where no IPv6 prefix applies");
+	is_int(network(m, "2001:41d0:1::", 48, GOOGLE), RB_PM_OK, "an IPv6 network under explicit prefixes");
+	is_int(addr(m, "2001:41d0:1::1"), GANDI, "the explicit /48 wins");
+	{
+		rb_provmatch *n = rb_provmatch_create();
+
+		is_int(network(n, "51.15.0.0", 16, MICROSOFT), RB_PM_OK, "networks alone");
+		is_int(network(n, "51.15.128.0", 17, GOOGLE), RB_PM_OK, "and a more specific one");
+		is_int(addr(n, "51.15.1.1"), MICROSOFT, "longest network /16");
+		is_int(addr(n, "51.15.200.1"), GOOGLE, "longest network /17");
+		is_int(addr(n, "51.16.0.1"), -1, "outside every network");
+		is_int(network(n, "51.15.0.0", 33, GOOGLE), RB_PM_BAD_PREFIX, "a /33 network refused");
+		rb_provmatch_free(n);
+	}
+	property_networks();
+
 	ok(rb_provmatch_nodes(m) > 0, "nodes are counted");
 	ok(strlen(rb_provmatch_strerror(RB_PM_CONFLICT)) > 0, "errors have a text");
 

@@ -283,6 +283,9 @@ main(void)
 	check("dsn header-like lines", run_dsn, REPORT, "X-Foo: BAR\n", REPORT_END, SMALL);
 	check("dsn one address", run_dsn, PLAIN, "<user@example.com>: 550 5.1.1 unknown user\n", "", SMALL);
 	check("dsn address lines", run_dsn, REPORT, "user@example.com:\n 550 5.1.1 no\n", REPORT_END, SMALL);
+	/* rows the trust filter checks against the headers (issue 10) */
+	check("dsn robot rows", run_dsn, PLAIN, "owner-list@lists.example:\n 550 5.1.1 no\n", "", SMALL);
+	check("dsn sender rows", run_dsn, PLAIN, "news@example.org:\n 550 5.1.1 no\n\nz@example.com:\n 550 no\n", "", SMALL);
 	check("dsn many <", run_dsn, REPORT, "<", REPORT_END, SMALL);
 	check("dsn many @", run_dsn, REPORT, "a@", REPORT_END, SMALL);
 	check("dsn boundary-like", run_dsn, TOP "Content-Type: multipart/report; boundary=\"BB\"\n\n--BB\n\n", "--BBX\n", "", SMALL);

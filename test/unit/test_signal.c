@@ -62,7 +62,8 @@ main(void)
 	signals_are("Please try again later", RB_SIG_TEMP);
 	signals_are("I've given up", RB_SIG_EXPIRED | RB_SIG_PERM);
 	signals_are("No SMTP servers were available", RB_SIG_SERVERS | RB_SIG_FAIL);
-	signals_are("name server did not answer", RB_SIG_DNS | RB_SIG_SERVERS);
+	/* "did not" is a failure, as "does not" (issue 10) */
+	signals_are("name server did not answer", RB_SIG_DNS | RB_SIG_SERVERS | RB_SIG_FAIL);
 	signals_are("time out", RB_SIG_TIMEOUT);
 	signals_are("time is up", 0);
 	signals_are("TLS handshake failure", RB_SIG_TLS | RB_SIG_FAIL);
@@ -105,6 +106,29 @@ main(void)
 	check("Delivery failed for unknown reasons", RB_REASON_UNDEFINED, RB_SEVERITY_UNDETERMINED, false);
 	check("This is a permanent error; I've given up. Sorry it didn't work out.",
 		  RB_REASON_EXPIRED, RB_SEVERITY_SOFT, false);
+	/* issue 10: the sender blocked, a rate, a size (new wordings) */
+	{
+		bool		infra;
+
+		ok(rb_signal_verdict(RB_SIG_POLICY | RB_SIG_BLOCK, &infra) == RB_REASON_BLOCKED && !infra,
+		   "blocked, not of a mailbox: blocked");
+		ok(rb_signal_verdict(RB_SIG_POLICY | RB_SIG_BLOCK | RB_SIG_MAILBOX, &infra) == -1,
+		   "blocked mailbox: no verdict from the words");
+		ok(rb_signal_verdict(RB_SIG_RATE | RB_SIG_MAILBOX, &infra) == RB_REASON_SPEEDING && !infra,
+		   "a rate, whoever it counts for: speeding");
+		ok(rb_signal_verdict(RB_SIG_SIZE | RB_SIG_EXCEED, &infra) == RB_REASON_MESG_TOO_BIG,
+		   "a size exceeded: the message is too big");
+	}
+	ok(rb_signal_scan("thread limit exceeded", 21) & RB_SIG_RATE, "\"limit exceeded\" is a rate");
+	ok(!(rb_signal_scan("limit of 10", 11) & RB_SIG_RATE), "\"limit\" alone is not");
+	check("554 IP:B01 192.0.2.25 is blocked", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
+	check("550 Not accepted: 192.0.2.25 is banned here", RB_REASON_BLOCKED, RB_SEVERITY_SOFT, false);
+	check("450 4.7.1 Hourly send limit reached for this sender", RB_REASON_SPEEDING, RB_SEVERITY_SOFT, false);
+	check("554 Your message size exceeds what we take", RB_REASON_MESG_TOO_BIG, RB_SEVERITY_SOFT, false);
+	check("the message is too large for this host", RB_REASON_MESG_TOO_BIG, RB_SEVERITY_SOFT, false);
+	check("the server did not complete the TLS negotiation",
+		  RB_REASON_FAILED_STARTTLS, RB_SEVERITY_SOFT, true);
+
 	/* the evidence stays hard */
 	check("550 5.1.1 <jean@example.fr>: Recipient address rejected: User unknown",
 		  RB_REASON_USER_UNKNOWN, RB_SEVERITY_HARD, false);

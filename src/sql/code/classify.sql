@@ -53,7 +53,8 @@ COMMENT ON FUNCTION @extschema@.phrases() IS
 -- rebound.rule.  PARALLEL SAFE: nothing is written, the caches are per
 -- backend.  ROWS 1: most bounces name one recipient.
 CREATE OR REPLACE FUNCTION @extschema@.parse_dsn(message pg_catalog.text)
-	RETURNS TABLE (recipient pg_catalog.text, action pg_catalog.text,
+	RETURNS TABLE (recipient pg_catalog.text, original_recipient pg_catalog.text,
+				   action pg_catalog.text,
 				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
 				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
 				   reason @extschema@.reason, severity @extschema@.severity,
@@ -62,10 +63,11 @@ CREATE OR REPLACE FUNCTION @extschema@.parse_dsn(message pg_catalog.text)
 	AS 'MODULE_PATHNAME', 'rebound_parse_dsn_text'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.parse_dsn(pg_catalog.text) IS
-	'one classified row per failed recipient of a raw bounce mail (RFC 3464 reports, common MTA and ESP formats); complaints and auto-replies give one row with reason feedback or vacation';
+	'one classified row per failed recipient of a raw bounce mail (RFC 3464 reports, common MTA and ESP formats), with the address the sender used when the report names it (original_recipient); complaints and auto-replies give one row with reason feedback or vacation; delay warnings and challenge-response requests give none';
 
 CREATE OR REPLACE FUNCTION @extschema@.parse_dsn(message pg_catalog.bytea)
-	RETURNS TABLE (recipient pg_catalog.text, action pg_catalog.text,
+	RETURNS TABLE (recipient pg_catalog.text, original_recipient pg_catalog.text,
+				   action pg_catalog.text,
 				   status @extschema@.smtp_status, reply_code pg_catalog.int4,
 				   diagnostic pg_catalog.text, remote_mta pg_catalog.text,
 				   reason @extschema@.reason, severity @extschema@.severity,

@@ -42,7 +42,8 @@ COMMENT ON FUNCTION @extschema@.poisson_score(pg_catalog.int8, pg_catalog.float8
 -- charged to each provider its domain depended on, at the time of the
 -- bounce, through a layer the failure implicates.  A DNS failure
 -- implicates the DNS hosts (ns, ns_ip), a connection failure the mail
--- hosts (mx, mx_ip), and a provider's own domains (layer domain) are
+-- hosts (mx, mx_ip, or gateway, gateway_ip when the MX is a security
+-- gateway), and a provider's own domains (layer domain) are
 -- implicated by any failure.  A failure whose text names neither accuses
 -- no host: precision first.  The provider map is read once per domain and per
 -- stretch of time in which its rows in domain_host and host_address do not
@@ -107,9 +108,9 @@ BEGIN
 	   OR (sig.kind OPERATOR(pg_catalog.=) 'dns'
 		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{ns,ns_ip}'::pg_catalog.text[]))
 	   OR (sig.kind OPERATOR(pg_catalog.=) 'connection'
-		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{mx,mx_ip}'::pg_catalog.text[]))
+		   AND dep.layer OPERATOR(pg_catalog.=) ANY ('{gateway,gateway_ip,mx,mx_ip}'::pg_catalog.text[]))
 	ORDER BY sig.id, dep.provider,
-			 pg_catalog.array_position('{domain,ns,ns_ip,mx,mx_ip}'::pg_catalog.text[], dep.layer);
+			 pg_catalog.array_position('{domain,ns,ns_ip,gateway,gateway_ip,mx,mx_ip}'::pg_catalog.text[], dep.layer);
 END
 $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
@@ -129,7 +130,7 @@ COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catal
 -- X ~ Poisson(baseline).  Only buckets with signal and a baseline are
 -- returned (judged).
 --
--- In C (src/detector.c, src/core/detector.c): one query per stretch of a
+-- In C (src/glue/detector.c, src/core/detector.c): one query per stretch of a
 -- few weeks counts the signal and the volume per provider and bucket, and
 -- the detector judges the counts.  Memory stays bounded whatever the
 -- interval; a role that may not read the ledger and the provider map is
@@ -371,6 +372,68 @@ $body$;
 COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
 
+-- The tails of the incidents (issue 18): mail queued during an outage
+-- goes on expiring for days after it, and each expired bounce arrives
+-- after the heal run that healed the incident.  Each run therefore heals
+-- again every incident whose tail is still open at the start of its
+-- lookback (its interval's end plus its horizon lies after it), that is
+-- not withdrawn and that was healed already (detected, or a DBA ran
+-- unharden on it: a manual incident nobody healed is left to its owner),
+-- and logs the incidents that forgave something (their tail, or a bounce
+-- of their interval recorded late) as action 'tail'.
+-- Nothing is declared.  Returns how many bounces were (or, for a dry run,
+-- would be) forgiven.
+CREATE OR REPLACE FUNCTION @extschema@.heal_tails(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz, dry_run boolean)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	inc record;
+	forgiven pg_catalog.int8;
+	total pg_catalog.int8 := 0;
+BEGIN
+	PERFORM FROM @extschema@.heal_lock FOR UPDATE;
+	FOR inc IN
+		SELECT i.id, i.provider, i.during, i.origin
+		FROM @extschema@.incident i
+		WHERE i.withdrawn_at IS NULL
+		  AND pg_catalog.upper(i.during) OPERATOR(pg_catalog.<) until
+		  AND pg_catalog.upper(i.during) OPERATOR(pg_catalog.+)
+			  COALESCE(i.tail_horizon, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval)
+			  OPERATOR(pg_catalog.>) since
+		ORDER BY i.id
+	LOOP
+		-- a manual incident only once healed: asked per incident (a few),
+		-- not correlated in the query above, which Citus refuses from the
+		-- reference table incident to the distributed audit
+		IF inc.origin OPERATOR(pg_catalog.<>) 'detected'
+		   AND NOT EXISTS (SELECT 1 FROM @extschema@.audit a
+						   WHERE a.incident OPERATOR(pg_catalog.=) inc.id
+							 AND a.action OPERATOR(pg_catalog.=) 'forgive') THEN
+			CONTINUE;
+		END IF;
+		SELECT pg_catalog.count(*) INTO forgiven
+		FROM @extschema@.unharden(inc.id, dry_run);
+		total := total OPERATOR(pg_catalog.+) forgiven;
+		IF forgiven OPERATOR(pg_catalog.>) 0 THEN
+			RAISE NOTICE '%', pg_catalog.format('rebound.heal: %s %s bounces of the tail of incident %s of %s',
+				CASE WHEN dry_run THEN 'would forgive' ELSE 'forgave' END, forgiven, inc.id, inc.provider);
+			IF NOT dry_run THEN
+				INSERT INTO @extschema@.heal_log (provider, incident, action, detected, forgiven, run_by)
+				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, @extschema@.invoker());
+				RAISE LOG 'rebound.heal: tail of incident % of provider %, % bounces forgiven',
+					inc.id, inc.provider, forgiven;
+			END IF;
+		END IF;
+	END LOOP;
+	RETURN total;
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+	'rebound.heal''s last step: heal again the incidents whose tail is still open, so that mail expiring after an outage is forgiven as it arrives';
+
 CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
 		dry_run boolean DEFAULT false)
 	LANGUAGE plpgsql
@@ -393,6 +456,9 @@ BEGIN
 		EXIT WHEN step.next_lo IS NULL;
 		lo := step.next_lo;
 	END LOOP;
+	-- the tails still open (issue 18), in a transaction of their own
+	PERFORM @extschema@.heal_tails(@extschema@.heal_since(lookback, until), until, dry_run);
+	COMMIT;
 	IF NOT found_any THEN
 		RAISE NOTICE 'rebound.heal: no incident detected since %',
 			@extschema@.heal_since(lookback, until);
@@ -464,3 +530,4 @@ COMMENT ON VIEW @extschema@.flow IS
 REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;

@@ -9,8 +9,8 @@
 -- tables become distributed tables, sharded by domain and co-located, so
 -- that every statement about one domain runs on one shard and a heal runs
 -- on all shards at once; everything else (the catalogue, the rules, the
--- incidents, the outbox and the sinks, the host addresses) becomes a
--- reference table, copied to every node, so that the shards join it
+-- incidents, the outbox and the sinks, the host addresses, the prefixes
+-- of the autonomous systems) becomes a reference table, copied to every node, so that the shards join it
 -- locally.  README, "Past one machine".
 
 -- The relation holding this node's rows of one of rebound's tables: the
@@ -50,10 +50,12 @@ CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
 		(12, 'restore_pending', 'reference'),
 		(13, 'observation_lock', 'reference'),
 		(14, 'host_address', 'reference'),
-		(15, 'bounce', 'domain'),
-		(16, 'audit', 'domain'),
-		(17, 'domain_host', 'domain'),
-		(18, 'domain_lookup', 'domain')) t(ord, relname, method)
+		(15, 'as_prefix', 'reference'),
+		(16, 'as_prefix_load', 'reference'),
+		(17, 'bounce', 'domain'),
+		(18, 'audit', 'domain'),
+		(19, 'domain_host', 'domain'),
+		(20, 'domain_lookup', 'domain')) t(ord, relname, method)
 	ORDER BY t.ord
 $$;
 COMMENT ON FUNCTION @extschema@.distribution_plan() IS

@@ -9,7 +9,7 @@
 -- Webhook payloads
 -- ===========================================================================
 
--- One row per recipient event of a webhook payload (src/event.c): the
+-- One row per recipient event of a webhook payload (src/glue/event.c): the
 -- ESP's own verdict in source_severity, rebound's in reason, severity and
 -- infrastructure.  A document of no known format gives no rows.  STABLE
 -- and PARALLEL SAFE like classify(): the verdict reads rebound.rule, and a
@@ -31,7 +31,7 @@ COMMENT ON FUNCTION @extschema@.parse_event(pg_catalog.jsonb) IS
 -- MTA log lines
 -- ===========================================================================
 
--- One row per recipient event of a log line (src/log_line.c, read by
+-- One row per recipient event of a log line (src/glue/log_line.c, read by
 -- src/core/logline.c): Postfix (status=bounced, deferred, sent, and
 -- "host ... said:" replies), Exim (**, ==, =>), PowerMTA accounting CSV
 -- (b, rb, t, d, f records) and KumoMTA JSON records.  header is the
@@ -131,6 +131,65 @@ $$;
 COMMENT ON FUNCTION @extschema@.event_refuse(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.text) IS
 	'true, or the error of a bounce event the ledger cannot take (no recipient, no time)';
 
+-- capture_event: the payload column named by a trigger, its type (a
+-- domain read as its base type), which must be one a payload can be cast
+-- from to jsonb.
+CREATE OR REPLACE FUNCTION @extschema@.capture_event_column(rel pg_catalog.oid, trigger_name pg_catalog.name,
+	table_name pg_catalog.name, col pg_catalog.text)
+	RETURNS pg_catalog.regtype
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	col_type pg_catalog.regtype;
+BEGIN
+	-- a domain is read as its base type
+	SELECT (CASE WHEN t.typbasetype OPERATOR(pg_catalog.<>) 0 THEN t.typbasetype ELSE t.oid END)::pg_catalog.regtype
+	INTO col_type
+	FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+	WHERE a.attrelid OPERATOR(pg_catalog.=) capture_event_column.rel AND a.attname OPERATOR(pg_catalog.=) capture_event_column.col
+	  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'column "%" named by trigger "%" does not exist in table "%"', capture_event_column.col, capture_event_column.trigger_name, capture_event_column.table_name
+			USING ERRCODE = 'undefined_column',
+				  DETAIL = 'The payload_column argument of rebound.capture_event() must name a column of the table.';
+	END IF;
+	IF pg_catalog.format_type(col_type, NULL)
+	   OPERATOR(pg_catalog.<>) ALL ('{jsonb,json,text,"character varying"}'::pg_catalog.text[]) THEN
+		RAISE EXCEPTION 'column "%" named by trigger "%" on table "%" has type %', capture_event_column.col, capture_event_column.trigger_name, capture_event_column.table_name, col_type
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'rebound.capture_event() expects jsonb, json or text there.';
+	END IF;
+	RETURN col_type;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.capture_event_column(pg_catalog.oid, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+	'internal (capture_event): the type of the payload column a trigger names, or the error that says why it cannot be one';
+
+-- capture_event: the name of a statement-level trigger's transition table
+-- of new rows, without which it would record nothing.
+CREATE OR REPLACE FUNCTION @extschema@.capture_event_newtable(rel pg_catalog.oid, trigger_name pg_catalog.name,
+	table_name pg_catalog.name)
+	RETURNS pg_catalog.name
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	newtab pg_catalog.name;
+BEGIN
+	SELECT t.tgnewtable INTO newtab FROM pg_catalog.pg_trigger t
+	WHERE t.tgrelid OPERATOR(pg_catalog.=) capture_event_newtable.rel AND t.tgname OPERATOR(pg_catalog.=) capture_event_newtable.trigger_name;
+	IF newtab IS NULL THEN
+		RAISE EXCEPTION 'trigger "%" on table "%" must be FOR EACH ROW, or FOR EACH STATEMENT with REFERENCING NEW TABLE', capture_event_newtable.trigger_name, capture_event_newtable.table_name
+			USING ERRCODE = '39P01',
+				  DETAIL = 'At statement level rebound.capture_event() reads the inserted rows from the transition table, without which it would record nothing.';
+	END IF;
+	RETURN newtab;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.capture_event_newtable(pg_catalog.oid, pg_catalog.name, pg_catalog.name) IS
+	'internal (capture_event): the transition table of a statement-level trigger, or the error that says it has none';
+
 -- A webhook table's trigger: each payload stored by the receiving
 -- application is recorded as record_event() records it.  FOR EACH ROW, or
 -- FOR EACH STATEMENT with REFERENCING NEW TABLE, for bulk loads: then one
@@ -145,7 +204,6 @@ CREATE OR REPLACE FUNCTION @extschema@.capture_event()
 DECLARE
 	src pg_catalog.text;
 	col pg_catalog.text;
-	col_type pg_catalog.regtype;
 	newtab pg_catalog.name;
 	payload pg_catalog.jsonb;
 BEGIN
@@ -165,23 +223,7 @@ BEGIN
 		RAISE EXCEPTION 'trigger "%" on table "%" names an empty source', TG_NAME, TG_TABLE_NAME
 			USING ERRCODE = '39P01';
 	END IF;
-	-- a domain is read as its base type
-	SELECT (CASE WHEN t.typbasetype OPERATOR(pg_catalog.<>) 0 THEN t.typbasetype ELSE t.oid END)::pg_catalog.regtype
-	INTO col_type
-	FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
-	WHERE a.attrelid OPERATOR(pg_catalog.=) TG_RELID AND a.attname OPERATOR(pg_catalog.=) col
-	  AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'column "%" named by trigger "%" does not exist in table "%"', col, TG_NAME, TG_TABLE_NAME
-			USING ERRCODE = 'undefined_column',
-				  DETAIL = 'The payload_column argument of rebound.capture_event() must name a column of the table.';
-	END IF;
-	IF pg_catalog.format_type(col_type, NULL)
-	   OPERATOR(pg_catalog.<>) ALL ('{jsonb,json,text,"character varying"}'::pg_catalog.text[]) THEN
-		RAISE EXCEPTION 'column "%" named by trigger "%" on table "%" has type %', col, TG_NAME, TG_TABLE_NAME, col_type
-			USING ERRCODE = 'datatype_mismatch',
-				  DETAIL = 'rebound.capture_event() expects jsonb, json or text there.';
-	END IF;
+	PERFORM @extschema@.capture_event_column(TG_RELID, TG_NAME, TG_TABLE_NAME, col);
 
 	IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
 		EXECUTE pg_catalog.format('SELECT ($1).%I::pg_catalog.jsonb', col) INTO payload USING NEW;
@@ -191,13 +233,9 @@ BEGIN
 		RETURN NULL;
 	END IF;
 
-	SELECT t.tgnewtable INTO newtab FROM pg_catalog.pg_trigger t
-	WHERE t.tgrelid OPERATOR(pg_catalog.=) TG_RELID AND t.tgname OPERATOR(pg_catalog.=) TG_NAME;
-	IF newtab IS NULL THEN
-		RAISE EXCEPTION 'trigger "%" on table "%" must be FOR EACH ROW, or FOR EACH STATEMENT with REFERENCING NEW TABLE', TG_NAME, TG_TABLE_NAME
-			USING ERRCODE = '39P01',
-				  DETAIL = 'At statement level rebound.capture_event() reads the inserted rows from the transition table, without which it would record nothing.';
-	END IF;
+	-- the transition table is visible here only, not in a function called
+	-- from here: the statement's rows are inserted by this function
+	newtab := @extschema@.capture_event_newtable(TG_RELID, TG_NAME, TG_TABLE_NAME);
 	EXECUTE pg_catalog.format($q$
 		INSERT INTO @extschema@.bounce (address, domain, source, occurred_at, diagnostic,
 			source_severity, reply_code, status, reason, severity, infrastructure)
@@ -222,3 +260,6 @@ COMMENT ON FUNCTION @extschema@.capture_event() IS
 -- Writers of the ledger get these two by name; parse_event only reads.
 REVOKE ALL ON FUNCTION @extschema@.record_event(pg_catalog.jsonb, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.capture_event() FROM PUBLIC;
+-- capture_event's steps: it is SECURITY DEFINER, they run as the owner
+REVOKE ALL ON FUNCTION @extschema@.capture_event_column(pg_catalog.oid, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.capture_event_newtable(pg_catalog.oid, pg_catalog.name, pg_catalog.name) FROM PUBLIC;

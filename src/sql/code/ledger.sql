@@ -29,7 +29,7 @@ COMMENT ON FUNCTION @extschema@.normalize_address(pg_catalog.text) IS
 
 -- The role on whose behalf an entry point acts: inside a SECURITY DEFINER
 -- function current_user names the definer, so audit rows, incidents and
--- the heal log record this instead (src/ledger.c).
+-- the heal log record this instead (src/glue/ledger.c).
 CREATE OR REPLACE FUNCTION @extschema@.invoker()
 	RETURNS pg_catalog.text
 	AS 'MODULE_PATHNAME', 'rebound_invoker'
@@ -137,19 +137,24 @@ COMMENT ON FUNCTION @extschema@.soft_bounce_run(pg_catalog.text, pg_catalog.time
 -- PL/pgSQL, not SQL: Citus refuses a query on a distributed table with
 -- the parameters of a SQL function (this one is not inlined: it holds
 -- subqueries); PL/pgSQL hands it the values, and on one node keeps the
--- plan across calls.
+-- plan across calls.  Two statements: in one, Citus would send the whole
+-- expression, soft_bounce_run's call included, to the address's shard,
+-- where that call's own query would be a distributed query nested in a
+-- shard's.  Each is one index scan of bounce_address_idx.
 CREATE OR REPLACE FUNCTION @extschema@.is_suppressed(address pg_catalog.text, at pg_catalog.timestamptz)
 	RETURNS pg_catalog.bool
 	LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	RETURN EXISTS (SELECT 1 FROM @extschema@.bounce b
-				   WHERE b.domain OPERATOR(pg_catalog.=) @extschema@.address_domain(is_suppressed.address)
-					 AND b.address OPERATOR(pg_catalog.=) @extschema@.normalize_address(is_suppressed.address)
-					 AND b.hard AND b.forgiven_by IS NULL
-					 AND b.occurred_at OPERATOR(pg_catalog.<=) is_suppressed.at)
-		OR EXISTS (SELECT 1 FROM @extschema@.soft_bounce_run(is_suppressed.address, is_suppressed.at));
+	IF EXISTS (SELECT 1 FROM @extschema@.bounce b
+			   WHERE b.domain OPERATOR(pg_catalog.=) @extschema@.address_domain(is_suppressed.address)
+				 AND b.address OPERATOR(pg_catalog.=) @extschema@.normalize_address(is_suppressed.address)
+				 AND b.hard AND b.forgiven_by IS NULL
+				 AND b.occurred_at OPERATOR(pg_catalog.<=) is_suppressed.at) THEN
+		RETURN true;
+	END IF;
+	RETURN EXISTS (SELECT 1 FROM @extschema@.soft_bounce_run(is_suppressed.address, is_suppressed.at));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.is_suppressed(pg_catalog.text, pg_catalog.timestamptz) IS
@@ -223,10 +228,11 @@ BEGIN
 	END IF;
 	IF check_incident.layers IS NOT NULL AND (pg_catalog.cardinality(check_incident.layers) = 0
 	   OR pg_catalog.array_position(check_incident.layers, NULL) IS NOT NULL
-	   OR NOT check_incident.layers OPERATOR(pg_catalog.<@) '{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]) THEN
+	   OR NOT check_incident.layers OPERATOR(pg_catalog.<@)
+			'{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]) THEN
 		RAISE EXCEPTION 'invalid incident layers: "%"', check_incident.layers
 			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = 'Layers are domain, mx, mx_ip, ns and ns_ip; NULL means all of them.';
+				  DETAIL = 'Layers are domain, gateway, gateway_ip, mx, mx_ip, ns and ns_ip; NULL means all of them.';
 	END IF;
 END
 $$;
@@ -303,7 +309,8 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- with the matchers and rules domain_providers() uses, which the planner
 -- runs as index lookups or as one hash of the map, whichever is cheaper;
 -- only the bounces that matched then look again for the most direct layer
--- (domain, mx, mx_ip, ns, ns_ip).  test/pgtap/05_heal.sql and the demo
+-- (domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip: an MX host a gateway
+-- rule matches is the layer gateway, see host_layer()).  test/pgtap/05_heal.sql and the demo
 -- check the result against domain_providers() called for every bounce.
 -- A domain rule matches by name, as domain_provider() does (patterns are
 -- stored normalized, one rule per name).
@@ -348,23 +355,28 @@ BEGIN
 	UNION ALL
 	-- domains whose MX or NS hosts were the provider's, by name or network
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
-		   ('{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
+		   ('{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])[m.best]
 	FROM @extschema@.bounce b
 	CROSS JOIN LATERAL (
 		SELECT pg_catalog.min(CASE
-			WHEN ($4 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($4))
+			WHEN ($4 IS NULL OR h.layer OPERATOR(pg_catalog.=) ANY ($4))
 				 AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1
-				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 2 ELSE 4 END
-			WHEN ($4 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
+				THEN pg_catalog.array_position('{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[], h.layer)
+			WHEN ($4 IS NULL OR (h.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
 				 AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							 WHERE a.host OPERATOR(pg_catalog.=) h.host
 							   AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
 							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1)
-				THEN CASE WHEN h.role OPERATOR(pg_catalog.=) 'mx' THEN 3 ELSE 5 END
+				THEN pg_catalog.array_position('{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[],
+											   h.layer OPERATOR(pg_catalog.||) '_ip')
 			END) AS best
-		FROM @extschema@.domain_host h
-		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
-		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
+		-- the layer computed in a subquery with a FROM: Citus refuses a
+		-- subquery without one that calls a function not IMMUTABLE
+		FROM (SELECT x.domain, x.host, @extschema@.host_layer(x.host, x.role) AS layer
+			  FROM @extschema@.domain_host x
+			  WHERE x.domain OPERATOR(pg_catalog.=) b.domain
+				AND x.observed OPERATOR(pg_catalog.@>) b.occurred_at
+				AND x.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])) h
 		-- one group, the bounce's domain: Citus pushes a LATERAL
 		-- aggregate down to the shards only when it is grouped by the
 		-- distribution key (the EXISTS below makes the group non-empty)
@@ -376,13 +388,16 @@ BEGIN
 						AND r.pattern OPERATOR(pg_catalog.=) b.domain
 						AND r.provider OPERATOR(pg_catalog.=) $1
 						AND ($4 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($4)))
+	  -- (the layer called in place, not in a subquery: a subquery in the
+	  -- FROM of this EXISTS would keep the planner from making it a join)
 	  AND EXISTS (
 		SELECT 1 FROM @extschema@.domain_host h
 		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
 		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
-		  AND ((($4 IS NULL OR h.role OPERATOR(pg_catalog.=) ANY ($4))
+		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+		  AND ((($4 IS NULL OR @extschema@.host_layer(h.host, h.role) OPERATOR(pg_catalog.=) ANY ($4))
 				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
-			   OR (($4 IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
+			   OR (($4 IS NULL OR (@extschema@.host_layer(h.host, h.role) OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
 				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
 							   WHERE a.host OPERATOR(pg_catalog.=) h.host
 								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
@@ -393,21 +408,231 @@ $fn$;
 COMMENT ON FUNCTION @extschema@.incident_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'the unforgiven hard bounces of an interval whose domain depended on a provider (through the given layers, NULL for all) when they occurred';
 
+-- ---------------------------------------------------------------------------
+-- The tail of an incident (issue 18)
+-- ---------------------------------------------------------------------------
+
+-- What a diagnostic says of mail that expired in the sender's queue:
+-- expired (Postfix "message expired", Exim "retry timeout exceeded",
+-- Exchange "Message expired", "unable to deliver in N minutes", X.4.7 ...),
+-- the kind of the last error it carries ('dns', 'connection' or NULL, read
+-- without the expiry wording), and the first host name (lower case) and
+-- IPv4 address it names outside a mail address.  src/core/expiry.c.
+CREATE OR REPLACE FUNCTION @extschema@.expiry(diagnostic pg_catalog.text,
+	OUT expired pg_catalog.bool, OUT kind pg_catalog.text, OUT host pg_catalog.text,
+	OUT addr pg_catalog.inet)
+	AS 'MODULE_PATHNAME', 'rebound_expiry'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.expiry(pg_catalog.text) IS
+	'whether a diagnostic reports mail that expired or that the sender gave up on, and its last error: kind (dns, connection), the host and IPv4 address it names';
+
+-- The tail of an incident: the hard bounces of the horizon that follows
+-- its interval whose mail expired in the sender's queue after failures
+-- that were the provider's.  Mail queued during an outage is retried and
+-- expires hours or days later, stamped with that later time; its text
+-- carries the last error it met.  A bounce is the tail when
+--   - it is hard, unforgiven, after the interval and before its end plus
+--     the horizon (the incident's tail_horizon, else rebound.tail_horizon),
+--   - its diagnostic says the message expired (rebound.expiry), and
+--   - its last error implicates the provider through a layer of the
+--     incident on which the domain depended during the interval:
+--       tail:mx     a connection failure naming a host that is the
+--                   provider's by name, for a domain whose MX hosts were;
+--       tail:mx_ip  a connection failure naming an address in the
+--                   provider's networks (or a host whose addresses then
+--                   were), for a domain whose MX hosts were the provider's
+--                   by name or by address;
+--       tail:ns / tail:ns_ip  a DNS failure, naming no host or the domain
+--                   itself or a host of the provider, for a domain whose
+--                   name servers were the provider's by name / by address;
+--       tail:domain a failure of either kind naming the provider's host or
+--                   address (a DNS failure: or the domain) for the
+--                   provider's own mail domains.
+-- A failure that names a host that is not the provider's (the sender's
+-- own relay, another provider's MX) is not the provider's tail, whatever
+-- the domain depends on; an expiry that names nothing and has no kind is
+-- not either (precision first).  The layer is qualified 'tail:' so that
+-- unharden, the audit, dry runs and reharden keep it apart with no new
+-- column.
+CREATE OR REPLACE FUNCTION @extschema@.tail_bounces(
+	provider pg_catalog.text,
+	during pg_catalog.tstzrange,
+	layers pg_catalog.text[] DEFAULT NULL,
+	horizon pg_catalog.interval DEFAULT NULL)
+	RETURNS TABLE (bounce_id pg_catalog.int8, domain pg_catalog.text, address pg_catalog.text,
+				   source pg_catalog.text, occurred_at pg_catalog.timestamptz,
+				   reason @extschema@.reason, layer pg_catalog.text)
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $fn$
+DECLARE
+	-- the horizon, [lo, hi): computed here and passed as values, as in
+	-- incident_bounces (constants for the index on every shard)
+	lo pg_catalog.timestamptz := pg_catalog.upper(tail_bounces.during) OPERATOR(pg_catalog.+)
+		CASE WHEN pg_catalog.upper_inc(tail_bounces.during) THEN '1 microsecond'::pg_catalog.interval
+			 ELSE '0'::pg_catalog.interval END;
+	hi pg_catalog.timestamptz := pg_catalog.upper(tail_bounces.during) OPERATOR(pg_catalog.+)
+		COALESCE(tail_bounces.horizon, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval);
+BEGIN
+	RETURN QUERY EXECUTE $q$
+	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
+		   'tail:' OPERATOR(pg_catalog.||) ('{domain,mx,mx_ip,ns,ns_ip,gateway,gateway_ip}'::pg_catalog.text[])[
+			   CASE
+				   WHEN ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+						AND EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+									WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+									  AND r.pattern OPERATOR(pg_catalog.=) b.domain
+									  AND r.provider OPERATOR(pg_catalog.=) $1)
+						AND (b.by_name OR b.by_addr
+							 OR (b.kind OPERATOR(pg_catalog.=) 'dns'
+								 AND (b.host IS NULL OR b.host OPERATOR(pg_catalog.=) b.domain)))
+					   THEN 1
+				   WHEN b.kind OPERATOR(pg_catalog.=) 'connection' AND b.by_name
+						AND ($3 IS NULL OR 'gateway' OPERATOR(pg_catalog.=) ANY ($3)) AND d.gw
+					   THEN 6
+				   WHEN b.kind OPERATOR(pg_catalog.=) 'connection' AND b.by_addr
+						AND ($3 IS NULL OR 'gateway_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND (d.gw OR d.gw_ip)
+					   THEN 7
+				   WHEN b.kind OPERATOR(pg_catalog.=) 'connection' AND b.by_name
+						AND ($3 IS NULL OR 'mx' OPERATOR(pg_catalog.=) ANY ($3)) AND d.mx
+					   THEN 2
+				   WHEN b.kind OPERATOR(pg_catalog.=) 'connection' AND b.by_addr
+						AND ($3 IS NULL OR 'mx_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND (d.mx OR d.mx_ip)
+					   THEN 3
+				   WHEN b.kind OPERATOR(pg_catalog.=) 'dns'
+						AND (b.host IS NULL OR b.host OPERATOR(pg_catalog.=) b.domain OR b.by_name)
+						AND ($3 IS NULL OR 'ns' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns
+					   THEN 4
+				   WHEN b.kind OPERATOR(pg_catalog.=) 'dns'
+						AND (b.host IS NULL OR b.host OPERATOR(pg_catalog.=) b.domain OR b.by_name)
+						AND ($3 IS NULL OR 'ns_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns_ip
+					   THEN 5
+			   END]
+	-- the horizon's expired hard bounces, with what their last error
+	-- names: the provider's host, the provider's address (columns of a
+	-- subquery, not a LATERAL subquery without FROM, which Citus refuses
+	-- when it calls functions that are not IMMUTABLE)
+	FROM (SELECT o.id, o.domain, o.address, o.source, o.occurred_at, o.reason, e.kind, e.host,
+				 COALESCE(@extschema@.host_provider(e.host) OPERATOR(pg_catalog.=) $1, false) AS by_name,
+				 COALESCE(@extschema@.ip_provider(e.addr) OPERATOR(pg_catalog.=) $1, false)
+				 OR EXISTS (SELECT 1 FROM @extschema@.host_address a
+							WHERE a.host OPERATOR(pg_catalog.=) e.host
+							  AND a.observed OPERATOR(pg_catalog.&&) $2
+							  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1) AS by_addr
+		  FROM @extschema@.bounce o
+		  CROSS JOIN LATERAL @extschema@.expiry(o.diagnostic) e
+		  WHERE o.hard AND o.forgiven_by IS NULL
+			AND o.occurred_at OPERATOR(pg_catalog.>=) $4 AND o.occurred_at OPERATOR(pg_catalog.<) $5
+			AND o.diagnostic IS NOT NULL
+			AND e.expired AND e.kind IS NOT NULL) b
+	-- what the domain depended on during the interval, by layer (an MX host
+	-- a gateway rule matches is the gateway layer, as in incident_bounces);
+	-- one group, the domain's, as Citus pushes a LATERAL aggregate down to
+	-- the shards only grouped by the distribution key, and so an outer
+	-- join: a domain without hosts then has NULL flags, which every use
+	-- below ANDs into a condition, as false
+	LEFT JOIN LATERAL (
+		SELECT COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'mx'
+							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS mx,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'mx' AND h.ip), false) AS mx_ip,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'gateway'
+							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS gw,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'gateway' AND h.ip), false) AS gw_ip,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'ns'
+							AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1), false) AS ns,
+			   COALESCE(pg_catalog.bool_or(h.layer OPERATOR(pg_catalog.=) 'ns' AND h.ip), false) AS ns_ip
+		FROM (SELECT x.domain, x.role, x.host, @extschema@.host_layer(x.host, x.role) AS layer,
+					 EXISTS (SELECT 1 FROM @extschema@.host_address a
+							 WHERE a.host OPERATOR(pg_catalog.=) x.host
+							   AND a.observed OPERATOR(pg_catalog.&&) $2
+							   AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1) AS ip
+			  FROM @extschema@.domain_host x
+			  WHERE x.domain OPERATOR(pg_catalog.=) b.domain
+				AND x.observed OPERATOR(pg_catalog.&&) $2) h
+		GROUP BY h.domain
+	) d ON true
+	WHERE CASE
+			  WHEN ($3 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($3))
+				   AND EXISTS (SELECT 1 FROM @extschema@.provider_rule r
+							   WHERE r.kind OPERATOR(pg_catalog.=) 'domain'
+								 AND r.pattern OPERATOR(pg_catalog.=) b.domain
+								 AND r.provider OPERATOR(pg_catalog.=) $1)
+				   AND (b.by_name OR b.by_addr
+						OR (b.kind OPERATOR(pg_catalog.=) 'dns'
+							AND (b.host IS NULL OR b.host OPERATOR(pg_catalog.=) b.domain)))
+				  THEN true
+			  WHEN b.kind OPERATOR(pg_catalog.=) 'connection'
+				  THEN (b.by_name AND ($3 IS NULL OR 'mx' OPERATOR(pg_catalog.=) ANY ($3)) AND d.mx)
+					   OR (b.by_addr AND ($3 IS NULL OR 'mx_ip' OPERATOR(pg_catalog.=) ANY ($3))
+						   AND (d.mx OR d.mx_ip))
+					   OR (b.by_name AND ($3 IS NULL OR 'gateway' OPERATOR(pg_catalog.=) ANY ($3)) AND d.gw)
+					   OR (b.by_addr AND ($3 IS NULL OR 'gateway_ip' OPERATOR(pg_catalog.=) ANY ($3))
+						   AND (d.gw OR d.gw_ip))
+			  ELSE (b.host IS NULL OR b.host OPERATOR(pg_catalog.=) b.domain OR b.by_name)
+				   AND ((($3 IS NULL OR 'ns' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns)
+						OR (($3 IS NULL OR 'ns_ip' OPERATOR(pg_catalog.=) ANY ($3)) AND d.ns_ip))
+		  END
+	$q$ USING tail_bounces.provider, tail_bounces.during, tail_bounces.layers, lo, hi;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.tail_bounces(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.interval) IS
+	'the tail of an incident: unforgiven hard bounces of the horizon after its interval whose mail expired after failures that implicate the provider (layer tail:mx, tail:mx_ip, tail:gateway, tail:gateway_ip, tail:ns, tail:ns_ip, tail:domain)';
+
+-- Per incident: how long its tail lasts (NULL: the setting
+-- rebound.tail_horizon).  Returns the horizon now in force.
+CREATE OR REPLACE FUNCTION @extschema@.set_tail_horizon(incident pg_catalog.int8,
+	horizon pg_catalog.interval)
+	RETURNS pg_catalog.interval
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	h pg_catalog.interval;
+BEGIN
+	IF set_tail_horizon.incident IS NULL THEN
+		RAISE EXCEPTION 'an incident id is needed'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF set_tail_horizon.horizon < interval '0' THEN
+		RAISE EXCEPTION 'invalid tail horizon "%"', set_tail_horizon.horizon
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'The horizon is how long after the incident its tail lasts: zero or more, like ''2 days''; NULL for the setting rebound.tail_horizon.';
+	END IF;
+	UPDATE @extschema@.incident i SET tail_horizon = set_tail_horizon.horizon
+	WHERE i.id OPERATOR(pg_catalog.=) set_tail_horizon.incident
+	RETURNING COALESCE(i.tail_horizon, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval)
+	INTO h;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'incident % does not exist', set_tail_horizon.incident
+			USING ERRCODE = 'undefined_object';
+	END IF;
+	RETURN h;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.interval) IS
+	'set how long after an incident its tail lasts (NULL: the setting rebound.tail_horizon); returns the horizon in force';
+
 -- Forgive (or, for a dry run, only list) the bounces an incident matches.
 -- The ids are computed first, then one UPDATE without function calls
 -- forgives those still unforgiven: under READ COMMITTED a concurrent
 -- healer's rows are re-checked and skipped, so no bounce is forgiven twice
 -- and each is returned by the call that forgave it.
 --
--- reinstated is a second statement, after the forgiving one: per address
--- of the bounces chosen, the hard bounces left unforgiven (in a dry run,
--- less the ones chosen) and the recent soft bounces.  Two statements, not
--- one: Citus runs a data-modifying CTE before the rest (no shared
--- snapshot) and refuses a LATERAL aggregate per returned row; a join on
--- (domain, address) grouped by domain runs on each shard.  The chosen
--- rows are carried as arrays, so that the second statement is planned
--- with their actual number (a join on an UPDATE's RETURNING is estimated
--- at one row, and planned as a nested loop over both sides).
+-- Three statements, each of a form Citus runs on the shards:
+--   1. the selection (incident_bounces, tail_bounces), into arrays: a
+--      statement of function calls alone, which their own distributed
+--      queries serve (as a CTE of the forgiving statement, Citus would
+--      run them nested in its execution of that statement);
+--   2. the UPDATE of those rows and the audit's INSERT (skipped in a dry
+--      run), which return the rows forgiven;
+--   3. reinstated: per bounce chosen, its address's hard bounces left
+--      unforgiven (in a dry run, less the ones chosen) and recent soft
+--      bounces, one index lookup each (a LATERAL aggregate grouped by
+--      domain, which Citus sends to the shards).  After the UPDATE, not in the same statement: Citus runs
+--      a data-modifying CTE before the rest (no shared snapshot).
+-- The rows travel as arrays, so that each statement is planned with
+-- their actual number (a join on an UPDATE's RETURNING is estimated at
+-- one row).
 CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
 	incident pg_catalog.int8, provider pg_catalog.text, during pg_catalog.tstzrange,
 	layers pg_catalog.text[], dry_run pg_catalog.bool)
@@ -419,8 +644,8 @@ CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
 	AS $fn$
 DECLARE
 	-- the soft-bounce policy, read once
-	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('@extschema@.soft_bounce_limit', true)::pg_catalog.int4, 5);
-	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('@extschema@.soft_bounce_days', true)::pg_catalog.int4, 30);
+	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
+	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
 	-- the bounces chosen, column by column
 	ids pg_catalog.int8[];
 	domains pg_catalog.text[];
@@ -429,80 +654,98 @@ DECLARE
 	moments pg_catalog.timestamptz[];
 	reasons @extschema@.reason[];
 	layer_of pg_catalog.text[];
-	-- their addresses, each once
-	pair_domains pg_catalog.text[];
-	pair_addresses pg_catalog.text[];
+	-- the incident's own tail horizon (NULL: the setting), read first so
+	-- that the selection is sent its value
+	horizon pg_catalog.interval;
 BEGIN
-	-- EXECUTE ... USING: planned with the incident's actual interval,
-	-- every time (a cached generic plan would guess its size)
-	EXECUTE $q$
-	WITH m AS MATERIALIZED (
-		SELECT * FROM @extschema@.incident_bounces($2, $3, $4)
-	), f AS (
-		UPDATE @extschema@.bounce b SET forgiven_by = $1
-		FROM m
-		WHERE NOT $5
-		  AND b.domain OPERATOR(pg_catalog.=) m.domain AND b.id OPERATOR(pg_catalog.=) m.bounce_id
-		  AND b.forgiven_by IS NULL
-		RETURNING m.*
-	), chosen AS MATERIALIZED (
-		SELECT * FROM m WHERE $5
-		UNION ALL
-		SELECT * FROM f
-	), logged AS (
-		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, actor)
-		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $6
-		FROM chosen c WHERE NOT $5
-		RETURNING 1
-	), pairs AS MATERIALIZED (
-		SELECT pg_catalog.array_agg(d.domain) AS domains, pg_catalog.array_agg(d.address) AS addresses
-		FROM (SELECT DISTINCT c.domain, c.address FROM chosen c) d
-	)
-	SELECT pg_catalog.array_agg(c.bounce_id), pg_catalog.array_agg(c.domain),
-		   pg_catalog.array_agg(c.address), pg_catalog.array_agg(c.source),
-		   pg_catalog.array_agg(c.occurred_at), pg_catalog.array_agg(c.reason),
-		   pg_catalog.array_agg(c.layer),
-		   (SELECT p.domains FROM pairs p), (SELECT p.addresses FROM pairs p)
-	FROM chosen c
-	$q$ INTO ids, domains, addresses, sources, moments, reasons, layer_of, pair_domains, pair_addresses
-	USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
-		  heal_bounces.layers, heal_bounces.dry_run, @extschema@.invoker();
+	SELECT i.tail_horizon INTO horizon FROM @extschema@.incident i
+	WHERE i.id OPERATOR(pg_catalog.=) heal_bounces.incident;
 
+	-- 1. the selection: the incident's bounces and its tail (issue 18)
+	SELECT pg_catalog.array_agg(m.bounce_id), pg_catalog.array_agg(m.domain),
+		   pg_catalog.array_agg(m.address), pg_catalog.array_agg(m.source),
+		   pg_catalog.array_agg(m.occurred_at), pg_catalog.array_agg(m.reason),
+		   pg_catalog.array_agg(m.layer)
+	INTO ids, domains, addresses, sources, moments, reasons, layer_of
+	FROM (SELECT * FROM @extschema@.incident_bounces(heal_bounces.provider, heal_bounces.during,
+													 heal_bounces.layers)
+		  UNION ALL
+		  SELECT * FROM @extschema@.tail_bounces(heal_bounces.provider, heal_bounces.during,
+												 heal_bounces.layers, horizon)) m;
 	IF ids IS NULL THEN
 		RETURN;
 	END IF;
 
-	-- In a dry run the chosen bounces are still unforgiven, and counted
-	-- among hard_left; after forgiving they are not.
+	-- 2. forgive those still unforgiven, and say so in the audit
+	IF NOT heal_bounces.dry_run THEN
+		-- EXECUTE ... USING: planned with the actual number of rows
+		EXECUTE $q$
+		WITH m AS MATERIALIZED (
+			SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),
+									 pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),
+									 pg_catalog.unnest($8))
+				AS m(bounce_id, domain, address, source, occurred_at, reason, layer)
+		), f AS (
+			UPDATE @extschema@.bounce b SET forgiven_by = $1
+			FROM m
+			WHERE b.domain OPERATOR(pg_catalog.=) m.domain AND b.id OPERATOR(pg_catalog.=) m.bounce_id
+			  AND b.forgiven_by IS NULL
+			RETURNING m.*
+		), logged AS (
+			-- at: this transaction's start on the coordinator, which
+			-- outbox_reinstate looks for (a worker's now() is its own)
+			INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, at, actor)
+			SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $10, $9
+			FROM f c
+			RETURNING bounce_id, domain, address, layer
+		)
+		SELECT pg_catalog.array_agg(c.bounce_id), pg_catalog.array_agg(c.domain),
+			   pg_catalog.array_agg(c.address), pg_catalog.array_agg(c.source),
+			   pg_catalog.array_agg(c.occurred_at), pg_catalog.array_agg(c.reason),
+			   pg_catalog.array_agg(c.layer)
+		FROM f c
+		$q$ INTO ids, domains, addresses, sources, moments, reasons, layer_of
+		USING heal_bounces.incident, ids, domains, addresses, sources, moments, reasons, layer_of,
+			  @extschema@.invoker(), pg_catalog.now();
+		IF ids IS NULL THEN
+			RETURN;
+		END IF;
+	END IF;
+
+	-- 3. reinstated.  In a dry run the chosen bounces are still
+	-- unforgiven, and counted among hard_left; after forgiving they are
+	-- not.  The bounce itself is in its address's group (forgiven or
+	-- not), so that the group is never empty: the inner LATERAL join,
+	-- which Citus sends to the shards, keeps every row.
 	RETURN QUERY EXECUTE $q$
 	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
-		   COALESCE(x.hard_left, 0) OPERATOR(pg_catalog.=)
+		   x.hard_left OPERATOR(pg_catalog.=)
 			   CASE WHEN $8 THEN pg_catalog.count(*) OVER (PARTITION BY c.domain, c.address) ELSE 0 END
-		   AND NOT ($9 OPERATOR(pg_catalog.>) 0 AND COALESCE(x.soft_recent, 0) OPERATOR(pg_catalog.>=) $9)
+		   AND NOT ($9 OPERATOR(pg_catalog.>) 0 AND x.soft_recent OPERATOR(pg_catalog.>=) $9)
 	FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),
 					pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6),
 					pg_catalog.unnest($7))
 		 AS c(bounce_id, domain, address, source, occurred_at, reason, layer)
-	LEFT JOIN (
-		SELECT o.domain, o.address,
-			   pg_catalog.count(*) FILTER (WHERE o.hard) AS hard_left,
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE o.hard AND o.forgiven_by IS NULL) AS hard_left,
 			   pg_catalog.count(*) FILTER (
-				   WHERE NOT o.hard
+				   WHERE NOT o.hard AND o.forgiven_by IS NULL
 					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
 						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
 					 AND o.occurred_at OPERATOR(pg_catalog.>) $10
 					 AND o.occurred_at OPERATOR(pg_catalog.<=) $11) AS soft_recent
 		FROM @extschema@.bounce o
-		JOIN ROWS FROM (pg_catalog.unnest($12), pg_catalog.unnest($13)) AS k(domain, address)
-		  ON o.domain OPERATOR(pg_catalog.=) k.domain AND o.address OPERATOR(pg_catalog.=) k.address
-		WHERE o.forgiven_by IS NULL
-		GROUP BY o.domain, o.address) x
-	  ON x.domain OPERATOR(pg_catalog.=) c.domain AND x.address OPERATOR(pg_catalog.=) c.address
+		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
+		  AND o.address OPERATOR(pg_catalog.=) c.address
+		  AND (o.forgiven_by IS NULL OR o.id OPERATOR(pg_catalog.=) c.bounce_id)
+		-- one group, the address's domain: Citus pushes a LATERAL
+		-- aggregate down only grouped by the distribution key
+		GROUP BY o.domain) x
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING ids, domains, addresses, sources, moments, reasons, layer_of,
 			  heal_bounces.dry_run, soft_limit,
 			  pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
-			  pg_catalog.now(), pair_domains, pair_addresses;
+			  pg_catalog.now();
 END
 $fn$;
 COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
@@ -584,6 +827,7 @@ CREATE OR REPLACE FUNCTION @extschema@.reharden(incident pg_catalog.int8)
 	AS $$
 DECLARE
 	inc @extschema@.incident;
+	at_now pg_catalog.timestamptz := pg_catalog.now();
 BEGIN
 	IF reharden.incident IS NULL THEN
 		RAISE EXCEPTION 'an incident id is needed'
@@ -611,8 +855,9 @@ BEGIN
 		  AND b.forgiven_by OPERATOR(pg_catalog.=) inc.id
 		RETURNING b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, f.layer
 	), logged AS (
-		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, actor)
-		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer, @extschema@.invoker() FROM r
+		-- at: as in heal_bounces, the coordinator's, for outbox_reharden
+		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, at, actor)
+		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer, at_now, @extschema@.invoker() FROM r
 		RETURNING 1
 	)
 	SELECT r.id, r.address, r.source, r.occurred_at, r.reason, r.layer, false
@@ -641,5 +886,6 @@ REVOKE ALL ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.
 REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.int8, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.reharden(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;

@@ -36,6 +36,7 @@
 -- the sink needs on it (flag: SELECT on the address, UPDATE of the flag;
 -- list: SELECT on the address, DELETE, INSERT of the address).  Raises
 -- the error that says what is wrong, naming the sink's flow and table.
+-- One step per kind of fault, in this order.
 CREATE OR REPLACE FUNCTION @extschema@.sink_check(
 	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
 	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
@@ -43,85 +44,129 @@ CREATE OR REPLACE FUNCTION @extschema@.sink_check(
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $$
-DECLARE
-	kind "char";
-	t pg_catalog.regtype;
-	missing pg_catalog.text;
 BEGIN
-	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = sink_check.target;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'table "%" of the sink of flow "%" does not exist', sink_check.target_name, sink_check.source
-			USING ERRCODE = 'undefined_table',
-				  DETAIL = 'It was dropped after rebound.add_sink() declared the sink; nothing was applied.',
-				  HINT = 'Drop the sink (rebound.drop_sink) or declare it again on the table that replaced it.';
-	END IF;
-	IF kind NOT IN ('r', 'p', 'v', 'f') THEN
-		RAISE EXCEPTION '"%" is not a table', sink_check.target_name
-			USING ERRCODE = 'wrong_object_type',
-				  DETAIL = 'A sink is a table (or an updatable view) of the flow''s own suppression.';
-	END IF;
-	SELECT a.atttypid::pg_catalog.regtype INTO t FROM pg_catalog.pg_attribute a
-	WHERE a.attrelid = sink_check.target AND a.attname = sink_check.address_column
-	  AND a.attnum > 0 AND NOT a.attisdropped;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check.address_column, sink_check.target_name
-			USING ERRCODE = 'undefined_column',
-				  DETAIL = pg_catalog.format('The sink of flow "%s" matches addresses in that column.', sink_check.source);
-	END IF;
-	-- a domain counts as its base type
-	IF (SELECT b.typcategory FROM pg_catalog.pg_type y
-		JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
-		WHERE y.oid = t) IS DISTINCT FROM 'S' THEN
-		RAISE EXCEPTION 'column "%" of "%" is of type %, not a string type', sink_check.address_column, sink_check.target_name, t
-			USING ERRCODE = 'datatype_mismatch',
-				  DETAIL = 'The address column of a sink holds e-mail addresses (text, varchar, citext ...).';
-	END IF;
+	PERFORM @extschema@.sink_check_table(sink_check.target, sink_check.target_name, sink_check.source);
+	PERFORM @extschema@.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, false);
 	IF sink_check.flag_column IS NOT NULL THEN
-		SELECT a.atttypid::pg_catalog.regtype INTO t FROM pg_catalog.pg_attribute a
-		WHERE a.attrelid = sink_check.target AND a.attname = sink_check.flag_column
-		  AND a.attnum > 0 AND NOT a.attisdropped;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check.flag_column, sink_check.target_name
-				USING ERRCODE = 'undefined_column',
-					  DETAIL = pg_catalog.format('The sink of flow "%s" sets that flag false to reinstate an address.', sink_check.source);
-		END IF;
-		IF (SELECT CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
-			FROM pg_catalog.pg_type y WHERE y.oid = t) <> 'pg_catalog.bool'::pg_catalog.regtype THEN
-			RAISE EXCEPTION 'column "%" of "%" is of type %, not boolean', sink_check.flag_column, sink_check.target_name, t
-				USING ERRCODE = 'datatype_mismatch',
-					  DETAIL = 'The flag column of a sink is true while the flow suppresses the address.';
-		END IF;
+		PERFORM @extschema@.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.flag_column, true);
 	END IF;
 	IF sink_check.role IS NOT NULL THEN
-		SELECT pg_catalog.string_agg(p.what, ', ') INTO missing
-		FROM (VALUES
-				('SELECT (' || pg_catalog.quote_ident(sink_check.address_column) || ')',
-				 pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.address_column, 'SELECT')),
-				('SELECT (' || pg_catalog.quote_ident(sink_check.flag_column) || ')',
-				 sink_check.flag_column IS NULL
-				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.flag_column, 'SELECT')),
-				('UPDATE (' || pg_catalog.quote_ident(sink_check.flag_column) || ')',
-				 sink_check.flag_column IS NULL
-				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.flag_column, 'UPDATE')),
-				('DELETE',
-				 sink_check.flag_column IS NOT NULL
-				 OR pg_catalog.has_table_privilege(sink_check.role, sink_check.target, 'DELETE')),
-				('INSERT (' || pg_catalog.quote_ident(sink_check.address_column) || ')',
-				 sink_check.flag_column IS NOT NULL
-				 OR pg_catalog.has_column_privilege(sink_check.role, sink_check.target, sink_check.address_column, 'INSERT'))
-			 ) AS p (what, granted)
-		WHERE NOT p.granted;
-		IF missing IS NOT NULL THEN
-			RAISE EXCEPTION 'role "%" may not apply the sink of flow "%" on "%"', sink_check.role, sink_check.source, sink_check.target_name
-				USING ERRCODE = 'insufficient_privilege',
-					  DETAIL = pg_catalog.format('A sink is applied with the rights of the role that heals; it lacks %s on that table. Nothing was applied.', missing),
-					  HINT = 'Grant those privileges to the role, or drop the sink.';
-		END IF;
+		PERFORM @extschema@.sink_check_privileges(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, sink_check.flag_column, sink_check.role);
 	END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
 	'raises the error that keeps a sink from being applied by a role: table or column gone, wrong type, missing privilege';
+
+-- sink_check: the sink's table still exists and is a table (or a view).
+CREATE OR REPLACE FUNCTION @extschema@.sink_check_table(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	kind "char";
+BEGIN
+	SELECT c.relkind INTO kind FROM pg_catalog.pg_class c WHERE c.oid = sink_check_table.target;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'table "%" of the sink of flow "%" does not exist', sink_check_table.target_name, sink_check_table.source
+			USING ERRCODE = 'undefined_table',
+				  DETAIL = 'It was dropped after rebound.add_sink() declared the sink; nothing was applied.',
+				  HINT = 'Drop the sink (rebound.drop_sink) or declare it again on the table that replaced it.';
+	END IF;
+	IF kind NOT IN ('r', 'p', 'v', 'f') THEN
+		RAISE EXCEPTION '"%" is not a table', sink_check_table.target_name
+			USING ERRCODE = 'wrong_object_type',
+				  DETAIL = 'A sink is a table (or an updatable view) of the flow''s own suppression.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+	'internal (sink_check): raises when the sink''s table is gone or is not a table';
+
+-- sink_check: a column of the sink's table exists and holds what the sink
+-- uses there: the addresses (a string type) or, when flag, the flag
+-- (boolean).  A domain counts as its base type.
+CREATE OR REPLACE FUNCTION @extschema@.sink_check_column(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
+	col pg_catalog.name, flag pg_catalog.bool)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	t pg_catalog.regtype;
+	base pg_catalog.oid;
+	category "char";
+BEGIN
+	SELECT a.atttypid::pg_catalog.regtype, b.oid, b.typcategory INTO t, base, category
+	FROM pg_catalog.pg_attribute a
+	JOIN pg_catalog.pg_type y ON y.oid = a.atttypid
+	JOIN pg_catalog.pg_type b ON b.oid = CASE WHEN y.typtype = 'd' THEN y.typbasetype ELSE y.oid END
+	WHERE a.attrelid = sink_check_column.target AND a.attname = sink_check_column.col
+	  AND a.attnum > 0 AND NOT a.attisdropped;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'column "%" of "%" does not exist', sink_check_column.col, sink_check_column.target_name
+			USING ERRCODE = 'undefined_column',
+				  DETAIL = pg_catalog.format(CASE WHEN flag THEN 'The sink of flow "%s" sets that flag false to reinstate an address.'
+												  ELSE 'The sink of flow "%s" matches addresses in that column.' END,
+											 sink_check_column.source);
+	END IF;
+	IF flag AND base <> 'pg_catalog.bool'::pg_catalog.regtype THEN
+		RAISE EXCEPTION 'column "%" of "%" is of type %, not boolean', sink_check_column.col, sink_check_column.target_name, t
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'The flag column of a sink is true while the flow suppresses the address.';
+	END IF;
+	IF NOT flag AND category IS DISTINCT FROM 'S' THEN
+		RAISE EXCEPTION 'column "%" of "%" is of type %, not a string type', sink_check_column.col, sink_check_column.target_name, t
+			USING ERRCODE = 'datatype_mismatch',
+				  DETAIL = 'The address column of a sink holds e-mail addresses (text, varchar, citext ...).';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) IS
+	'internal (sink_check): raises when a column of the sink''s table is gone or of the wrong type';
+
+-- sink_check: the role holds every privilege applying the sink takes.
+CREATE OR REPLACE FUNCTION @extschema@.sink_check_privileges(
+	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
+	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL SAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	missing pg_catalog.text;
+BEGIN
+	SELECT pg_catalog.string_agg(p.what, ', ') INTO missing
+	FROM (VALUES
+			('SELECT (' || pg_catalog.quote_ident(sink_check_privileges.address_column) || ')',
+			 pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.address_column, 'SELECT')),
+			('SELECT (' || pg_catalog.quote_ident(sink_check_privileges.flag_column) || ')',
+			 sink_check_privileges.flag_column IS NULL
+			 OR pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.flag_column, 'SELECT')),
+			('UPDATE (' || pg_catalog.quote_ident(sink_check_privileges.flag_column) || ')',
+			 sink_check_privileges.flag_column IS NULL
+			 OR pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.flag_column, 'UPDATE')),
+			('DELETE',
+			 sink_check_privileges.flag_column IS NOT NULL
+			 OR pg_catalog.has_table_privilege(sink_check_privileges.role, sink_check_privileges.target, 'DELETE')),
+			('INSERT (' || pg_catalog.quote_ident(sink_check_privileges.address_column) || ')',
+			 sink_check_privileges.flag_column IS NOT NULL
+			 OR pg_catalog.has_column_privilege(sink_check_privileges.role, sink_check_privileges.target, sink_check_privileges.address_column, 'INSERT'))
+		 ) AS p (what, granted)
+	WHERE NOT p.granted;
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'role "%" may not apply the sink of flow "%" on "%"', sink_check_privileges.role, sink_check_privileges.source, sink_check_privileges.target_name
+			USING ERRCODE = 'insufficient_privilege',
+				  DETAIL = pg_catalog.format('A sink is applied with the rights of the role that heals; it lacks %s on that table. Nothing was applied.', missing),
+				  HINT = 'Grant those privileges to the role, or drop the sink.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+	'internal (sink_check): raises when a role lacks a privilege that applying the sink takes';
 
 CREATE OR REPLACE FUNCTION @extschema@.add_sink(source pg_catalog.text, target pg_catalog.regclass,
 	address_column pg_catalog.name, flag_column pg_catalog.name DEFAULT NULL)
@@ -277,17 +322,29 @@ CREATE OR REPLACE FUNCTION @extschema@.outbox_reinstate(incident pg_catalog.int8
 DECLARE
 	s pg_catalog.text[];
 	a pg_catalog.text[];
+	fd pg_catalog.text[];
+	fa pg_catalog.text[];
+	-- this transaction's start, as a value: on Citus the shards compare
+	-- the audit's at with it, not with their own now()
+	at_now pg_catalog.timestamptz := pg_catalog.now();
 BEGIN
 	-- one healer at a time decides; the next sees what it committed
 	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
-	WITH now_forgiven AS (
-		SELECT DISTINCT au.domain, au.address
-		FROM @extschema@.audit au
-		WHERE au.incident = outbox_reinstate.incident AND au.action = 'forgive'
-		  AND au.at = pg_catalog.now()
-	), free AS (
-		SELECT f.domain, f.address FROM now_forgiven f
-		WHERE NOT @extschema@.is_suppressed(f.address)
+	-- Three statements: the addresses this transaction forgave, those of
+	-- them free now, their flows.  is_suppressed runs over rows this
+	-- node holds, in a statement of its own: on Citus its query may not
+	-- be nested in one the shards run.
+	SELECT pg_catalog.array_agg(x.domain), pg_catalog.array_agg(x.address) INTO fd, fa
+	FROM (SELECT DISTINCT au.domain, au.address
+		  FROM @extschema@.audit au
+		  WHERE au.incident = outbox_reinstate.incident AND au.action = 'forgive'
+			AND au.at = at_now) x;
+	SELECT pg_catalog.array_agg(f.domain), pg_catalog.array_agg(f.address) INTO fd, fa
+	FROM ROWS FROM (pg_catalog.unnest(fd), pg_catalog.unnest(fa)) AS f(domain, address)
+	WHERE NOT @extschema@.is_suppressed(f.address);
+	WITH free AS (
+		SELECT f.domain, f.address
+		FROM ROWS FROM (pg_catalog.unnest(fd), pg_catalog.unnest(fa)) AS f(domain, address)
 	), pairs AS (
 		SELECT b.source, b.address, pg_catalog.max(b.recorded_at) AS last_recorded
 		FROM free f
@@ -321,21 +378,24 @@ CREATE OR REPLACE FUNCTION @extschema@.outbox_reharden(incident pg_catalog.int8)
 DECLARE
 	s pg_catalog.text[];
 	a pg_catalog.text[];
+	ha pg_catalog.text[];
+	at_now pg_catalog.timestamptz := pg_catalog.now();
 BEGIN
 	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
-	WITH now_hardened AS (
-		SELECT DISTINCT au.address
-		FROM @extschema@.audit au
-		WHERE au.incident = outbox_reharden.incident AND au.action = 'reharden'
-		  AND au.at = pg_catalog.now()
-	), held AS (
-		SELECT h.address FROM now_hardened h WHERE @extschema@.is_suppressed(h.address)
-	)
+	-- as in outbox_reinstate: the addresses, those suppressed again (over
+	-- rows this node holds), their flows, each a statement
+	SELECT pg_catalog.array_agg(DISTINCT au.address) INTO ha
+	FROM @extschema@.audit au
+	WHERE au.incident = outbox_reharden.incident AND au.action = 'reharden'
+	  AND au.at = at_now;
+	SELECT pg_catalog.array_agg(h.address) INTO ha
+	FROM pg_catalog.unnest(ha) AS h(address)
+	WHERE @extschema@.is_suppressed(h.address);
 	SELECT pg_catalog.array_agg(o.source ORDER BY o.address, o.source),
 		   pg_catalog.array_agg(o.address ORDER BY o.address, o.source)
 	INTO s, a
 	FROM (SELECT DISTINCT ON (o.address, o.source) o.address, o.source, o.action
-		  FROM @extschema@.outbox o JOIN held h ON o.address = h.address
+		  FROM @extschema@.outbox o JOIN pg_catalog.unnest(ha) AS h(address) ON o.address = h.address
 		  ORDER BY o.address, o.source, o.id DESC) o
 	WHERE o.action = 'reinstate';
 	RETURN @extschema@.outbox_write(outbox_reharden.incident, 'reharden', COALESCE(s, '{}'), COALESCE(a, '{}'));
@@ -377,6 +437,10 @@ REVOKE ALL ON FUNCTION @extschema@.sink_apply(pg_catalog.int8, pg_catalog.text, 
 REVOKE ALL ON FUNCTION @extschema@.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.outbox_reinstate(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.outbox_reharden(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
 
 -- ===========================================================================
 -- The incident as a report and a picture
@@ -442,6 +506,8 @@ COMMENT ON FUNCTION @extschema@.incident_series(pg_catalog.int8) IS
 
 -- A Markdown report of an incident: what, when, how it was found, and per
 -- flow what healing did and what it left.  Times in the session's zone.
+-- Its sections (incident_report_found, _flows, _domains) run as their
+-- caller, as it does.
 CREATE OR REPLACE FUNCTION @extschema@.incident_report(incident pg_catalog.int8)
 	RETURNS pg_catalog.text
 	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -450,12 +516,8 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_report(incident pg_catalog.int8)
 DECLARE
 	inc @extschema@.incident;
 	prov pg_catalog.text;
-	found_by pg_catalog.text;
-	lg record;
-	ev record;
-	r record;
-	out pg_catalog.text[] := '{}';
 	fmt constant pg_catalog.text := 'YYYY-MM-DD HH24:MI TZ';
+	secs pg_catalog.float8;
 BEGIN
 	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id = incident_report.incident;
 	IF NOT FOUND THEN
@@ -463,73 +525,114 @@ BEGIN
 			USING ERRCODE = 'undefined_object';
 	END IF;
 	SELECT COALESCE(p.display_name, p.name) INTO prov FROM @extschema@.provider p WHERE p.name = inc.provider;
+	secs := pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during));
+	RETURN pg_catalog.array_to_string(
+		ARRAY[pg_catalog.format('# Incident %s: %s', inc.id, prov), '', '| | |', '|---|---|',
+			  pg_catalog.format('| provider | `%s` (%s) |', inc.provider, prov),
+			  pg_catalog.format('| window | %s – %s (%s), time zone %s |',
+				pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
+				pg_catalog.format('%s h %s min', pg_catalog.floor(secs / 3600), pg_catalog.floor(secs / 60)::pg_catalog.int8 % 60),
+				pg_catalog.current_setting('TimeZone')),
+			  pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip)')),
+			  pg_catalog.format('| found | %s |', @extschema@.incident_report_found(inc.id)),
+			  pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
+				ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)]
+		|| CASE WHEN inc.note IS NOT NULL THEN ARRAY[pg_catalog.format('| note | %s |', pg_catalog.replace(inc.note, '|', '\|'))]
+				ELSE '{}'::pg_catalog.text[] END
+		-- per flow: the bounces it forgave, the addresses reinstated
+		-- (outbox), those still suppressed and why, the sinks applied
+		|| ARRAY['', '## Flows', '',
+				 '| flow | forgiven bounces | addresses | reinstated | still suppressed | why still suppressed | sinks applied |',
+				 '|---|--:|--:|--:|--:|---|---|']
+		|| COALESCE(@extschema@.incident_report_flows(inc.id), '{}')
+		|| ARRAY['', '## Top domains', '', '| domain | layer | forgiven bounces | addresses |', '|---|---|--:|--:|']
+		|| COALESCE(@extschema@.incident_report_domains(inc.id), '{}'),
+		E'\n') || E'\n';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report(pg_catalog.int8) IS
+	'a Markdown report of an incident: provider, window, layers, how it was found and its score, per flow what healing did and left, top domains';
 
-	-- how it was found: the heal run that declared or last extended it, or
-	-- who declared it; and the detector's view of its window either way
-	SELECT l.* INTO lg FROM @extschema@.heal_log l
-	WHERE l.incident = inc.id AND l.action IN ('declared', 'extended')
-	ORDER BY l.id DESC LIMIT 1;
+-- incident_report: how the incident was found (the heal run that declared
+-- or last extended it, or who declared it), and the detector's view of its
+-- window either way.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report_found(incident pg_catalog.int8)
+	RETURNS pg_catalog.text
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	ev record;
+	said pg_catalog.text;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.incident i
+				   WHERE i.id OPERATOR(pg_catalog.=) incident_report_found.incident) THEN
+		RETURN NULL;
+	END IF;
+	-- the series first, in a statement of its own: its queries are
+	-- distributed on Citus, and may not run nested in the one below
 	SELECT pg_catalog.sum(s.bounces) AS bounces, pg_catalog.sum(s.counted) AS counted,
 		   pg_catalog.sum(COALESCE(s.baseline, 0)) AS baseline
-	INTO ev FROM @extschema@.incident_series(inc.id) s WHERE s.in_window;
-	IF inc.origin = 'detected' AND lg.id IS NOT NULL THEN
-		found_by := pg_catalog.format('detected by `rebound.heal` (run by %s, %s at %s): %s infrastructure hard bounces against %s expected, score %s',
-			lg.run_by, lg.action, pg_catalog.to_char(lg.at, fmt), lg.hard_bounces, lg.baseline, lg.score);
-	ELSE
-		found_by := pg_catalog.format('%s by %s at %s', CASE inc.origin WHEN 'detected' THEN 'detected' ELSE 'declared' END,
-			inc.declared_by, pg_catalog.to_char(inc.declared_at, fmt));
-	END IF;
-	found_by := found_by OPERATOR(pg_catalog.||) pg_catalog.format(
-		'; over its window the detector counts %s infrastructure hard bounces charged to %s (%s once per customer domain) against %s expected: score %s',
-		COALESCE(ev.bounces, 0), inc.provider, COALESCE(ev.counted, 0), pg_catalog.round(COALESCE(ev.baseline, 0)::pg_catalog.numeric, 2),
-		CASE WHEN COALESCE(ev.baseline, 0) > 0
-			 THEN pg_catalog.round(@extschema@.poisson_score(ev.counted::pg_catalog.int8, ev.baseline)::pg_catalog.numeric, 2)::pg_catalog.text
-			 ELSE 'n/a (no baseline yet)' END);
+	INTO ev
+	FROM @extschema@.incident_series(incident_report_found.incident) s WHERE s.in_window;
+	SELECT CASE WHEN i.origin = 'detected' AND lg.id IS NOT NULL
+				THEN pg_catalog.format('detected by `rebound.heal` (run by %s, %s at %s): %s infrastructure hard bounces against %s expected, score %s',
+					lg.run_by, lg.action, pg_catalog.to_char(lg.at, f.fmt), lg.hard_bounces, lg.baseline, lg.score)
+				ELSE pg_catalog.format('%s by %s at %s', CASE i.origin WHEN 'detected' THEN 'detected' ELSE 'declared' END,
+					i.declared_by, pg_catalog.to_char(i.declared_at, f.fmt)) END
+		   OPERATOR(pg_catalog.||) pg_catalog.format(
+			'; over its window the detector counts %s infrastructure hard bounces charged to %s (%s once per customer domain) against %s expected: score %s',
+			COALESCE(ev.bounces, 0), i.provider, COALESCE(ev.counted, 0), pg_catalog.round(COALESCE(ev.baseline, 0)::pg_catalog.numeric, 2),
+			CASE WHEN COALESCE(ev.baseline, 0) > 0
+				 THEN pg_catalog.round(@extschema@.poisson_score(ev.counted::pg_catalog.int8, ev.baseline)::pg_catalog.numeric, 2)::pg_catalog.text
+				 ELSE 'n/a (no baseline yet)' END)
+	INTO said
+	FROM @extschema@.incident i
+	CROSS JOIN (VALUES ('YYYY-MM-DD HH24:MI TZ')) AS f (fmt)
+	LEFT JOIN LATERAL (SELECT l.* FROM @extschema@.heal_log l
+					   WHERE l.incident = i.id AND l.action IN ('declared', 'extended')
+					   ORDER BY l.id DESC LIMIT 1) lg ON true
+	WHERE i.id OPERATOR(pg_catalog.=) incident_report_found.incident;
+	RETURN said;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report_found(pg_catalog.int8) IS
+	'internal (incident_report): how an incident was found, and the detector''s count and score over its window';
 
-	out := out || pg_catalog.format('# Incident %s: %s', inc.id, prov)
-			   || ''::pg_catalog.text
-			   || '| | |'::pg_catalog.text || '|---|---|'::pg_catalog.text
-			   || pg_catalog.format('| provider | `%s` (%s) |', inc.provider, prov)
-			   || pg_catalog.format('| window | %s – %s (%s), time zone %s |',
-					pg_catalog.to_char(lower(inc.during), fmt), pg_catalog.to_char(upper(inc.during), fmt),
-					pg_catalog.format('%s h %s min', pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 3600),
-						pg_catalog.floor(pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / 60)::pg_catalog.int8 % 60),
-					pg_catalog.current_setting('TimeZone'))
-			   || pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, mx, mx_ip, ns, ns_ip)'))
-			   || pg_catalog.format('| found | %s |', found_by)
-			   || pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
-					ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)
-			   || CASE WHEN inc.note IS NOT NULL THEN ARRAY[pg_catalog.format('| note | %s |', pg_catalog.replace(inc.note, '|', '\|'))]
-					   ELSE '{}'::pg_catalog.text[] END;
-
-	-- per flow: the bounces it forgave, the addresses reinstated (outbox),
-	-- those still suppressed and why, the sinks applied
-	out := out || ''::pg_catalog.text || '## Flows'::pg_catalog.text || ''::pg_catalog.text
-			   || '| flow | forgiven bounces | addresses | reinstated | still suppressed | why still suppressed | sinks applied |'::pg_catalog.text
-			   || '|---|--:|--:|--:|--:|---|---|'::pg_catalog.text;
-	FOR r IN
-		WITH f AS (
-			SELECT DISTINCT a.bounce_id, a.domain, a.address, b.source
-			FROM @extschema@.audit a
-			JOIN @extschema@.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
-			WHERE a.incident = inc.id AND a.action = 'forgive'
-		), addr AS (
-			SELECT DISTINCT f.source, f.domain, f.address FROM f
-		), held AS (
-			SELECT x.source, x.address, s.cause, s.reason, s.source AS by_source
-			FROM addr x
-			JOIN @extschema@.suppressed s ON s.domain = x.domain AND s.address = x.address
-		), flows AS (
-			SELECT DISTINCT f.source FROM f
-			UNION
-			SELECT k.source FROM @extschema@.sink k
-			WHERE EXISTS (SELECT 1 FROM @extschema@.sink_log l WHERE l.incident = inc.id AND l.sink = k.id)
-		)
+-- incident_report: a table row per flow (in which the incident forgave
+-- bounces, or whose sinks it applied): the bounces forgiven, the addresses,
+-- those reinstated (outbox), those still suppressed and why, the sinks
+-- applied and the outbox rows processed.  NULL when there is none.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report_flows(incident pg_catalog.int8)
+	RETURNS pg_catalog.text[]
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	lines pg_catalog.text[];
+BEGIN
+	WITH f AS (
+		SELECT DISTINCT a.bounce_id, a.domain, a.address, b.source
+		FROM @extschema@.audit a
+		JOIN @extschema@.bounce b ON b.domain = a.domain AND b.id = a.bounce_id
+		WHERE a.incident = incident_report_flows.incident AND a.action = 'forgive'
+	), addr AS (
+		SELECT DISTINCT f.source, f.domain, f.address FROM f
+	), held AS (
+		SELECT x.source, x.address, s.cause, s.reason, s.source AS by_source
+		FROM addr x
+		JOIN @extschema@.suppressed s ON s.domain = x.domain AND s.address = x.address
+	), flows AS (
+		SELECT DISTINCT f.source FROM f
+		UNION
+		SELECT k.source FROM @extschema@.sink k
+		WHERE EXISTS (SELECT 1 FROM @extschema@.sink_log l WHERE l.incident = incident_report_flows.incident AND l.sink = k.id)
+	), r AS (
 		SELECT fl.source,
 			   (SELECT pg_catalog.count(*) FROM f WHERE f.source = fl.source) AS forgiven,
 			   (SELECT pg_catalog.count(*) FROM addr WHERE addr.source = fl.source) AS addresses,
 			   (SELECT pg_catalog.count(DISTINCT o.address) FROM @extschema@.outbox o
-				WHERE o.incident = inc.id AND o.source = fl.source AND o.action = 'reinstate') AS reinstated,
+				WHERE o.incident = incident_report_flows.incident AND o.source = fl.source AND o.action = 'reinstate') AS reinstated,
 			   (SELECT pg_catalog.count(*) FROM held WHERE held.source = fl.source) AS still,
 			   (SELECT pg_catalog.string_agg(pg_catalog.format('%s ×%s', w.why, w.n), ', ' ORDER BY w.n DESC, w.why)
 				FROM (SELECT CASE WHEN held.cause = 'hard_bounce'
@@ -539,203 +642,61 @@ BEGIN
 					  FROM held WHERE held.source = fl.source GROUP BY 1) w) AS why,
 			   (SELECT pg_catalog.string_agg(pg_catalog.format('%s: %s %s of %s rows', l.target_name, l.action, l.changed, l.addresses), '; ' ORDER BY l.target_name, l.action)
 				FROM (SELECT l.target_name, l.action, pg_catalog.sum(l.changed) AS changed, pg_catalog.sum(l.addresses) AS addresses
-					  FROM @extschema@.sink_log l WHERE l.incident = inc.id AND l.source = fl.source
+					  FROM @extschema@.sink_log l WHERE l.incident = incident_report_flows.incident AND l.source = fl.source
 					  GROUP BY 1, 2) l) AS sinks,
 			   (SELECT pg_catalog.format('%s outbox rows, %s processed', pg_catalog.count(*), pg_catalog.count(o.processed_at))
-				FROM @extschema@.outbox o WHERE o.incident = inc.id AND o.source = fl.source) AS outbox
+				FROM @extschema@.outbox o WHERE o.incident = incident_report_flows.incident AND o.source = fl.source) AS outbox
 		FROM flows fl
-		ORDER BY 2 DESC, 1
-	LOOP
-		out := out || pg_catalog.format('| %s | %s | %s | %s | %s | %s | %s |', r.source, r.forgiven, r.addresses, r.reinstated,
-			r.still, COALESCE(r.why, ''),
-			COALESCE(r.sinks, 'no sink: outbox only') || ' (' || r.outbox || ')');
-	END LOOP;
-
-	out := out || ''::pg_catalog.text || '## Top domains'::pg_catalog.text || ''::pg_catalog.text
-			   || '| domain | layer | forgiven bounces | addresses |'::pg_catalog.text
-			   || '|---|---|--:|--:|'::pg_catalog.text;
-	FOR r IN
-		SELECT a.domain, pg_catalog.string_agg(DISTINCT a.layer, ', ') AS layers,
-			   pg_catalog.count(DISTINCT a.bounce_id) AS n, pg_catalog.count(DISTINCT a.address) AS addresses
-		FROM @extschema@.audit a
-		WHERE a.incident = inc.id AND a.action = 'forgive'
-		GROUP BY a.domain
-		ORDER BY 3 DESC, 1
-		LIMIT 10
-	LOOP
-		out := out || pg_catalog.format('| %s | %s | %s | %s |', r.domain, r.layers, r.n, r.addresses);
-	END LOOP;
-	RETURN pg_catalog.array_to_string(out, E'\n') || E'\n';
+	)
+	SELECT pg_catalog.array_agg(pg_catalog.format('| %s | %s | %s | %s | %s | %s | %s |', r.source, r.forgiven, r.addresses,
+				r.reinstated, r.still, COALESCE(r.why, ''),
+				COALESCE(r.sinks, 'no sink: outbox only') || ' (' || r.outbox || ')')
+			ORDER BY r.forgiven DESC, r.source)
+	INTO lines
+	FROM r;
+	RETURN lines;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.incident_report(pg_catalog.int8) IS
-	'a Markdown report of an incident: provider, window, layers, how it was found and its score, per flow what healing did and left, top domains';
+COMMENT ON FUNCTION @extschema@.incident_report_flows(pg_catalog.int8) IS
+	'internal (incident_report): a Markdown table row per flow of an incident: forgiven, reinstated, still suppressed and why, sinks applied';
+
+-- incident_report: a table row for each of the ten domains with the most
+-- bounces forgiven.  NULL when there is none.
+CREATE OR REPLACE FUNCTION @extschema@.incident_report_domains(incident pg_catalog.int8)
+	RETURNS pg_catalog.text[]
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	lines pg_catalog.text[];
+BEGIN
+	SELECT pg_catalog.array_agg(pg_catalog.format('| %s | %s | %s | %s |', d.domain, d.layers, d.n, d.addresses)
+								ORDER BY d.n DESC, d.domain)
+	INTO lines
+	FROM (SELECT a.domain, pg_catalog.string_agg(DISTINCT a.layer, ', ') AS layers,
+				 pg_catalog.count(DISTINCT a.bounce_id) AS n, pg_catalog.count(DISTINCT a.address) AS addresses
+		  FROM @extschema@.audit a
+		  WHERE a.incident = incident_report_domains.incident AND a.action = 'forgive'
+		  GROUP BY a.domain
+		  ORDER BY 3 DESC, 1
+		  LIMIT 10) d;
+	RETURN lines;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.incident_report_domains(pg_catalog.int8) IS
+	'internal (incident_report): a Markdown table row for each of the ten domains of an incident with the most bounces forgiven';
 
 -- An SVG of the incident: the failures charged to its provider per bucket
 -- (bars), the baseline as a band (expected count, plus or minus two
 -- standard deviations of a Poisson count; carried over the buckets the
 -- detector did not judge), the incident's window shaded, the bounces it
 -- forgave overlaid (narrow bars); the time axis in the session's zone.
--- Deterministic: the same ledger and settings give the same bytes.
+-- Deterministic: the same ledger and settings give the same bytes.  Drawn
+-- in C (src/core/chart.c) from rebound.incident_series; runs as its caller.
 CREATE OR REPLACE FUNCTION @extschema@.incident_chart(incident pg_catalog.int8)
 	RETURNS pg_catalog.text
-	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	LANGUAGE C STRICT STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
-	AS $$
-DECLARE
-	inc @extschema@.incident;
-	-- the frame, in pixels
-	width constant pg_catalog.int4 := 800;
-	height constant pg_catalog.int4 := 360;
-	x0 constant pg_catalog.int4 := 64;
-	x1 constant pg_catalog.int4 := 784;
-	y0 constant pg_catalog.int4 := 44;
-	y1 constant pg_catalog.int4 := 284;
-	ts pg_catalog.timestamptz[];
-	fail pg_catalog.int8[];
-	lam pg_catalog.float8[];
-	fgv pg_catalog.int8[];
-	n pg_catalog.int4;
-	w pg_catalog.float8;
-	t_lo pg_catalog.float8;
-	t_hi pg_catalog.float8;
-	ymax pg_catalog.float8;
-	ystep pg_catalog.float8;
-	i pg_catalog.int4;
-	last pg_catalog.float8;
-	bw pg_catalog.float8;
-	x pg_catalog.float8;
-	t pg_catalog.timestamptz;
-	tick pg_catalog.interval;
-	band_top pg_catalog.text[] := '{}';
-	band_bot pg_catalog.text[] := '{}';
-	band_mid pg_catalog.text[] := '{}';
-	svg pg_catalog.text[] := '{}';
-	prev_day pg_catalog.text := '';
-BEGIN
-	SELECT * INTO inc FROM @extschema@.incident i WHERE i.id = incident_chart.incident;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'incident % does not exist', incident_chart.incident
-			USING ERRCODE = 'undefined_object';
-	END IF;
-	SELECT pg_catalog.array_agg(s.bucket ORDER BY s.bucket), pg_catalog.array_agg(s.bounces ORDER BY s.bucket),
-		   pg_catalog.array_agg(s.baseline ORDER BY s.bucket), pg_catalog.array_agg(s.forgiven ORDER BY s.bucket)
-	INTO ts, fail, lam, fgv
-	FROM @extschema@.incident_series(inc.id) s;
-	n := pg_catalog.cardinality(ts);
-	SELECT pg_catalog.date_part('epoch', s.bucket) INTO w FROM @extschema@.detect_settings() s;
-	-- baselines carried forward, then backward, over unjudged buckets
-	FOR i IN 1 .. n LOOP
-		IF lam[i] IS NULL THEN lam[i] := last; ELSE last := lam[i]; END IF;
-	END LOOP;
-	last := NULL;
-	FOR i IN REVERSE n .. 1 LOOP
-		IF lam[i] IS NULL THEN lam[i] := last; ELSE last := lam[i]; END IF;
-	END LOOP;
-	t_lo := pg_catalog.date_part('epoch', ts[1]);
-	t_hi := pg_catalog.date_part('epoch', ts[n]) + w;
-	-- the y scale: a round step, the top a little above the tallest thing
-	SELECT GREATEST(1, pg_catalog.max(v)) INTO ymax
-	FROM (SELECT pg_catalog.unnest(fail)::pg_catalog.float8 AS v
-		  UNION ALL SELECT pg_catalog.unnest(fgv)::pg_catalog.float8
-		  UNION ALL SELECT l + 2 * pg_catalog.sqrt(l) FROM pg_catalog.unnest(lam) l) m;
-	ymax := ymax * 1.1;
-	ystep := pg_catalog.power(10, pg_catalog.floor(pg_catalog.log(ymax / 5)));
-	ystep := CASE WHEN ymax / ystep <= 5 THEN ystep WHEN ymax / (2 * ystep) <= 5 THEN 2 * ystep
-				  WHEN ymax / (5 * ystep) <= 5 THEN 5 * ystep ELSE 10 * ystep END;
-	ymax := pg_catalog.ceil(ymax / ystep) * ystep;
-	bw := (x1 - x0) * w / (t_hi - t_lo);
-
-	svg := svg
-		|| pg_catalog.format('<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">', width, height, width, height)
-		|| pg_catalog.format('<title>Incident %s: %s, %s</title>', inc.id, inc.provider, inc.during)
-		|| pg_catalog.format('<rect x="0" y="0" width="%s" height="%s" fill="#ffffff"/>', width, height)
-		|| pg_catalog.format('<text x="%s" y="20" font-size="14" font-weight="bold">Incident %s: %s — infrastructure hard bounces charged to %s, per %s</text>',
-			x0, inc.id, inc.provider, inc.provider, pg_catalog.format('%s min', (w / 60)::pg_catalog.int4))
-		-- the window, shaded
-		|| pg_catalog.format('<rect id="window" x="%s" y="%s" width="%s" height="%s" fill="#f6c6c6"/>',
-			pg_catalog.round((x0 + (x1 - x0) * (pg_catalog.date_part('epoch', lower(inc.during)) - t_lo) / (t_hi - t_lo))::pg_catalog.numeric, 1),
-			y0,
-			pg_catalog.round(((x1 - x0) * pg_catalog.date_part('epoch', upper(inc.during) - lower(inc.during)) / (t_hi - t_lo))::pg_catalog.numeric, 1),
-			y1 - y0);
-	-- the grid and the y axis
-	FOR i IN 0 .. (ymax / ystep)::pg_catalog.int4 LOOP
-		x := y1 - (y1 - y0) * i * ystep / ymax;
-		svg := svg || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#dddddd" stroke-width="1"/>', x0, pg_catalog.round(x::pg_catalog.numeric, 1), x1, pg_catalog.round(x::pg_catalog.numeric, 1))
-				   || pg_catalog.format('<text x="%s" y="%s" text-anchor="end">%s</text>', x0 - 6, pg_catalog.round((x + 4)::pg_catalog.numeric, 1), (i * ystep)::pg_catalog.numeric);
-	END LOOP;
-	-- the baseline band and its line
-	FOR i IN 1 .. n LOOP
-		CONTINUE WHEN lam[i] IS NULL;
-		x := x0 + bw * (i - 1);
-		band_top := band_top || pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * (lam[i] + 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
-							 || pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * (lam[i] + 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1));
-		band_mid := band_mid || pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * lam[i] / ymax)::pg_catalog.numeric, 1))
-							 || pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * lam[i] / ymax)::pg_catalog.numeric, 1));
-		band_bot := pg_catalog.format('%s,%s', pg_catalog.round((x + bw)::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * GREATEST(0, lam[i] - 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
-					|| pg_catalog.format('%s,%s', pg_catalog.round(x::pg_catalog.numeric, 1), pg_catalog.round((y1 - (y1 - y0) * GREATEST(0, lam[i] - 2 * pg_catalog.sqrt(lam[i])) / ymax)::pg_catalog.numeric, 1))
-					|| band_bot;
-	END LOOP;
-	IF pg_catalog.cardinality(band_top) > 0 THEN
-		svg := svg || pg_catalog.format('<polygon id="baseline" points="%s" fill="#8fbf8f" fill-opacity="0.55" stroke="none"/>',
-			pg_catalog.array_to_string(band_top || band_bot, ' '))
-				   || pg_catalog.format('<polyline points="%s" fill="none" stroke="#2e7d32" stroke-width="1.5"/>',
-			pg_catalog.array_to_string(band_mid, ' '));
-	END IF;
-	-- the failures, then the forgiven bounces over them
-	FOR i IN 1 .. n LOOP
-		CONTINUE WHEN fail[i] = 0;
-		svg := svg || pg_catalog.format('<rect class="failures" x="%s" y="%s" width="%s" height="%s" fill="#3b5b92"/>',
-			pg_catalog.round((x0 + bw * (i - 1) + bw * 0.1)::pg_catalog.numeric, 1),
-			pg_catalog.round((y1 - (y1 - y0) * fail[i] / ymax)::pg_catalog.numeric, 1),
-			pg_catalog.round((bw * 0.8)::pg_catalog.numeric, 1),
-			pg_catalog.round(((y1 - y0) * fail[i] / ymax)::pg_catalog.numeric, 1));
-	END LOOP;
-	FOR i IN 1 .. n LOOP
-		CONTINUE WHEN fgv[i] = 0;
-		svg := svg || pg_catalog.format('<rect class="forgiven" x="%s" y="%s" width="%s" height="%s" fill="#f28e2b"/>',
-			pg_catalog.round((x0 + bw * (i - 1) + bw * 0.3)::pg_catalog.numeric, 1),
-			pg_catalog.round((y1 - (y1 - y0) * fgv[i] / ymax)::pg_catalog.numeric, 1),
-			pg_catalog.round((bw * 0.4)::pg_catalog.numeric, 1),
-			pg_catalog.round(((y1 - y0) * fgv[i] / ymax)::pg_catalog.numeric, 1));
-	END LOOP;
-	-- the axes
-	svg := svg || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#000000" stroke-width="1"/>', x0, y1, x1, y1)
-			   || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#000000" stroke-width="1"/>', x0, y0, x0, y1);
-	-- time ticks on whole hours of the session's zone, at most a dozen
-	tick := pg_catalog.make_interval(hours => (SELECT pg_catalog.min(h) FROM pg_catalog.unnest('{1,2,3,6,12,24,48,168}'::pg_catalog.int4[]) h
-											   WHERE (t_hi - t_lo) / (3600 * h) <= 12));
-	t := pg_catalog.date_trunc('hour', ts[1]);
-	IF tick >= interval '1 day' THEN t := pg_catalog.date_trunc('day', ts[1]); END IF;
-	WHILE pg_catalog.date_part('epoch', t) <= t_hi LOOP
-		IF pg_catalog.date_part('epoch', t) >= t_lo
-		   AND (tick >= interval '1 day' OR pg_catalog.date_part('hour', t)::pg_catalog.int4 % pg_catalog.date_part('hour', tick)::pg_catalog.int4 = 0) THEN
-			x := x0 + (x1 - x0) * (pg_catalog.date_part('epoch', t) - t_lo) / (t_hi - t_lo);
-			svg := svg || pg_catalog.format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#000000" stroke-width="1"/>',
-						pg_catalog.round(x::pg_catalog.numeric, 1), y1, pg_catalog.round(x::pg_catalog.numeric, 1), y1 + 4)
-					   || pg_catalog.format('<text x="%s" y="%s" text-anchor="middle">%s</text>',
-						pg_catalog.round(x::pg_catalog.numeric, 1), y1 + 16, pg_catalog.to_char(t, 'HH24:MI'));
-			IF pg_catalog.to_char(t, 'YYYY-MM-DD') <> prev_day THEN
-				prev_day := pg_catalog.to_char(t, 'YYYY-MM-DD');
-				svg := svg || pg_catalog.format('<text x="%s" y="%s" text-anchor="middle" fill="#555555">%s</text>',
-						pg_catalog.round(x::pg_catalog.numeric, 1), y1 + 29, pg_catalog.to_char(t, 'Dy DD Mon YYYY'));
-			END IF;
-		END IF;
-		t := t + CASE WHEN tick >= interval '1 day' THEN tick ELSE interval '1 hour' END;
-	END LOOP;
-	svg := svg
-		|| pg_catalog.format('<text x="%s" y="%s" text-anchor="middle">time (%s)</text>', (x0 + x1) / 2, y1 + 44,
-			pg_catalog.replace(pg_catalog.replace(pg_catalog.current_setting('TimeZone'), '&', '&amp;'), '<', '&lt;'))
-		|| pg_catalog.format('<text x="14" y="%s" text-anchor="middle" transform="rotate(-90 14 %s)">bounces per %s</text>',
-			(y0 + y1) / 2, (y0 + y1) / 2, pg_catalog.format('%s min', (w / 60)::pg_catalog.int4))
-		-- the legend
-		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#3b5b92"/><text x="%s" y="37">failures charged to %s</text>', x0, x0 + 14, inc.provider)
-		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#f28e2b"/><text x="%s" y="37">forgiven by the incident</text>', x0 + 200, x0 + 214)
-		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#8fbf8f"/><text x="%s" y="37">baseline ± 2σ</text>', x0 + 380, x0 + 394)
-		|| pg_catalog.format('<rect x="%s" y="28" width="10" height="10" fill="#f6c6c6"/><text x="%s" y="37">incident window</text>', x0 + 500, x0 + 514)
-		|| '</svg>'::pg_catalog.text;
-	RETURN pg_catalog.array_to_string(svg, E'\n') || E'\n';
-END
-$$;
+	AS 'MODULE_PATHNAME', 'rebound_incident_chart';
 COMMENT ON FUNCTION @extschema@.incident_chart(pg_catalog.int8) IS
 	'an SVG of an incident: failures charged to its provider per bucket, the baseline as a band, the window shaded, the forgiven bounces overlaid';

@@ -14,7 +14,7 @@ COMMENT ON FUNCTION @extschema@.observed_hosts(pg_catalog.text, pg_catalog.text[
 	'the host set an observation of a domain records: normalized names, MX preferences, '''' for none';
 
 -- Recording observations: the merge is src/core/history.c, the locking and
--- the writes src/history.c.  Functions in C: the PL/pgSQL they replace
+-- the writes src/glue/history.c.  Functions in C: the PL/pgSQL they replace
 -- planned a dozen statements per observation and wrote the merge twice.
 -- Writers of one key take turns on its row of observation_lock (see
 -- src/sql/schema/provider_map.sql), locked in one global order.
@@ -70,9 +70,10 @@ BEGIN
 	UNION ALL
 	SELECT p.provider, p.layer, h.host
 	FROM @extschema@.domain_host h,
-		 LATERAL (SELECT @extschema@.host_provider(h.host) AS provider, h.role AS layer
+		 LATERAL (SELECT @extschema@.host_layer(h.host, h.role) AS layer) l,
+		 LATERAL (SELECT @extschema@.host_provider(h.host) AS provider, l.layer
 				  UNION ALL
-				  SELECT DISTINCT @extschema@.ip_provider(a.addr), h.role OPERATOR(pg_catalog.||) '_ip'
+				  SELECT DISTINCT @extschema@.ip_provider(a.addr), l.layer OPERATOR(pg_catalog.||) '_ip'
 				  FROM @extschema@.host_address a
 				  WHERE a.host OPERATOR(pg_catalog.=) h.host
 					AND a.observed OPERATOR(pg_catalog.@>) domain_providers.at
@@ -84,7 +85,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.domain_providers(pg_catalog.text, pg_catalog.timestamptz) IS
-	'every (provider, layer, host) a domain depended on at a time: layers domain, mx, mx_ip, ns, ns_ip';
+	'every (provider, layer, host) a domain depended on at a time: layers domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip';
 
 -- The reverse direction, for healing: every domain that depended on a
 -- provider during an interval, with the part of the interval during which
@@ -105,34 +106,59 @@ BEGIN
 	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'domain'
 	  AND (provider_domains.layers IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
 	UNION
-	SELECT h.domain, h.role, h.host, h.observed OPERATOR(pg_catalog.*) provider_domains.during
+	-- Each rule's hosts are one range of domain_host_suffix_idx, each
+	-- prefix's addresses a probe of host_address_addr_idx: LATERAL with
+	-- OFFSET 0 keeps them per rule, whatever the planner thinks of the
+	-- range's size (its default guess made a scan of the whole history
+	-- look cheaper once the catalogue was analyzed).
+	SELECT h.domain, h.layer, h.host, h.observed OPERATOR(pg_catalog.*) provider_domains.during
 	FROM @extschema@.provider_rule r
-	JOIN @extschema@.domain_host h
-	  ON pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
-	 AND pg_catalog.reverse(h.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/')
-	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'host_suffix'
-	  AND h.observed OPERATOR(pg_catalog.&&) provider_domains.during
-	  AND (provider_domains.layers IS NULL OR h.role OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
+	CROSS JOIN LATERAL (
+		SELECT x.domain, x.host, x.observed, @extschema@.host_layer(x.host, x.role) AS layer
+		FROM @extschema@.domain_host x
+		WHERE pg_catalog.reverse(x.host) OPERATOR(pg_catalog.~>=~) pg_catalog.reverse(r.pattern)
+		  AND pg_catalog.reverse(x.host) OPERATOR(pg_catalog.~<~) (pg_catalog.reverse(r.pattern) OPERATOR(pg_catalog.||) '/')
+		  AND x.observed OPERATOR(pg_catalog.&&) provider_domains.during
+		OFFSET 0) h
+	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider
+	  AND r.kind OPERATOR(pg_catalog.=) ANY ('{host_suffix,gateway}'::pg_catalog.text[])
+	  AND (provider_domains.layers IS NULL OR h.layer OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
 	  AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) provider_domains.provider
 	UNION
-	SELECT h.domain, h.role OPERATOR(pg_catalog.||) '_ip', h.host,
+	-- addresses in the provider's prefixes: its cidr rules, and the
+	-- prefixes loaded for the AS numbers of its asn rules
+	SELECT h.domain, h.layer OPERATOR(pg_catalog.||) '_ip', h.host,
 		   h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) provider_domains.during
-	FROM @extschema@.provider_rule r
-	JOIN @extschema@.host_address a ON a.addr OPERATOR(pg_catalog.<<=) r.pattern::pg_catalog.inet
-	JOIN @extschema@.domain_host h
+	FROM (SELECT r.pattern::pg_catalog.inet AS net
+		  FROM @extschema@.provider_rule r
+		  WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'cidr'
+		  UNION ALL
+		  SELECT p.prefix
+		  FROM @extschema@.provider_rule r
+		  JOIN @extschema@.as_prefix p
+			ON p.asn OPERATOR(pg_catalog.=) pg_catalog.substr(r.pattern, 3)::pg_catalog.int8
+		  WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'asn') n
+	CROSS JOIN LATERAL (
+		SELECT y.host, y.addr, y.observed
+		FROM @extschema@.host_address y
+		WHERE y.addr OPERATOR(pg_catalog.<<=) n.net
+		  AND y.observed OPERATOR(pg_catalog.&&) provider_domains.during
+		OFFSET 0) a
+	-- the layer in a subquery with a FROM: Citus refuses a subquery without
+	-- one that calls a function not IMMUTABLE
+	JOIN (SELECT x.domain, x.host, x.observed, @extschema@.host_layer(x.host, x.role) AS layer
+		  FROM @extschema@.domain_host x) h
 	  ON h.host OPERATOR(pg_catalog.=) a.host AND h.observed OPERATOR(pg_catalog.&&) a.observed
-	WHERE r.provider OPERATOR(pg_catalog.=) provider_domains.provider AND r.kind OPERATOR(pg_catalog.=) 'cidr'
-	  AND a.observed OPERATOR(pg_catalog.&&) provider_domains.during
-	  AND h.observed OPERATOR(pg_catalog.&&) provider_domains.during
+	WHERE h.observed OPERATOR(pg_catalog.&&) provider_domains.during
 	  AND NOT pg_catalog.isempty(h.observed OPERATOR(pg_catalog.*) a.observed OPERATOR(pg_catalog.*) provider_domains.during)
-	  AND (provider_domains.layers IS NULL OR (h.role OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
+	  AND (provider_domains.layers IS NULL OR (h.layer OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY (provider_domains.layers))
 	  AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) provider_domains.provider;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.provider_domains(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'every domain that depended on a provider during an interval: (domain, layer, host, the part of the interval it held)';
 
--- Real DNS from the server (src/dns.c): rebound.dns_servers,
+-- Real DNS from the server (src/glue/dns.c): rebound.dns_servers,
 -- rebound.dns_timeout and rebound.dns_concurrency set where and how.
 -- Network access: not granted to PUBLIC.
 CREATE OR REPLACE FUNCTION @extschema@.dns_lookup(names pg_catalog.text[])
@@ -228,73 +254,57 @@ CREATE OR REPLACE FUNCTION @extschema@.refresh_domains(max_domains pg_catalog.in
 AS $$
 DECLARE
 	batch text[];
-	ledger text := '';
+	answered constant text[] := '{ok,nodata,nxdomain,null_mx}';
+	observations @extschema@.observation[];
+	looked_up text[];
+	outcomes text[];
 BEGIN
 	IF max_domains IS NULL OR max_domains < 0 THEN
 		RAISE EXCEPTION 'invalid max_domains: %', max_domains
 			USING ERRCODE = 'invalid_parameter_value',
 				DETAIL = 'The number of domains to refresh is zero or more.';
 	END IF;
-	-- the domains of the ledger (when the ledger exists) and of the
-	-- history, never looked up first, then the longest ago
-	IF to_regclass('@extschema@.bounce') IS NOT NULL THEN
-		ledger := 'UNION SELECT b.domain FROM @extschema@.bounce b WHERE b.domain IS NOT NULL ';
-	END IF;
-	EXECUTE format(
-		'SELECT ARRAY(SELECT c.domain FROM (SELECT DISTINCT h.domain FROM @extschema@.domain_host h %s) c '
-		'LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain '
-		'ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT $1)', ledger)
-	INTO batch USING max_domains;
-
+	-- the domains of the ledger and of the history, never looked up
+	-- first, then the longest ago
+	batch := ARRAY(SELECT c.domain
+				   FROM (SELECT h.domain FROM @extschema@.domain_host h
+						 UNION SELECT b.domain FROM @extschema@.bounce b WHERE b.domain IS NOT NULL) c
+				   LEFT JOIN @extschema@.domain_lookup l ON l.domain = c.domain
+				   ORDER BY l.looked_up_at NULLS FIRST, c.domain LIMIT max_domains);
 	domains := coalesce(array_length(batch, 1), 0);
-	observed := 0; nxdomain := 0; servfail := 0; timeout := 0; refused := 0; other_failures := 0;
-	IF domains = 0 THEN
-		RETURN NEXT;
-		RETURN;
-	END IF;
-
-	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_result (
-		name text, kind text, status text, hosts text[], addrs inet[], at timestamptz
-	) ON COMMIT DROP;
-	TRUNCATE rebound_refresh_result;
-	INSERT INTO rebound_refresh_result SELECT * FROM @extschema@.dns_lookup(batch);
-
+	-- one lookup of the batch (of nothing when it is empty): the observations
+	-- (the answers, NXDOMAIN included; not SERVFAIL), and per domain the
+	-- outcome: its MX lookup's failure, else its NS lookup's
+	WITH r AS MATERIALIZED (SELECT * FROM @extschema@.dns_lookup(batch))
+	SELECT ARRAY(SELECT ROW(r.name, r.kind, r.hosts, r.addrs, r.at)::@extschema@.observation
+				 FROM r WHERE r.status OPERATOR(pg_catalog.=) ANY (answered)),
+		   o.domains, o.outcomes
+	INTO observations, looked_up, outcomes
+	FROM (SELECT array_agg(m.name) AS domains,
+				 array_agg(CASE WHEN m.status <> ALL (answered) THEN m.status
+								WHEN n.status <> ALL (answered) THEN n.status
+								WHEN m.status = 'nxdomain' THEN 'nxdomain'
+								ELSE 'ok' END) AS outcomes
+		  FROM r m JOIN r n ON n.name = m.name AND n.kind = 'ns'
+		  WHERE m.kind = 'mx') o;
 	-- one batch: its keys are locked in one global order, so refreshes
 	-- running at once never deadlock
-	PERFORM @extschema@.observe(ARRAY(
-		SELECT ROW(r.name, r.kind, r.hosts, r.addrs, r.at)::@extschema@.observation
-		FROM rebound_refresh_result r
-		WHERE r.status OPERATOR(pg_catalog.=) ANY ('{ok,nodata,nxdomain,null_mx}'::pg_catalog.text[])));
-	-- one line per domain in domain_lookup (as note_lookup() writes it),
-	-- and the counts by outcome
-	CREATE TEMP TABLE IF NOT EXISTS rebound_refresh_status (domain text, status text) ON COMMIT DROP;
-	TRUNCATE rebound_refresh_status;
-	INSERT INTO rebound_refresh_status
-	SELECT m.name,
-		   CASE WHEN m.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN m.status
-				WHEN n.status NOT IN ('ok', 'nodata', 'nxdomain', 'null_mx') THEN n.status
-				WHEN m.status = 'nxdomain' THEN 'nxdomain'
-				ELSE 'ok' END
-	FROM rebound_refresh_result m
-	JOIN rebound_refresh_result n ON n.name = m.name AND n.kind = 'ns'
-	WHERE m.kind = 'mx';
-	INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
-	SELECT s.domain, clock_timestamp(), s.status,
-		   CASE WHEN s.status IN ('ok', 'nxdomain') THEN 0 ELSE 1 END
-	FROM rebound_refresh_status s
-	ON CONFLICT (domain) DO UPDATE
-	SET looked_up_at = excluded.looked_up_at, status = excluded.status,
-		failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END;
-	SELECT count(*) FILTER (WHERE s.status IN ('ok', 'nxdomain')),
-		   count(*) FILTER (WHERE s.status = 'nxdomain'),
-		   count(*) FILTER (WHERE s.status = 'servfail'),
-		   count(*) FILTER (WHERE s.status = 'timeout'),
+	PERFORM @extschema@.observe(observations);
+	-- one line per domain in domain_lookup, and the counts by outcome
+	WITH s AS (SELECT * FROM unnest(looked_up, outcomes) AS s (domain, status)),
+	noted AS (
+		INSERT INTO @extschema@.domain_lookup AS l (domain, looked_up_at, status, failures)
+		SELECT s.domain, clock_timestamp(), s.status, CASE WHEN s.status IN ('ok', 'nxdomain') THEN 0 ELSE 1 END
+		FROM s
+		ON CONFLICT (domain) DO UPDATE
+		SET looked_up_at = excluded.looked_up_at, status = excluded.status,
+			failures = CASE WHEN excluded.failures = 0 THEN 0 ELSE l.failures + 1 END)
+	SELECT count(*) FILTER (WHERE s.status IN ('ok', 'nxdomain')), count(*) FILTER (WHERE s.status = 'nxdomain'),
+		   count(*) FILTER (WHERE s.status = 'servfail'), count(*) FILTER (WHERE s.status = 'timeout'),
 		   count(*) FILTER (WHERE s.status = 'refused'),
 		   count(*) FILTER (WHERE s.status NOT IN ('ok', 'nxdomain', 'servfail', 'timeout', 'refused'))
 	INTO observed, nxdomain, servfail, timeout, refused, other_failures
-	FROM rebound_refresh_status s;
-	DROP TABLE rebound_refresh_status;
-	DROP TABLE rebound_refresh_result;
+	FROM s;
 	IF servfail + timeout + refused + other_failures > 0 THEN
 		RAISE NOTICE 'rebound.refresh_domains: % of % domains not observed (SERVFAIL %, timeout %, refused %, other %)',
 			servfail + timeout + refused + other_failures, domains, servfail, timeout, refused, other_failures;

@@ -19,11 +19,16 @@ CREATE TABLE @extschema@.heal_log (
 	forgiven pg_catalog.int8 NOT NULL DEFAULT 0,
 	run_by pg_catalog.name NOT NULL DEFAULT CURRENT_USER
 );
--- a run that did something names what; a skipped run only says so
+-- a run that did something names what; a skipped run only says so; a
+-- run that forgave an incident's tail (issue 18) names the incident and
+-- its interval, no detection
 ALTER TABLE @extschema@.heal_log ADD CONSTRAINT heal_log_action_check
-	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped}'::pg_catalog.text[])),
+	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped,tail}'::pg_catalog.text[])),
 	ADD CONSTRAINT heal_log_detail_check
-	CHECK ((action OPERATOR(pg_catalog.=) 'skipped') OR (provider IS NOT NULL AND detected IS NOT NULL
+	CHECK ((action OPERATOR(pg_catalog.=) 'skipped')
+		OR (action OPERATOR(pg_catalog.=) 'tail' AND provider IS NOT NULL AND detected IS NOT NULL
+			AND incident IS NOT NULL)
+		OR (provider IS NOT NULL AND detected IS NOT NULL
 		AND hard_bounces IS NOT NULL AND baseline IS NOT NULL AND score IS NOT NULL));
 COMMENT ON TABLE @extschema@.heal_log IS
 	'what each run of rebound.heal detected and did';

@@ -11,7 +11,8 @@ CREATE TABLE @extschema@.incident (
 	layers pg_catalog.text[]
 		CHECK (layers IS NULL OR (pg_catalog.cardinality(layers) > 0
 			AND pg_catalog.array_position(layers, NULL) IS NULL
-			AND layers OPERATOR(pg_catalog.<@) '{domain,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])),
+			AND layers OPERATOR(pg_catalog.<@)
+				'{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[])),
 	during pg_catalog.tstzrange NOT NULL
 		CHECK (NOT pg_catalog.isempty(during) AND NOT pg_catalog.lower_inf(during)
 			AND NOT pg_catalog.upper_inf(during)),
@@ -21,7 +22,11 @@ CREATE TABLE @extschema@.incident (
 	declared_by pg_catalog.text NOT NULL DEFAULT CURRENT_USER,
 	declared_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	withdrawn_by pg_catalog.text,
-	withdrawn_at pg_catalog.timestamptz
+	withdrawn_at pg_catalog.timestamptz,
+	-- how long after the interval its tail lasts (expired mail whose last
+	-- error was the provider's); NULL: the setting rebound.tail_horizon
+	tail_horizon pg_catalog.interval
+		CHECK (tail_horizon OPERATOR(pg_catalog.>=) '0'::pg_catalog.interval)
 );
 COMMENT ON TABLE @extschema@.incident IS
 	'provider outages: the layers that failed (NULL for all) during an interval; withdrawn by rebound.reharden()';

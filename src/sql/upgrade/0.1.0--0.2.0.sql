@@ -15,11 +15,20 @@ ALTER TABLE @extschema@.heal_log
 	ALTER COLUMN baseline DROP NOT NULL,
 	ALTER COLUMN score DROP NOT NULL,
 	DROP CONSTRAINT heal_log_action_check,
+	-- 'tail': a run that forgave an incident's tail (issue 18)
 	ADD CONSTRAINT heal_log_action_check
-	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped}'::pg_catalog.text[])),
+	CHECK (action OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged,covered,withdrawn,skipped,tail}'::pg_catalog.text[])),
 	ADD CONSTRAINT heal_log_detail_check
-	CHECK ((action OPERATOR(pg_catalog.=) 'skipped') OR (provider IS NOT NULL AND detected IS NOT NULL
+	CHECK ((action OPERATOR(pg_catalog.=) 'skipped')
+		OR (action OPERATOR(pg_catalog.=) 'tail' AND provider IS NOT NULL AND detected IS NOT NULL
+			AND incident IS NOT NULL)
+		OR (provider IS NOT NULL AND detected IS NOT NULL
 		AND hard_bounces IS NOT NULL AND baseline IS NOT NULL AND score IS NOT NULL));
+
+-- issue 18: an incident's tail lasts rebound.tail_horizon after its
+-- interval, or this per incident (src/sql/schema/ledger.sql)
+ALTER TABLE @extschema@.incident ADD COLUMN tail_horizon pg_catalog.interval
+	CHECK (tail_horizon OPERATOR(pg_catalog.>=) '0'::pg_catalog.interval);
 
 -- heal's lock: a row only rebound's functions can lock
 CREATE TABLE @extschema@.heal_lock (
@@ -47,7 +56,7 @@ COMMENT ON TABLE @extschema@.restore_pending IS
 CREATE INDEX restore_pending_parent_idx ON @extschema@.restore_pending (parent, parent_key);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.restore_pending', '');
 
--- Observations in C (src/history.c): writers lock a row per key in
+-- Observations in C (src/glue/history.c): writers lock a row per key in
 -- observation_lock instead of 64 advisory-lock stripes, and observe()
 -- takes a batch (see src/sql/schema/provider_map.sql).
 CREATE TYPE @extschema@.observation AS (
@@ -136,8 +145,52 @@ COMMENT ON TABLE @extschema@.outbox_lock IS
 INSERT INTO @extschema@.outbox_lock DEFAULT VALUES;
 
 -- parse_dsn returns the original message's Message-ID and headers (issue
--- 11): a result type cannot be replaced, so the functions are dropped here
+-- 11) and the address the sender used, original_recipient (issue 10): a
+-- result type cannot be replaced, so the functions are dropped here
 -- and created again by src/sql/code/classify.sql.  Nothing of rebound
 -- depends on them.
 DROP FUNCTION @extschema@.parse_dsn(pg_catalog.text);
 DROP FUNCTION @extschema@.parse_dsn(pg_catalog.bytea);
+
+-- issue 17: rule kinds gateway (a security gateway's MX hosts) and asn (an
+-- autonomous system, through the prefixes load_prefixes() loads); incident
+-- layers gateway and gateway_ip (src/sql/schema/catalogue.sql, ledger.sql)
+ALTER TABLE @extschema@.provider_rule
+	DROP CONSTRAINT provider_rule_kind_check,
+	ADD CONSTRAINT provider_rule_kind_check
+	CHECK (kind IN ('domain', 'host_suffix', 'gateway', 'cidr', 'asn'));
+COMMENT ON TABLE @extschema@.provider_rule IS
+	'how to recognise a provider: a consumer mail domain, a host-name suffix (MX, NS), a security gateway''s MX host suffix, a network prefix, or an autonomous system';
+ALTER TABLE @extschema@.provider_tombstone
+	DROP CONSTRAINT provider_tombstone_kind_check,
+	ADD CONSTRAINT provider_tombstone_kind_check
+	CHECK (kind IN ('provider', 'domain', 'host_suffix', 'gateway', 'cidr', 'asn'));
+ALTER TABLE @extschema@.incident
+	DROP CONSTRAINT incident_layers_check,
+	ADD CONSTRAINT incident_layers_check
+	CHECK (layers IS NULL OR (pg_catalog.cardinality(layers) > 0
+		AND pg_catalog.array_position(layers, NULL) IS NULL
+		AND layers OPERATOR(pg_catalog.<@)
+			'{domain,gateway,gateway_ip,mx,mx_ip,ns,ns_ip}'::pg_catalog.text[]));
+
+CREATE TABLE @extschema@.as_prefix (
+	prefix pg_catalog.cidr NOT NULL,
+	asn pg_catalog.int8 NOT NULL CHECK (asn BETWEEN 0 AND 4294967295),
+	PRIMARY KEY (prefix, asn)
+);
+COMMENT ON TABLE @extschema@.as_prefix IS
+	'prefixes announced by each autonomous system, as of the last load_prefixes(); read through asn rules';
+CREATE INDEX as_prefix_asn_idx ON @extschema@.as_prefix (asn);
+CREATE TABLE @extschema@.as_prefix_load (
+	only_row pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (only_row),
+	format pg_catalog.text NOT NULL CHECK (format IN ('pfx2as', 'plain', 'geolite2')),
+	as_of pg_catalog.date,
+	prefixes pg_catalog.int8 NOT NULL,
+	ases pg_catalog.int8 NOT NULL,
+	loaded_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	loaded_by pg_catalog.text NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE @extschema@.as_prefix_load IS
+	'the load as_prefix holds: its format, the date of the routing data, counts, when and by whom';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.as_prefix', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.as_prefix_load', '');

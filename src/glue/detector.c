@@ -36,7 +36,9 @@
 #include "core/detector.h"
 
 /* Layers, in the order of their bits (and alphabetical). */
-static const char *const layer_names[] = {"domain", "mx", "mx_ip", "ns", "ns_ip"};
+static const char *const layer_names[] = {
+	"domain", "gateway", "gateway_ip", "mx", "mx_ip", "ns", "ns_ip"
+};
 
 #define NLAYERS lengthof(layer_names)
 
@@ -444,10 +446,12 @@ static const char chunk_query[] =
 	"  pg_catalog.min(s.occurred_at) AS t0,"
 	"  pg_catalog.max(s.occurred_at) AS t1,"
 	"  pg_catalog.bit_or(CASE WHEN s.layer OPERATOR(pg_catalog.=) 'domain' THEN 1"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'mx' THEN 2"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'mx_ip' THEN 4"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'ns' THEN 8"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'ns_ip' THEN 16 ELSE 0 END) AS layer_bits"
+	"   WHEN s.layer OPERATOR(pg_catalog.=) 'gateway' THEN 2"
+	"   WHEN s.layer OPERATOR(pg_catalog.=) 'gateway_ip' THEN 4"
+	"   WHEN s.layer OPERATOR(pg_catalog.=) 'mx' THEN 8"
+	"   WHEN s.layer OPERATOR(pg_catalog.=) 'mx_ip' THEN 16"
+	"   WHEN s.layer OPERATOR(pg_catalog.=) 'ns' THEN 32"
+	"   WHEN s.layer OPERATOR(pg_catalog.=) 'ns_ip' THEN 64 ELSE 0 END) AS layer_bits"
 	" FROM sig s"
 	" GROUP BY s.provider, s.b, s.domain"
 	")"

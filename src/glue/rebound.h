@@ -33,6 +33,14 @@ extern char *rb_quote_text(text *t);
 extern char *rb_text_to_utf8(text *t, size_t *len);
 
 /*
+ * A domain, host name or address that does not parse (22P02, the input
+ * quoted; "what" names it in the message: "domain", "e-mail address").
+ */
+#include "core/domain.h"
+extern void rb_report_domain_error(rb_domain_error err, const char *what,
+								   text *input) pg_attribute_noreturn();
+
+/*
  * The extension's schema (normally "rebound", the @extschema@ of the
  * install script), looked up at each call: a DROP and CREATE EXTENSION in
  * the same backend may place it elsewhere.  Errors if rebound is not

@@ -35,6 +35,9 @@
 static int	rb_soft_bounce_limit = 5;
 static int	rb_soft_bounce_days = 30;
 
+/* How long an incident's tail lasts, in minutes (issue 18); read likewise. */
+static int	rb_tail_horizon = 5 * 24 * 60;
+
 /* Saved plans, one per backend; the plan cache replans them when needed. */
 static SPIPlanPtr capture_plan = NULL;
 static SPIPlanPtr classify_plan = NULL;
@@ -56,6 +59,14 @@ rb_ledger_init(void)
 							30, 1, 36500,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+	/* 5 days: the longest queue lifetime senders use (Postfix's default) */
+	DefineCustomIntVariable("rebound.tail_horizon",
+							"How long after an incident's interval its tail lasts: expired mail whose last error was the provider's.",
+							"0 turns the tail off; an incident's tail_horizon overrides it.",
+							&rb_tail_horizon,
+							5 * 24 * 60, 0, 365 * 24 * 60,
+							PGC_USERSET, GUC_UNIT_MIN,
+							NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(rebound_normalize_address);
@@ -72,11 +83,7 @@ rebound_normalize_address(PG_FUNCTION_ARGS)
 
 	err = rb_normalize_address(utf8, len, out, &outlen);
 	if (err != RB_DOMAIN_OK)
-		ereport(ERROR,
-				(errcode(err == RB_DOMAIN_ICU_FAILURE ?
-						 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid e-mail address: \"%s\"", rb_quote_text(in)),
-				 errdetail("%s", rb_domain_strerror(err))));
+		rb_report_domain_error(err, "e-mail address", in);
 	/* back to the database encoding (a no-op in UTF-8 databases) */
 	result = pg_any_to_server(out, (int) outlen, PG_UTF8);
 	PG_RETURN_TEXT_P(cstring_to_text(result));
@@ -204,6 +211,13 @@ statement_column(const TriggerCall *call, const char *column, const char *role,
  * that a bulk load is classified and recorded set-wise (one plan, one
  * executor run) instead of one SPI call per row.  The checks are the row
  * form's: the first row without an address or a time fails the statement.
+ *
+ * The rows go in sorted by (domain, address), the leading columns of both
+ * of the ledger's text indexes: a bulk load arrives in the CRM's order,
+ * which scatters each insert over the whole of those indexes, while sorted
+ * keys land on the page the previous insert just touched.  Measured on
+ * 300,000 rows (test/bench/copy.sql), the sort saves a quarter of the
+ * statement's CPU time, more than it costs.
  */
 static void
 capture_statement(const TriggerCall *call, TriggerData *td)
@@ -285,7 +299,8 @@ capture_statement(const TriggerCall *call, TriggerData *td)
 				   " rebound.address_domain(%s::pg_catalog.text), $1,"
 				   " %s::pg_catalog.timestamptz, %s::pg_catalog.text, %s,"
 				   " c.reply_code, c.status, c.reason, c.severity, c.infrastructure"
-				   " FROM %s n CROSS JOIN LATERAL rebound.classify(%s::pg_catalog.text) c",
+				   " FROM %s n CROSS JOIN LATERAL rebound.classify(%s::pg_catalog.text) c"
+				   " ORDER BY 2, 1",
 				   addr, addr, at, diag, sev, newtab, diag);
 	rc = SPI_execute_with_args(sql, 1, argtypes, &source, NULL, false, 0);
 	if (rc != SPI_OK_INSERT)

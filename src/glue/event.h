@@ -1,7 +1,7 @@
 /*
  * event.h
- *	  Recipient events (src/event.c) shared with the log-line reader
- *	  (src/log_line.c): one row of parse_event() or parse_log_line().
+ *	  Recipient events (src/glue/event.c) shared with the log-line reader
+ *	  (src/glue/log_line.c): one row of parse_event() or parse_log_line().
  */
 #ifndef REBOUND_EVENT_H
 #define REBOUND_EVENT_H

@@ -22,7 +22,7 @@
 
 #include <unicode/ucnv.h>
 
-#define PARSE_DSN_NATTS 11
+#define PARSE_DSN_NATTS 12
 
 /* rebound.verp_separator: '' reads no VERP return path. */
 static char *verp_separator = NULL;
@@ -342,27 +342,30 @@ parse_dsn(FunctionCallInfo fcinfo, const char *msg, size_t len, bool raw_is_utf8
 			values[0] = PointerGetDatum(utf8_to_text(r->recipient));
 		else if (verp_rcpt)
 			values[0] = PointerGetDatum(verp_rcpt);
-		nulls[1] = r->action.len == 0;
+		nulls[1] = r->original_recipient.len == 0;
 		if (!nulls[1])
-			values[1] = PointerGetDatum(utf8_to_text(r->action));
-		nulls[2] = st == 0;
-		values[2] = UInt32GetDatum(st);
-		nulls[3] = reply == 0;
-		values[3] = Int32GetDatum(reply);
-		nulls[4] = r->diagnostic.len == 0;
-		if (!nulls[4])
-			values[4] = PointerGetDatum(utf8_to_text(r->diagnostic));
-		nulls[5] = r->remote_mta.len == 0;
+			values[1] = PointerGetDatum(utf8_to_text(r->original_recipient));
+		nulls[2] = r->action.len == 0;
+		if (!nulls[2])
+			values[2] = PointerGetDatum(utf8_to_text(r->action));
+		nulls[3] = st == 0;
+		values[3] = UInt32GetDatum(st);
+		nulls[4] = reply == 0;
+		values[4] = Int32GetDatum(reply);
+		nulls[5] = r->diagnostic.len == 0;
 		if (!nulls[5])
-			values[5] = PointerGetDatum(utf8_to_text(r->remote_mta));
+			values[5] = PointerGetDatum(utf8_to_text(r->diagnostic));
+		nulls[6] = r->remote_mta.len == 0;
+		if (!nulls[6])
+			values[6] = PointerGetDatum(utf8_to_text(r->remote_mta));
 		MemoryContextSwitchTo(old);
-		values[6] = rb_reason_datum(v.reason);
-		values[7] = rb_severity_datum(v.severity);
-		values[8] = BoolGetDatum(v.infrastructure);
-		values[9] = PointerGetDatum(message_id);
-		nulls[9] = message_id == NULL;
-		values[10] = headers_json;
-		nulls[10] = headers_json == (Datum) 0;
+		values[7] = rb_reason_datum(v.reason);
+		values[8] = rb_severity_datum(v.severity);
+		values[9] = BoolGetDatum(v.infrastructure);
+		values[10] = PointerGetDatum(message_id);
+		nulls[10] = message_id == NULL;
+		values[11] = headers_json;
+		nulls[11] = headers_json == (Datum) 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(work);

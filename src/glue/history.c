@@ -136,7 +136,8 @@ ParseHostSet(bool is_mx, ArrayType *arr, char ***hostsp, int32 **prefsp)
 
 			if (err != RB_DOMAIN_OK)
 				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						(errcode(err == RB_DOMAIN_ICU_FAILURE ?
+								 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_TEXT_REPRESENTATION),
 						 errmsg("invalid host name: \"%s\"", rb_quote_text(t)),
 						 errdetail("%s", rb_domain_strerror(err))));
 			host = pstrdup(norm);

@@ -5,7 +5,7 @@
  *	  parse_event's columns plus the queue id.
  *
  * The text formats are read by the core (core/logline.h); a KumoMTA record
- * is JSON and goes through the server's jsonb reader (src/event.c).  Times
+ * is JSON and goes through the server's jsonb reader (src/glue/event.c).  Times
  * are read with the server's date parser; syslog's year-less time is put
  * in the year that makes it the latest moment not after now (plus a day's
  * slack for clocks and time zones), as log readers do.
@@ -112,7 +112,7 @@ rebound_parse_log_line(PG_FUNCTION_ARGS)
 		}
 		if (!cache->valid)
 			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("header is not a PowerMTA accounting header: \"%s\"", rb_quote_text(h)),
 					 errdetail("A header names the CSV fields, among them type and rcpt: \"type,timeLogged,orig,rcpt,...\".")));
 		pmta = &cache->header;

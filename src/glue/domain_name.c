@@ -8,12 +8,17 @@
 
 #include "core/domain.h"
 
-static void
-report_domain_error(rb_domain_error err, const char *what, text *input)
+/*
+ * The one report of a domain, host name or address that does not parse:
+ * 22P02, as for any malformed text, with the input quoted.  An ICU failure
+ * is not the input's fault: internal error.
+ */
+void
+rb_report_domain_error(rb_domain_error err, const char *what, text *input)
 {
 	ereport(ERROR,
 			(errcode(err == RB_DOMAIN_ICU_FAILURE ?
-					 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_PARAMETER_VALUE),
+					 ERRCODE_INTERNAL_ERROR : ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid %s: \"%s\"", what, rb_quote_text(input)),
 			 errdetail("%s", rb_domain_strerror(err))));
 }
@@ -33,7 +38,7 @@ parse_domain_text(text *in, domain_parser parse, const char *what)
 
 	err = parse(utf8, len, out, &outlen);
 	if (err != RB_DOMAIN_OK)
-		report_domain_error(err, what, in);
+		rb_report_domain_error(err, what, in);
 	return cstring_to_text_with_len(out, (int) outlen);
 }
 
