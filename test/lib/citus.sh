@@ -179,10 +179,15 @@ citus_compare() {
 	# demo.sql without its first step, the load, which runs first
 	sed 's|^\\i test/outage/scenario.sql$|-- (test/outage/scenario.sql loaded before)|' \
 		"$REBOUND_ROOT/test/demo.sql" >"$out/demo-body.sql"
-	# A sink's table must be on every node (README, "Past one machine"):
-	# on Citus the CRM's two sink tables become reference tables.
+	# A sink's target must resolve on every node (rebound.sink is a
+	# reference table of regclass values; README, "Past one machine"), and
+	# Citus refuses an UPDATE through a view of its own tables: the CRM
+	# stays on the coordinator, plain tables as on one node (the sinks'
+	# UPDATEs run there, in the healing transaction), and the workers get
+	# empty relations of the same names, for the names alone (the schema
+	# itself Citus creates there).
 	sed '/^CREATE INDEX automation_suppression_address_idx/a\
-SELECT create_reference_table('"'crm.contact'"') IS NOT NULL AS c1, create_reference_table('"'crm.automation_suppression'"') IS NOT NULL AS c2 \\gset' \
+SELECT count(*) AS crm_names_on_workers FROM unnest(ARRAY[$$CREATE TABLE crm.contact (email text, hard_bounced boolean)$$, $$CREATE TABLE crm.mailable_contact (email text, hard_bounced boolean)$$, $$CREATE TABLE crm.automation_suppression (recipient text)$$]) c, run_command_on_workers(c) w WHERE w.success \\gset' \
 		"$out/demo-body.sql" >"$out/demo-body-citus.sql"
 	grep -q 'loaded before' "$out/demo-body.sql" ||
 		{ echo "test/demo.sql no longer loads test/outage/scenario.sql with \\i"; return 1; }

@@ -189,16 +189,16 @@ COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_cata
 -- therefore resolves nothing through the path (every name qualified, no
 -- operator written), and the work is done by SECURITY DEFINER functions
 -- with a pinned path: heal_begin and heal_stretch.
-CREATE OR REPLACE FUNCTION @extschema@.heal_outside_block()
+CREATE OR REPLACE FUNCTION rebound_internal.heal_outside_block()
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'rebound_heal_outside_block'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.heal_outside_block() IS
+COMMENT ON FUNCTION rebound_internal.heal_outside_block() IS
 	'refuses to go on inside a transaction block (rebound.heal commits as it goes)';
 
 -- Checks the arguments, takes the lock (or logs the skip) and returns the
 -- start of the first stretch to heal, NULL when there is nothing to do.
-CREATE OR REPLACE FUNCTION @extschema@.heal_begin(lookback pg_catalog.interval,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_begin(lookback pg_catalog.interval,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.timestamptz
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -228,7 +228,7 @@ BEGIN
 		   OR a.query ILIKE '%rebound.heal%' AND a.pid <> pg_backend_pid();
 		RAISE WARNING 'rebound.heal: skipped, another run holds the heal lock%',
 			COALESCE(': ' || holder, '');
-		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', @extschema@.invoker());
+		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', rebound_internal.invoker());
 		RETURN NULL;
 	END IF;
 	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
@@ -239,14 +239,14 @@ BEGIN
 	RETURN to_timestamp(floor(extract(epoch FROM COALESCE(lo, until)) / w) * w);
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'rebound.heal''s first step: arguments, standby, the heal lock; returns where healing starts';
 
 -- Heals the next stretch of at most seven days that holds hard bounces,
 -- from lo: detects, declares or extends, heals and logs each incident.
 -- Returns where the next stretch starts (NULL: done) and whether an
 -- incident was found.
-CREATE OR REPLACE FUNCTION @extschema@.heal_stretch(lo pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamptz,
 		until pg_catalog.timestamptz, dry_run boolean,
 		OUT next_lo pg_catalog.timestamptz, OUT found_any boolean)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -309,7 +309,7 @@ BEGIN
 					SELECT pg_catalog.count(*) INTO forgiven
 					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
 				ELSE
-					target := @extschema@.incident_declare(d.provider, d.during, d.layers,
+					target := rebound_internal.incident_declare(d.provider, d.during, d.layers,
 						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
 										  d.hard_bounces, d.baseline, d.score),
 						'detected');
@@ -361,7 +361,7 @@ BEGIN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
 					hard_bounces, baseline, score, forgiven, run_by)
 				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven,
-						@extschema@.invoker());
+						rebound_internal.invoker());
 				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
 					act, target, d.provider, d.during, forgiven;
 			END IF;
@@ -369,7 +369,7 @@ BEGIN
 	next_lo := chunk_hi;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+COMMENT ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
 
 -- The tails of the incidents (issue 18): mail queued during an outage
@@ -383,7 +383,7 @@ COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.
 -- of their interval recorded late) as action 'tail'.
 -- Nothing is declared.  Returns how many bounces were (or, for a dry run,
 -- would be) forgiven.
-CREATE OR REPLACE FUNCTION @extschema@.heal_tails(since pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_tails(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz, dry_run boolean)
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -422,7 +422,7 @@ BEGIN
 				CASE WHEN dry_run THEN 'would forgive' ELSE 'forgave' END, forgiven, inc.id, inc.provider);
 			IF NOT dry_run THEN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected, forgiven, run_by)
-				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, @extschema@.invoker());
+				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, rebound_internal.invoker());
 				RAISE LOG 'rebound.heal: tail of incident % of provider %, % bounces forgiven',
 					inc.id, inc.provider, forgiven;
 			END IF;
@@ -431,7 +431,7 @@ BEGIN
 	RETURN total;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+COMMENT ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s last step: heal again the incidents whose tail is still open, so that mail expiring after an outage is forgiven as it arrives';
 
 CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
@@ -444,36 +444,36 @@ DECLARE
 	step record;
 	found_any boolean := false;
 BEGIN
-	PERFORM @extschema@.heal_outside_block();
-	lo := @extschema@.heal_begin(lookback, until);
+	PERFORM rebound_internal.heal_outside_block();
+	lo := rebound_internal.heal_begin(lookback, until);
 	IF lo IS NULL THEN
 		RETURN;
 	END IF;
 	LOOP
-		step := @extschema@.heal_stretch(lo, until, dry_run);
+		step := rebound_internal.heal_stretch(lo, until, dry_run);
 		found_any := found_any OR step.found_any;
 		COMMIT;
 		EXIT WHEN step.next_lo IS NULL;
 		lo := step.next_lo;
 	END LOOP;
 	-- the tails still open (issue 18), in a transaction of their own
-	PERFORM @extschema@.heal_tails(@extschema@.heal_since(lookback, until), until, dry_run);
+	PERFORM rebound_internal.heal_tails(rebound_internal.heal_since(lookback, until), until, dry_run);
 	COMMIT;
 	IF NOT found_any THEN
 		RAISE NOTICE 'rebound.heal: no incident detected since %',
-			@extschema@.heal_since(lookback, until);
+			rebound_internal.heal_since(lookback, until);
 	END IF;
 END
 $body$;
 COMMENT ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) IS
 	'detect incidents over the lookback, declare or extend them, heal them and log it; the job pg_cron runs';
 
-CREATE OR REPLACE FUNCTION @extschema@.heal_since(lookback pg_catalog.interval,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_since(lookback pg_catalog.interval,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.timestamptz
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN until OPERATOR(pg_catalog.-) lookback;
-COMMENT ON FUNCTION @extschema@.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'the start of a heal run''s lookback, for its messages';
 
 -- Every mail flow rebound knows: the sources of the ledger and the tables
@@ -528,6 +528,6 @@ COMMENT ON VIEW @extschema@.flow IS
 -- rebound.heal is granted to the roles that heal, with the two steps it
 -- calls (SECURITY DEFINER: they write incidents, the ledger and the log).
 REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;

@@ -19,17 +19,17 @@
 -- shard, they change the sibling table's shard on the same node, as every
 -- other node does, rather than start a distributed statement from inside a
 -- shard's.
-CREATE OR REPLACE FUNCTION @extschema@.local_table(relname pg_catalog.name)
+CREATE OR REPLACE FUNCTION rebound_internal.local_table(relname pg_catalog.name)
 	RETURNS pg_catalog.regclass
 	AS 'MODULE_PATHNAME', 'rebound_local_table'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.local_table(pg_catalog.name) IS
+COMMENT ON FUNCTION rebound_internal.local_table(pg_catalog.name) IS
 	'the relation holding this node''s rows of one of rebound''s tables: the table, or its shard on a Citus node';
 
 -- The tables, by fate: reference tables in the order of their foreign
 -- keys (a referenced table first), then the distributed ones, the first
 -- of which the others are co-located with.
-CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
+CREATE OR REPLACE FUNCTION rebound_internal.distribution_plan(
 	OUT relname pg_catalog.name, OUT method pg_catalog.text)
 	RETURNS SETOF record
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -58,7 +58,7 @@ CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
 		(20, 'domain_lookup', 'domain')) t(ord, relname, method)
 	ORDER BY t.ord
 $$;
-COMMENT ON FUNCTION @extschema@.distribution_plan() IS
+COMMENT ON FUNCTION rebound_internal.distribution_plan() IS
 	'how rebound.distribute() distributes each table: a reference table, or sharded by domain';
 
 CREATE OR REPLACE FUNCTION @extschema@.distribute(shard_count pg_catalog.int4 DEFAULT NULL)
@@ -104,7 +104,7 @@ BEGIN
 	-- the rows are already normalized: the triggers must not fire again
 	-- when Citus copies them into the shards
 	PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
-	FOR t IN SELECT * FROM @extschema@.distribution_plan() LOOP
+	FOR t IN SELECT * FROM rebound_internal.distribution_plan() LOOP
 		rel := pg_catalog.format('@extschema@.%I', t.relname)::pg_catalog.regclass;
 		IF EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid OPERATOR(pg_catalog.=) rel) THEN
 			RAISE EXCEPTION 'table % is already distributed', rel
@@ -128,7 +128,7 @@ BEGIN
 	END LOOP;
 	-- Citus copied the rows into the shards; the tables themselves keep
 	-- none (once no table that is not distributed references them)
-	FOR t IN SELECT * FROM @extschema@.distribution_plan() LOOP
+	FOR t IN SELECT * FROM rebound_internal.distribution_plan() LOOP
 		PERFORM pg_catalog.truncate_local_data_after_distributing_table(
 			pg_catalog.format('@extschema@.%I', t.relname)::pg_catalog.regclass);
 	END LOOP;
