@@ -471,9 +471,14 @@ DECLARE
 	lo pg_catalog.timestamptz := pg_catalog.upper(tail_bounces.during) OPERATOR(pg_catalog.+)
 		CASE WHEN pg_catalog.upper_inc(tail_bounces.during) THEN '1 microsecond'::pg_catalog.interval
 			 ELSE '0'::pg_catalog.interval END;
-	hi pg_catalog.timestamptz := pg_catalog.upper(tail_bounces.during) OPERATOR(pg_catalog.+)
-		COALESCE(tail_bounces.horizon, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval);
+	hi pg_catalog.timestamptz;
 BEGIN
+	-- rebound.tail_horizon is defined by the library, which a session
+	-- loads at its first call of one of its functions: this one, folded
+	-- at planning, before the setting is read
+	PERFORM @extschema@.expiry('');
+	hi := pg_catalog.upper(tail_bounces.during) OPERATOR(pg_catalog.+)
+		COALESCE(tail_bounces.horizon, pg_catalog.current_setting('rebound.tail_horizon')::pg_catalog.interval);
 	RETURN QUERY EXECUTE $q$
 	SELECT b.id, b.domain, b.address, b.source, b.occurred_at, b.reason,
 		   'tail:' OPERATOR(pg_catalog.||) ('{domain,mx,mx_ip,ns,ns_ip,gateway,gateway_ip}'::pg_catalog.text[])[
