@@ -70,22 +70,26 @@ ANALYZE rebound.host_address;
 -- at any domain, or an outage's (network errors the sender called hard)
 -- at OVH's domains.  Fifty addresses per domain: five million addresses.
 CREATE FUNCTION bench.fill(n bigint, lo timestamptz, hi timestamptz, outage boolean)
-RETURNS bigint LANGUAGE sql AS $$
+RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+	-- (PL/pgSQL: Citus takes its parameters; every one is qualified, as
+	-- bench.dom has a column n)
 	INSERT INTO rebound.bounce (address, domain, source, occurred_at, diagnostic,
 		source_severity, reason, severity, infrastructure)
 	SELECT 'u' || (g * 7 % 50) || '@' || d.domain, d.domain,
 		   (ARRAY['campaigns', 'automation', 'transactional', 'dmp'])[1 + g % 4],
-		   lo + (hi - lo) * (g::float8 / n),
-		   CASE WHEN outage THEN '421 4.4.2 mx1.mail.ovh.net: connection timed out'
+		   fill.lo + (fill.hi - fill.lo) * (g::float8 / fill.n),
+		   CASE WHEN fill.outage THEN '421 4.4.2 mx1.mail.ovh.net: connection timed out'
 				WHEN g % 2 = 0 THEN '550 5.1.1 unknown user' ELSE '452 4.2.2 mailbox full' END,
-		   CASE WHEN outage OR g % 2 = 0 THEN 'hard' ELSE 'soft' END::rebound.severity,
-		   CASE WHEN outage THEN 'network_error' WHEN g % 2 = 0 THEN 'user_unknown' ELSE 'mailbox_full' END::rebound.reason,
-		   CASE WHEN outage OR g % 2 = 1 THEN 'soft' ELSE 'hard' END::rebound.severity, outage
-	FROM generate_series(0, n - 1) g
+		   CASE WHEN fill.outage OR g % 2 = 0 THEN 'hard' ELSE 'soft' END::rebound.severity,
+		   CASE WHEN fill.outage THEN 'network_error' WHEN g % 2 = 0 THEN 'user_unknown' ELSE 'mailbox_full' END::rebound.reason,
+		   CASE WHEN fill.outage OR g % 2 = 1 THEN 'soft' ELSE 'hard' END::rebound.severity, fill.outage
+	FROM generate_series(0, fill.n - 1) g
 	JOIN bench.dom d
-	  ON d.n = CASE WHEN outage THEN 3 * (1 + (g * 104729) % 33333)
-					ELSE 1 + (g * 104729) % 100000 END
-	RETURNING 1
+	  ON d.n = CASE WHEN fill.outage THEN 3 * (1 + (g * 104729) % 33333)
+					ELSE 1 + (g * 104729) % 100000 END;
+	RETURN fill.n;
+END
 $$;
 \endif
 
@@ -110,7 +114,7 @@ DECLARE
 BEGIN
 	WHILE have < want LOOP
 		n := least(want - have, 10 * per_day);
-		PERFORM count(*) FROM bench.fill(n, hi - make_interval(secs => 86400.0 * n / per_day), hi, false);
+		PERFORM bench.fill(n, hi - make_interval(secs => 86400.0 * n / per_day), hi, false);
 		hi := hi - make_interval(secs => 86400.0 * n / per_day);
 		have := have + n;
 		COMMIT;
