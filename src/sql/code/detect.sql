@@ -93,10 +93,36 @@ BEGIN
 			   pg_catalog.lead(c.at) OVER (PARTITION BY c.domain ORDER BY c.at) AS hi
 		FROM cuts c
 	),
+	-- what domain_providers(domain, lo) says for each stretch, as joins
+	-- rather than a call per stretch: set-based on one node (the function
+	-- is PL/pgSQL, never inlined), and on Citus a join on the domain the
+	-- shards run instead of a router query per stretch
 	dep AS (
-		SELECT s.domain, s.lo, s.hi, p.provider, p.layer
-		FROM seg s,
-			 LATERAL @extschema@.domain_providers(s.domain, s.lo) p
+		SELECT u.* FROM (
+		SELECT s.domain, s.lo, s.hi,
+			   @extschema@.domain_provider(@extschema@.normalize_domain(s.domain)) AS provider,
+			   'domain'::pg_catalog.text AS layer
+		FROM seg s
+		UNION ALL
+		SELECT s.domain, s.lo, s.hi, @extschema@.host_provider(h.host),
+			   @extschema@.host_layer(h.host, h.role)
+		FROM seg s
+		JOIN @extschema@.domain_host h
+		  ON h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain(s.domain)
+		 AND h.observed OPERATOR(pg_catalog.@>) s.lo
+		WHERE h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+		UNION ALL
+		SELECT s.domain, s.lo, s.hi, @extschema@.ip_provider(a.addr),
+			   @extschema@.host_layer(h.host, h.role) OPERATOR(pg_catalog.||) '_ip'
+		FROM seg s
+		JOIN @extschema@.domain_host h
+		  ON h.domain OPERATOR(pg_catalog.=) @extschema@.normalize_domain(s.domain)
+		 AND h.observed OPERATOR(pg_catalog.@>) s.lo
+		JOIN @extschema@.host_address a
+		  ON a.host OPERATOR(pg_catalog.=) h.host AND a.observed OPERATOR(pg_catalog.@>) s.lo
+		WHERE h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
+		  AND a.addr IS NOT NULL) u
+		WHERE u.provider IS NOT NULL
 	)
 	SELECT DISTINCT ON (sig.id, dep.provider)
 		   sig.id, dep.provider, dep.layer, sig.domain, sig.occurred_at, sig.kind
