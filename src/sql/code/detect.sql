@@ -116,6 +116,365 @@ $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'infrastructure hard bounces of an interval, each charged to the providers it implicates and the layer through which it does';
 
+-- What detection counts, per provider and bucket, over stretches of time
+-- [lo[i], hi[i]): the signal bounces (incident_signal), the count judged
+-- (each customer domain once per bucket, the provider's own domains in
+-- full), the first and last of them and the layers as bits (domain 1,
+-- gateway 2, gateway_ip 4, mx 8, mx_ip 16, ns 32, ns_ip 64); and, with a
+-- NULL provider, the sending volume of each bucket (hard bounces that are
+-- not infrastructure failures).  Buckets are numbered floor(epoch / width).
+-- The one counting query: detection runs it over what the summary does not
+-- hold, and the summariser (detect_summarise) stores its rows.  Internal.
+CREATE OR REPLACE FUNCTION @extschema@.detect_counts(lo pg_catalog.timestamptz[],
+		hi pg_catalog.timestamptz[], width pg_catalog.float8)
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layer_bits pg_catalog.int4)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	WITH r AS MATERIALIZED (
+		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
+	), sig AS (
+		SELECT s.provider, s.layer, s.domain, s.occurred_at,
+			   pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / width)::pg_catalog.int8 AS b
+		FROM r, LATERAL @extschema@.incident_signal(r.lo, r.hi) s
+	), per_domain AS (
+		SELECT s.provider, s.b, s.domain,
+			   pg_catalog.bool_or(s.layer = 'domain') AS own,
+			   pg_catalog.count(*) AS n,
+			   pg_catalog.min(s.occurred_at) AS t0,
+			   pg_catalog.max(s.occurred_at) AS t1,
+			   pg_catalog.bit_or(CASE WHEN s.layer = 'domain' THEN 1
+				   WHEN s.layer = 'gateway' THEN 2
+				   WHEN s.layer = 'gateway_ip' THEN 4
+				   WHEN s.layer = 'mx' THEN 8
+				   WHEN s.layer = 'mx_ip' THEN 16
+				   WHEN s.layer = 'ns' THEN 32
+				   WHEN s.layer = 'ns_ip' THEN 64 ELSE 0 END) AS layer_bits
+		FROM sig s
+		GROUP BY s.provider, s.b, s.domain
+	)
+	SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8,
+		   pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8,
+		   pg_catalog.min(k.t0), pg_catalog.max(k.t1), pg_catalog.bit_or(k.layer_bits)
+	FROM per_domain k
+	GROUP BY k.provider, k.b
+	UNION ALL
+	SELECT NULL,
+		   pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / width)::pg_catalog.int8,
+		   pg_catalog.count(*), NULL, NULL, NULL, NULL
+	FROM r JOIN @extschema@.bounce x
+	  ON x.occurred_at >= r.lo AND x.occurred_at < r.hi
+	WHERE x.hard AND x.infrastructure IS NOT TRUE
+	GROUP BY 2
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) IS
+	'what incident detection counts per provider and bucket over stretches of time, and the sending volume per bucket (provider NULL)';
+
+-- ---------------------------------------------------------------------------
+-- The detection summary (issue 13; tables in src/sql/schema/detect.sql)
+-- ---------------------------------------------------------------------------
+--
+-- detect_counts' rows for closed buckets, kept so that a heal run reads
+-- the new bounces and a small table of counts instead of the weeks of
+-- ledger and provider map its baselines need.  Correct by construction:
+--
+-- - each change of what the counts depend on marks the stretch it makes
+--   stale in detect_dirty, in the writer's own transaction (detect_mark,
+--   triggers below): a hard bounce inserted, deleted or changed in a
+--   column that counts (its bucket), a row of the provider map (the part of
+--   its interval that changed), the catalogue (all of time).  Detection
+--   leaves marked buckets to the ledger; the next summariser run counts
+--   them again.  Forgiving a bounce changes nothing that counts.
+-- - the summariser claims the buckets it will count (detect_claim), under a
+--   lock that waits for every writer still in flight; from then on writers
+--   mark every row before the claimed end.  It then counts them in a later
+--   transaction (detect_summarise), whose snapshot sees every writer that
+--   did not mark.  So no row is lost: it is in the counts or marked.
+-- - the counts are kept for one bucket width: another width starts over.
+-- - buckets end an hour (the settle margin) before the claim, so that the
+--   bounces of the last hour, often late, are not marks but ledger.
+--
+-- rebound.heal claims at the end of each run (heal_tails) and counts at
+-- the start of the next (heal_begin).  rebound.detect_rebuild empties it.
+-- rebound.detect_summary = off makes detection ignore it (a full count).
+
+-- The whole buckets the summary holds for a width, less those marked
+-- stale, as sorted disjoint ranges of bucket numbers.  Internal: read by
+-- detection as the extension's owner, once the caller was found allowed
+-- to read the ledger and the provider map.
+CREATE OR REPLACE FUNCTION @extschema@.detect_covered(width pg_catalog.int4)
+	RETURNS TABLE (lo pg_catalog.int8, hi pg_catalog.int8)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	SELECT pg_catalog.lower(r), pg_catalog.upper(r)
+	FROM @extschema@.detect_summary s,
+		 LATERAL pg_catalog.unnest(
+			pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', s.summarised_from) / width)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', s.summarised_to) / width)::pg_catalog.int8))
+			- COALESCE((SELECT pg_catalog.range_agg(pg_catalog.int8range(
+							CASE WHEN NOT pg_catalog.lower_inf(d.during) AND pg_catalog.isfinite(pg_catalog.lower(d.during))
+								 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.lower(d.during)) / width)::pg_catalog.int8 END,
+							CASE WHEN NOT pg_catalog.upper_inf(d.during) AND pg_catalog.isfinite(pg_catalog.upper(d.during))
+								 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.upper(d.during)) / width)::pg_catalog.int8 + 1 END))
+						FROM @extschema@.detect_dirty d),
+					   '{}'::pg_catalog.int8multirange)) r
+	WHERE s.bucket_seconds = width AND s.summarised_to IS NOT NULL
+	ORDER BY 1
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_covered(pg_catalog.int4) IS
+	'the buckets of a width the detection summary holds and no change made stale, as ranges of bucket numbers';
+
+-- The summarised rows of the buckets in [lo[i], hi[i]), in detect_counts'
+-- form.  Internal, read as detect_covered is.
+CREATE OR REPLACE FUNCTION @extschema@.detect_summary_rows(width pg_catalog.int4,
+		lo pg_catalog.int8[], hi pg_catalog.int8[])
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layer_bits pg_catalog.int4)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	WITH r AS MATERIALIZED (
+		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
+	)
+	SELECT NULL::pg_catalog.text, v.bucket, v.bounces, NULL::pg_catalog.int8,
+		   NULL::pg_catalog.timestamptz, NULL::pg_catalog.timestamptz, NULL::pg_catalog.int4
+	FROM r JOIN @extschema@.detect_volume v
+	  ON v.bucket_seconds = width AND v.bucket >= r.lo AND v.bucket < r.hi
+	UNION ALL
+	SELECT c.provider, c.bucket, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM r JOIN @extschema@.detect_count c
+	  ON c.bucket_seconds = width AND c.bucket >= r.lo AND c.bucket < r.hi
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) IS
+	'the detection summary''s counts of the buckets in the given ranges, as detect_counts returns them';
+
+-- The marking trigger (src/glue/detect_summary.c): takes ROW EXCLUSIVE on
+-- detect_summary until the writer commits, and marks in detect_dirty what
+-- the row changes before the summarised or claimed end.  Argument:
+-- 'bounce' (row trigger on the ledger), 'history' (row trigger on
+-- domain_host, host_address; further arguments name the key columns), or
+-- 'all' (statement trigger: the catalogue, TRUNCATE).
+CREATE OR REPLACE FUNCTION @extschema@.detect_mark()
+	RETURNS trigger
+	AS 'MODULE_PATHNAME', 'rebound_detect_mark'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.detect_mark() IS
+	'trigger: marks the stretch of time a change of the ledger, the provider map or the catalogue makes stale in the detection summary';
+
+-- Forgets what this session's marking trigger remembers of the summary in
+-- the current transaction (the claimed end, the buckets marked): the
+-- summariser's functions call it after they change the summary.
+CREATE OR REPLACE FUNCTION @extschema@.detect_forget()
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'rebound_detect_forget'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.detect_forget() IS
+	'resets the marking trigger''s memory of the detection summary in this transaction';
+
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF occurred_at, domain, diagnostic, severity, source_severity, infrastructure
+	ON @extschema@.bounce
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.detect_mark('bounce');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.bounce
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF domain, role, host, observed
+	ON @extschema@.domain_host
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.detect_mark('history', 'domain', 'role', 'host');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.domain_host
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF host, addr, observed
+	ON @extschema@.host_address
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.detect_mark('history', 'host', 'addr');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.host_address
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+-- which provider a domain, host or address belongs to: all of history
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.as_prefix
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+
+-- Claims the whole buckets from since to an hour before until for the
+-- summary (and the stretch it already holds): takes SHARE ROW EXCLUSIVE on
+-- detect_summary, which waits for the writers in flight, without
+-- queueing (NOWAIT, retried for about a second: a queued lock would stop
+-- every writer behind it); records the claim, and starts over when the
+-- bucket width changed.  Returns whether it claimed.  The claim must
+-- commit before detect_summarise counts.  Internal (heal_tails).
+CREATE OR REPLACE FUNCTION @extschema@.detect_claim(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz)
+	RETURNS pg_catalog.bool
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	w pg_catalog.int4;
+	lo pg_catalog.timestamptz;
+	hi pg_catalog.timestamptz;
+	st record;
+	locked boolean := false;
+BEGIN
+	IF pg_catalog.pg_is_in_recovery() OR since IS NULL OR until IS NULL THEN
+		RETURN false;
+	END IF;
+	SELECT pg_catalog.date_part('epoch', s.bucket)::pg_catalog.int4 INTO w FROM @extschema@.detect_settings() s;
+	lo := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', since) / w) * w);
+	hi := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', until - interval '1 hour') / w) * w);
+	IF hi <= lo THEN
+		RETURN false;
+	END IF;
+	FOR i IN 1 .. 50 LOOP
+		BEGIN
+			LOCK TABLE @extschema@.detect_summary IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+			locked := true;
+		EXCEPTION WHEN lock_not_available THEN
+			PERFORM pg_catalog.pg_sleep(0.02);
+		END;
+		EXIT WHEN locked;
+	END LOOP;
+	IF NOT locked THEN
+		RAISE DEBUG 'rebound: detection summary not claimed, writers kept it locked';
+		RETURN false;
+	END IF;
+	SELECT * INTO st FROM @extschema@.detect_summary;
+	IF st.bucket_seconds IS DISTINCT FROM w THEN
+		DELETE FROM @extschema@.detect_count;
+		DELETE FROM @extschema@.detect_volume;
+		DELETE FROM @extschema@.detect_dirty;
+		UPDATE @extschema@.detect_summary
+		SET bucket_seconds = w, summarised_from = NULL, summarised_to = NULL,
+			claimed_from = NULL, claimed_to = NULL;
+		st.summarised_from := NULL;
+		st.summarised_to := NULL;
+		st.claimed_from := NULL;
+		st.claimed_to := NULL;
+	END IF;
+	UPDATE @extschema@.detect_summary
+	SET claimed_from = LEAST(lo, st.summarised_from, st.claimed_from),
+		claimed_to = GREATEST(hi, st.summarised_to, st.claimed_to);
+	PERFORM @extschema@.detect_forget();
+	RETURN true;
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'claims buckets for the detection summary, once the writers in flight have committed; detect_summarise counts them in a later transaction';
+
+-- Counts what the last claim added and what was marked stale since the
+-- last run, with detect_counts, into detect_count and detect_volume;
+-- consumes the marks it saw.  Returns the number of stretches counted,
+-- NULL when another run holds the summary.  Internal (heal_begin,
+-- detect_rebuild).
+CREATE OR REPLACE FUNCTION @extschema@.detect_summarise()
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	st record;
+	w pg_catalog.int4;
+	stale pg_catalog.int8multirange;
+	valid pg_catalog.int8multirange;
+	todo pg_catalog.int8multirange;
+	n pg_catalog.int8;
+BEGIN
+	BEGIN
+		SELECT * INTO st FROM @extschema@.detect_summary FOR UPDATE NOWAIT;
+	EXCEPTION WHEN lock_not_available THEN
+		RETURN NULL;
+	END;
+	IF st.claimed_to IS NULL THEN
+		RETURN 0;
+	END IF;
+	w := st.bucket_seconds;
+	-- the marks this snapshot sees; later ones stay for readers and the next run
+	WITH gone AS (DELETE FROM @extschema@.detect_dirty RETURNING during)
+	SELECT pg_catalog.range_agg(pg_catalog.int8range(
+			CASE WHEN NOT pg_catalog.lower_inf(g.during) AND pg_catalog.isfinite(pg_catalog.lower(g.during))
+				 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.lower(g.during)) / w)::pg_catalog.int8 END,
+			CASE WHEN NOT pg_catalog.upper_inf(g.during) AND pg_catalog.isfinite(pg_catalog.upper(g.during))
+				 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.upper(g.during)) / w)::pg_catalog.int8 + 1 END))
+	INTO stale FROM gone g;
+	valid := CASE WHEN st.summarised_to IS NULL THEN '{}'::pg_catalog.int8multirange
+			 ELSE pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.summarised_from) / w)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.summarised_to) / w)::pg_catalog.int8))
+				- COALESCE(stale, '{}') END;
+	todo := pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_from) / w)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_to) / w)::pg_catalog.int8))
+			- valid;
+	DELETE FROM @extschema@.detect_count c
+	WHERE c.bucket_seconds <> w OR NOT valid @> c.bucket;
+	DELETE FROM @extschema@.detect_volume v
+	WHERE v.bucket_seconds <> w OR NOT valid @> v.bucket;
+	WITH r AS (
+		SELECT pg_catalog.to_timestamp(pg_catalog.lower(x) * w::pg_catalog.float8) AS lo,
+			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
+		FROM pg_catalog.unnest(todo) x
+	), c AS MATERIALIZED (
+		SELECT k.* FROM @extschema@.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
+												  ARRAY(SELECT r.hi FROM r ORDER BY r.lo), w) k
+		WHERE todo @> k.bucket
+	), v AS (
+		INSERT INTO @extschema@.detect_volume (bucket_seconds, bucket, bounces)
+		SELECT w, c.bucket, c.bounces FROM c WHERE c.provider IS NULL
+	)
+	INSERT INTO @extschema@.detect_count (bucket_seconds, bucket, provider, bounces,
+		counted, first_at, last_at, layer_bits)
+	SELECT w, c.bucket, c.provider, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM c WHERE c.provider IS NOT NULL;
+	UPDATE @extschema@.detect_summary
+	SET summarised_from = st.claimed_from, summarised_to = st.claimed_to,
+		claimed_from = NULL, claimed_to = NULL, summarised_at = pg_catalog.now();
+	PERFORM @extschema@.detect_forget();
+	SELECT pg_catalog.count(*) INTO n FROM pg_catalog.unnest(todo);
+	RETURN n;
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_summarise() IS
+	'counts the claimed and the stale buckets of the detection summary';
+
+-- Empties the detection summary (after a change it cannot see, such as a
+-- new version of failure_kind's phrases); with since, fills it again at
+-- once from there to an hour ago, in this transaction, which holds back
+-- the writers of bounces meanwhile.  Without, rebound.heal fills it over
+-- its next two runs.
+CREATE OR REPLACE FUNCTION @extschema@.detect_rebuild(since pg_catalog.timestamptz DEFAULT NULL)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+	LOCK TABLE @extschema@.detect_summary IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM @extschema@.detect_count;
+	DELETE FROM @extschema@.detect_volume;
+	DELETE FROM @extschema@.detect_dirty;
+	UPDATE @extschema@.detect_summary
+	SET bucket_seconds = NULL, summarised_from = NULL, summarised_to = NULL,
+		claimed_from = NULL, claimed_to = NULL, summarised_at = NULL;
+	PERFORM @extschema@.detect_forget();
+	IF since IS NULL OR NOT @extschema@.detect_claim(since, pg_catalog.now()) THEN
+		RETURN 0;
+	END IF;
+	RETURN @extschema@.detect_summarise();
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) IS
+	'empties the detection summary, and with since fills it again from there';
+
 -- Per provider and bucket: the signal counted once per customer domain,
 -- however many of its addresses failed (an outage hits many domains at
 -- once; a burst confined to one or two domains is their own trouble, not
@@ -229,6 +588,8 @@ BEGIN
 		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', @extschema@.invoker());
 		RETURN NULL;
 	END IF;
+	-- count what the previous run claimed for the detection summary
+	PERFORM @extschema@.detect_summarise();
 	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
 	-- start on a bucket boundary, so that every chunk starts on one, and
 	-- not before the ledger does
@@ -417,6 +778,12 @@ BEGIN
 			END IF;
 		END IF;
 	END LOOP;
+	-- claim the closed buckets of this run's detection (its lookback and
+	-- the history its baselines read) for the summary, counted at the
+	-- start of the next run
+	PERFORM @extschema@.detect_claim(since - pg_catalog.make_interval(days =>
+				GREATEST(s.baseline_days, 7 * s.baseline_weeks) + 1), until)
+	FROM @extschema@.detect_settings() s;
 	RETURN total;
 END
 $body$;
@@ -520,3 +887,11 @@ REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBL
 REVOKE ALL ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+-- the summary's internal steps, and its rebuild (the owner's)
+REVOKE ALL ON FUNCTION @extschema@.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_covered(pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_summarise() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_forget() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) FROM PUBLIC;
