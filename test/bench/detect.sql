@@ -86,8 +86,10 @@ CREATE TEMP TABLE summary_cost (weeks int, summary text, ms float8, blocks bigin
 DO $$
 DECLARE
 	c record;
+	w int;
+	s text;
 BEGIN
-	FOR w IN SELECT unnest(ARRAY[1, 4]) LOOP
+	FOREACH w IN ARRAY ARRAY[1, 4] LOOP
 		PERFORM set_config('rebound.detect_baseline_weeks', w::text, true);
 		FOREACH s IN ARRAY ARRAY['off', 'on'] LOOP
 			PERFORM set_config('rebound.detect_summary', s, true);
@@ -107,3 +109,21 @@ SELECT summary, weeks, round(ms::numeric, 1) AS ms, blocks,
 	   round((blocks::numeric / (SELECT blocks FROM summary_cost r WHERE r.summary = 'off' AND r.weeks = c.weeks)), 3)
 		   AS blocks_vs_full_count
 FROM summary_cost c ORDER BY summary, weeks;
+
+-- a whole heal('1 day') run (dry), warm, with a full count and with the
+-- summary
+SET client_min_messages = warning;
+SET rebound.detect_summary = off;
+CALL rebound.heal('1 day', true);
+SELECT clock_timestamp() AS t0 \gset
+CALL rebound.heal('1 day', true);
+SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS heal_full \gset
+SET rebound.detect_summary = on;
+CALL rebound.heal('1 day', true);
+SELECT clock_timestamp() AS t0 \gset
+CALL rebound.heal('1 day', true);
+SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) AS heal_summary \gset
+RESET client_min_messages;
+SELECT round(:heal_full::numeric, 3) AS heal_1_day_full_count_s,
+	   round(:heal_summary::numeric, 3) AS heal_1_day_summary_s,
+	   round((:heal_summary / :heal_full)::numeric, 3) AS ratio;
