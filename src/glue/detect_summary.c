@@ -236,20 +236,92 @@ mark_bucket(Oid nsp, TimestampTz t)
 	insert_mark(false, lo, false, lo + (TimestampTz) summary.bucket_seconds * USECS_PER_SEC);
 }
 
-/* Mark [lo, hi] of the map's history (either end may be infinite). */
+/* Hosts with more domains than this are marked by time, not per bounce. */
+#define MAX_HOST_DOMAINS 1000
+
+/*
+ * Mark what a change of the map's history over [lo, hi] (either end may be
+ * infinite) makes stale: the buckets of that stretch, before the
+ * summarised end, that hold an infrastructure hard bounce of the domain
+ * (a row of domain_host) or of a domain of the host (a row of
+ * host_address); no other bucket's counts read that row.  A host of very
+ * many domains (a large provider's mail host renumbered) marks the whole
+ * stretch instead of reading their bounces.  The bounces are read with
+ * the latest snapshot: one committed since this transaction's snapshot is
+ * counted by the next summariser run, unless it was late, in which case
+ * its own writer marked it.
+ */
 static void
-mark_stretch(Oid nsp, const RangeBound *lo, const RangeBound *hi)
+mark_stretch(Oid nsp, bool by_domain, Datum key, const RangeBound *lo, const RangeBound *hi)
 {
 	bool		lo_inf = lo->infinite || TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(lo->val));
 	bool		hi_inf = hi->infinite || TIMESTAMP_IS_NOEND(DatumGetTimestampTz(hi->val));
+	TimestampTz t0 = lo_inf ? DT_NOBEGIN : DatumGetTimestampTz(lo->val);
+	TimestampTz t1 = hi_inf ? DT_NOEND : DatumGetTimestampTz(hi->val);
+	rb_owner_switch sw;
+	char	   *schema;
+	char	   *sql;
+	SPIPlanPtr	plan;
+	Oid			types[5] = {TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT8OID};
+	Datum		args[5];
+	bool		isnull;
 
 	know_summary(nsp);
-	if (!summary.active || summary.all_marked)
+	if (!summary.active || summary.all_marked || summary.bucket_seconds <= 0)
 		return;
-	if (!lo_inf && DatumGetTimestampTz(lo->val) >= summary.end)
+	if (t0 >= summary.end)
 		return;
-	insert_mark(lo_inf, lo_inf ? 0 : DatumGetTimestampTz(lo->val),
-				hi_inf, hi_inf ? 0 : DatumGetTimestampTz(hi->val));
+	schema = rb_extension_schema_quoted();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rb_become_extension_owner(&sw);
+	if (!by_domain)
+	{
+		int64		domains;
+
+		sql = psprintf("SELECT pg_catalog.count(DISTINCT dh.domain) FROM %s.domain_host dh"
+					   " WHERE dh.host OPERATOR(pg_catalog.=) $1", schema);
+		plan = SPI_prepare(sql, 1, types);
+		if (plan == NULL ||
+			SPI_execute_snapshot(plan, &key, NULL, GetLatestSnapshot(), InvalidSnapshot,
+								 true, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "rebound: marking the detection summary failed");
+		domains = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (domains > MAX_HOST_DOMAINS)
+		{
+			rb_restore_user(&sw);
+			SPI_finish();
+			insert_mark(lo_inf, t0, hi_inf, t1);
+			return;
+		}
+	}
+	sql = psprintf("INSERT INTO %s.detect_dirty (during)"
+				   " SELECT DISTINCT pg_catalog.tstzrange("
+				   "  pg_catalog.to_timestamp(s.b OPERATOR(pg_catalog.*) $5),"
+				   "  pg_catalog.to_timestamp((s.b OPERATOR(pg_catalog.+) 1) OPERATOR(pg_catalog.*) $5), '[]')"
+				   " FROM (SELECT pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at)"
+				   "   OPERATOR(pg_catalog./) $5) AS b"
+				   "  FROM %s.bounce x"
+				   "  WHERE x.domain OPERATOR(pg_catalog.=) ANY (%s)"
+				   "   AND x.hard AND x.infrastructure"
+				   "   AND x.occurred_at OPERATOR(pg_catalog.>=) $2 AND x.occurred_at OPERATOR(pg_catalog.<=) $3"
+				   "   AND x.occurred_at OPERATOR(pg_catalog.<) $4) s",
+				   schema, schema,
+				   by_domain ? "ARRAY[$1]" :
+				   psprintf("ARRAY(SELECT DISTINCT dh.domain FROM %s.domain_host dh"
+							" WHERE dh.host OPERATOR(pg_catalog.=) $1)", schema));
+	plan = SPI_prepare(sql, 5, types);
+	args[0] = key;
+	args[1] = TimestampTzGetDatum(t0);
+	args[2] = TimestampTzGetDatum(t1);
+	args[3] = TimestampTzGetDatum(summary.end);
+	args[4] = Float8GetDatum((double) summary.bucket_seconds);
+	if (plan == NULL ||
+		SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 false, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "rebound: marking the detection summary failed");
+	rb_restore_user(&sw);
+	SPI_finish();
 }
 
 static int
@@ -353,7 +425,8 @@ cmp_bound(const RangeBound *a, const RangeBound *b, bool lower)
 /*
  * A row of domain_host or host_address: the interval it holds (insert,
  * delete, another key), or the parts of it that moved (an end moved: an
- * observation extended or cut it).
+ * observation extended or cut it).  The first key column names the
+ * domain (domain_host) or the host (host_address).
  */
 static void
 mark_history(Oid nsp, TriggerData *td)
@@ -364,21 +437,38 @@ mark_history(Oid nsp, TriggerData *td)
 				nlo,
 				nhi;
 	bool		same_key = true;
-	int			i;
+	bool		by_domain;
+	int			keyatt,
+				i;
+	Datum		okey = (Datum) 0,
+				nkey = (Datum) 0;
+	bool		knull;
 
+	if (td->tg_trigger->tgnargs < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("rebound.detect_mark('history') needs the key columns, the domain or the host first")));
+	by_domain = strcmp(td->tg_trigger->tgargs[1], "domain") == 0;
+	keyatt = attnum_of(desc, td->tg_trigger->tgargs[1]);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
 	{
 		observed_of(td->tg_trigtuple, desc, &nlo, &nhi);
-		mark_stretch(nsp, &nlo, &nhi);
+		nkey = heap_getattr(td->tg_trigtuple, keyatt, desc, &knull);
+		if (!knull)
+			mark_stretch(nsp, by_domain, nkey, &nlo, &nhi);
 		return;
 	}
 	observed_of(td->tg_trigtuple, desc, &olo, &ohi);
+	okey = heap_getattr(td->tg_trigtuple, keyatt, desc, &knull);
+	if (knull)
+		return;
 	if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
 	{
-		mark_stretch(nsp, &olo, &ohi);
+		mark_stretch(nsp, by_domain, okey, &olo, &ohi);
 		return;
 	}
 	observed_of(td->tg_newtuple, desc, &nlo, &nhi);
+	nkey = heap_getattr(td->tg_newtuple, keyatt, desc, &knull);
 	for (i = 1; i < td->tg_trigger->tgnargs; i++)
 	{
 		int			a = attnum_of(desc, td->tg_trigger->tgargs[i]);
@@ -393,23 +483,24 @@ mark_history(Oid nsp, TriggerData *td)
 	}
 	if (!same_key)
 	{
-		mark_stretch(nsp, &olo, &ohi);
-		mark_stretch(nsp, &nlo, &nhi);
+		mark_stretch(nsp, by_domain, okey, &olo, &ohi);
+		if (!knull)
+			mark_stretch(nsp, by_domain, nkey, &nlo, &nhi);
 		return;
 	}
 	if (cmp_bound(&olo, &nlo, true) != 0)
 	{
 		if (cmp_bound(&olo, &nlo, true) < 0)
-			mark_stretch(nsp, &olo, &nlo);
+			mark_stretch(nsp, by_domain, okey, &olo, &nlo);
 		else
-			mark_stretch(nsp, &nlo, &olo);
+			mark_stretch(nsp, by_domain, okey, &nlo, &olo);
 	}
 	if (cmp_bound(&ohi, &nhi, false) != 0)
 	{
 		if (cmp_bound(&ohi, &nhi, false) < 0)
-			mark_stretch(nsp, &ohi, &nhi);
+			mark_stretch(nsp, by_domain, okey, &ohi, &nhi);
 		else
-			mark_stretch(nsp, &nhi, &ohi);
+			mark_stretch(nsp, by_domain, okey, &nhi, &ohi);
 	}
 }
 

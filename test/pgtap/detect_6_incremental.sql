@@ -9,7 +9,7 @@
 \set QUIET 1
 BEGIN;
 \ir ../detect/scenario.sql
-SELECT plan(24);
+SELECT plan(28);
 
 SELECT scenario.generate(300, 30000, 1500) AS generated \gset
 
@@ -116,6 +116,28 @@ FROM (SELECT DISTINCT host FROM rebound.domain_host WHERE host LIKE '%.mail.ovh.
 SELECT ok((SELECT count(*) FROM rebound.detect_dirty) > 0, 'the map''s changes mark what they change');
 SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint,
 	'a retroactive map change: the same as a full count');
+SELECT pg_temp.summarise('2017-11-10') IS NOT NULL AS counted \gset
+SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint, 'and after the next run');
+
+-- ---- a domain first observed after its bounces: its first observation
+-- holds for all of time, and marks the buckets of its bounces, not all
+-- of time
+INSERT INTO rebound.bounce (address, domain, source, occurred_at, diagnostic,
+	source_severity, reply_code, status, reason, severity, infrastructure)
+SELECT 'u' || g || '@newco-late.example', 'newco-late.example', 'backfill',
+	   timestamptz '2017-11-07 03:10' + g * interval '97 minutes', b.diagnostic,
+	   b.source_severity, b.reply_code, b.status, b.reason, b.severity, b.infrastructure
+FROM generate_series(1, 12) g,
+	 (SELECT * FROM rebound.bounce WHERE infrastructure AND hard AND diagnostic ILIKE '%timed out%'
+	  ORDER BY id LIMIT 1) b;
+SELECT pg_temp.summarise('2017-11-10') IS NOT NULL AS counted \gset
+SELECT rebound.observe_domain('newco-late.example', 'mx', '{mx1.mail.ovh.net}', '2017-11-09 12:00');
+SELECT is((SELECT count(*) FROM rebound.detect_dirty), 12::bigint,
+	'a first observation marks the buckets of the domain''s infrastructure bounces');
+SELECT is((SELECT count(*) FROM rebound.detect_dirty WHERE lower_inf(during) OR upper_inf(during)), 0::bigint,
+	'and not all of time');
+SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint,
+	'a domain observed after its bounces: the same as a full count');
 SELECT pg_temp.summarise('2017-11-10') IS NOT NULL AS counted \gset
 SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint, 'and after the next run');
 
