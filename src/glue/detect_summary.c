@@ -521,7 +521,8 @@ rebound_detect_mark(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("rebound.detect_mark() needs an argument: bounce, history or all")));
-	nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	/* the tables are in the extension's schema, the function is not */
+	nsp = rb_extension_schema();
 	what = td->tg_trigger->tgargs[0];
 	ret = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 

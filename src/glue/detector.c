@@ -511,9 +511,9 @@ detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
  * (provider NULL) first.
  */
 static const char chunk_query[] =
-	"SELECT * FROM %s.detect_counts($1, $2, $3)"
+	"SELECT * FROM rebound_internal.detect_counts($1, $2, $3)"
 	" UNION ALL"
-	" SELECT * FROM %s.detect_summary_rows($4, $5, $6)"
+	" SELECT * FROM rebound_internal.detect_summary_rows($4, $5, $6)"
 	" ORDER BY 1 NULLS FIRST, 2";
 
 /* The first infrastructure failure from $1 on, before $2: where to go on. */
@@ -547,7 +547,7 @@ read_covered(Detection *d)
 	uint64		i;
 
 	args[0] = Int32GetDatum(d->cfg.bucket_seconds);
-	if (SPI_execute_with_args(psprintf("SELECT lo, hi FROM %s.detect_covered($1)", d->schema),
+	if (SPI_execute_with_args("SELECT lo, hi FROM rebound_internal.detect_covered($1)",
 							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "rebound: reading the detection summary failed");
 	d->covered = palloc((SPI_processed + 1) * sizeof(rb_bucket_range));
@@ -639,7 +639,7 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 	d.first = bucket_floor(&d, start);
 	if (rb_detect_use_summary())
 		read_covered(&d);
-	d.chunk_plan = SPI_prepare(psprintf(chunk_query, d.schema, d.schema), 6, chunk_types);
+	d.chunk_plan = SPI_prepare(chunk_query, 6, chunk_types);
 	d.next_plan = SPI_prepare(psprintf(next_query, d.schema), 2, types);
 	if (d.chunk_plan == NULL || d.next_plan == NULL)
 		elog(ERROR, "rebound: cannot prepare the detection queries: %s",

@@ -41,8 +41,8 @@ $$;
 -- start of the next)
 CREATE FUNCTION pg_temp.summarise(clock timestamptz) RETURNS bigint
 LANGUAGE sql AS $$
-	SELECT CASE WHEN rebound.detect_claim(clock - interval '1 day' - interval '29 days', clock)
-				THEN rebound.detect_summarise() END
+	SELECT CASE WHEN rebound_internal.detect_claim(clock - interval '1 day' - interval '29 days', clock)
+				THEN rebound_internal.detect_summarise() END
 $$;
 
 -- the share of a day's judged stretches the summary holds: the test means
@@ -50,7 +50,7 @@ $$;
 CREATE FUNCTION pg_temp.covered_days() RETURNS float8
 LANGUAGE sql AS $$
 	SELECT coalesce(sum(hi - lo), 0) / 96.0
-	FROM rebound.detect_covered((SELECT extract(epoch FROM bucket)::int FROM rebound.detect_settings()))
+	FROM rebound_internal.detect_covered((SELECT extract(epoch FROM bucket)::int FROM rebound.detect_settings()))
 $$;
 
 -- ---- a moving clock: bounces arrive, a heal('1 day') every six hours

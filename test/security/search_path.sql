@@ -18,7 +18,7 @@ CREATE SCHEMA decoy;
 CREATE TEMP TABLE used_name AS
 SELECT DISTINCT lower(w[1]) AS name
 FROM (SELECT p.prosrc AS src FROM pg_proc p
-	  WHERE p.pronamespace = 'rebound'::regnamespace AND p.prolang <> 13
+	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace) AND p.prolang <> 13
 	  UNION ALL
 	  SELECT pg_get_viewdef(c.oid) FROM pg_class c
 	  WHERE c.relnamespace = 'rebound'::regnamespace AND c.relkind = 'v') s,

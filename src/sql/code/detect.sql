@@ -125,7 +125,7 @@ COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catal
 -- not infrastructure failures).  Buckets are numbered floor(epoch / width).
 -- The one counting query: detection runs it over what the summary does not
 -- hold, and the summariser (detect_summarise) stores its rows.  Internal.
-CREATE OR REPLACE FUNCTION @extschema@.detect_counts(lo pg_catalog.timestamptz[],
+CREATE OR REPLACE FUNCTION rebound_internal.detect_counts(lo pg_catalog.timestamptz[],
 		hi pg_catalog.timestamptz[], width pg_catalog.float8)
 	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
 		bounces pg_catalog.int8, counted pg_catalog.int8,
@@ -170,7 +170,7 @@ AS $body$
 	WHERE x.hard AND x.infrastructure IS NOT TRUE
 	GROUP BY 2
 $body$;
-COMMENT ON FUNCTION @extschema@.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) IS
+COMMENT ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) IS
 	'what incident detection counts per provider and bucket over stretches of time, and the sending volume per bucket (provider NULL)';
 
 -- ---------------------------------------------------------------------------
@@ -205,7 +205,7 @@ COMMENT ON FUNCTION @extschema@.detect_counts(pg_catalog.timestamptz[], pg_catal
 -- stale, as sorted disjoint ranges of bucket numbers.  Internal: read by
 -- detection as the extension's owner, once the caller was found allowed
 -- to read the ledger and the provider map.
-CREATE OR REPLACE FUNCTION @extschema@.detect_covered(width pg_catalog.int4)
+CREATE OR REPLACE FUNCTION rebound_internal.detect_covered(width pg_catalog.int4)
 	RETURNS TABLE (lo pg_catalog.int8, hi pg_catalog.int8)
 	LANGUAGE sql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
@@ -226,12 +226,12 @@ AS $body$
 	WHERE s.bucket_seconds = width AND s.summarised_to IS NOT NULL
 	ORDER BY 1
 $body$;
-COMMENT ON FUNCTION @extschema@.detect_covered(pg_catalog.int4) IS
+COMMENT ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) IS
 	'the buckets of a width the detection summary holds and no change made stale, as ranges of bucket numbers';
 
 -- The summarised rows of the buckets in [lo[i], hi[i]), in detect_counts'
 -- form.  Internal, read as detect_covered is.
-CREATE OR REPLACE FUNCTION @extschema@.detect_summary_rows(width pg_catalog.int4,
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summary_rows(width pg_catalog.int4,
 		lo pg_catalog.int8[], hi pg_catalog.int8[])
 	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
 		bounces pg_catalog.int8, counted pg_catalog.int8,
@@ -252,7 +252,7 @@ AS $body$
 	FROM r JOIN @extschema@.detect_count c
 	  ON c.bucket_seconds = width AND c.bucket >= r.lo AND c.bucket < r.hi
 $body$;
-COMMENT ON FUNCTION @extschema@.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) IS
+COMMENT ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) IS
 	'the detection summary''s counts of the buckets in the given ranges, as detect_counts returns them';
 
 -- The marking trigger (src/glue/detect_summary.c): takes ROW EXCLUSIVE on
@@ -261,51 +261,51 @@ COMMENT ON FUNCTION @extschema@.detect_summary_rows(pg_catalog.int4, pg_catalog.
 -- 'bounce' (row trigger on the ledger), 'history' (row trigger on
 -- domain_host, host_address; further arguments name the key columns), or
 -- 'all' (statement trigger: the catalogue, TRUNCATE).
-CREATE OR REPLACE FUNCTION @extschema@.detect_mark()
+CREATE OR REPLACE FUNCTION rebound_internal.detect_mark()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_detect_mark'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.detect_mark() IS
+COMMENT ON FUNCTION rebound_internal.detect_mark() IS
 	'trigger: marks the stretch of time a change of the ledger, the provider map or the catalogue makes stale in the detection summary';
 
 -- Forgets what this session's marking trigger remembers of the summary in
 -- the current transaction (the claimed end, the buckets marked): the
 -- summariser's functions call it after they change the summary.
-CREATE OR REPLACE FUNCTION @extschema@.detect_forget()
+CREATE OR REPLACE FUNCTION rebound_internal.detect_forget()
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'rebound_detect_forget'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.detect_forget() IS
+COMMENT ON FUNCTION rebound_internal.detect_forget() IS
 	'resets the marking trigger''s memory of the detection summary in this transaction';
 
 CREATE OR REPLACE TRIGGER detect_mark
 	BEFORE INSERT OR DELETE OR UPDATE OF occurred_at, domain, diagnostic, severity, source_severity, infrastructure
 	ON @extschema@.bounce
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.detect_mark('bounce');
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('bounce');
 CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.bounce
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 CREATE OR REPLACE TRIGGER detect_mark
 	BEFORE INSERT OR DELETE OR UPDATE OF domain, role, host, observed
 	ON @extschema@.domain_host
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.detect_mark('history', 'domain', 'role', 'host');
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('history', 'domain', 'role', 'host');
 CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.domain_host
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 CREATE OR REPLACE TRIGGER detect_mark
 	BEFORE INSERT OR DELETE OR UPDATE OF host, addr, observed
 	ON @extschema@.host_address
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.detect_mark('history', 'host', 'addr');
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('history', 'host', 'addr');
 CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.host_address
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 -- which provider a domain, host or address belongs to: all of history
 CREATE OR REPLACE TRIGGER detect_mark
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 CREATE OR REPLACE TRIGGER detect_mark
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider_rule
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 CREATE OR REPLACE TRIGGER detect_mark
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.as_prefix
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.detect_mark('all');
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 
 -- Claims the whole buckets from since to an hour before until for the
 -- summary (and the stretch it already holds): takes SHARE ROW EXCLUSIVE on
@@ -314,7 +314,7 @@ CREATE OR REPLACE TRIGGER detect_mark
 -- every writer behind it); records the claim, and starts over when the
 -- bucket width changed.  Returns whether it claimed.  The claim must
 -- commit before detect_summarise counts.  Internal (heal_tails).
-CREATE OR REPLACE FUNCTION @extschema@.detect_claim(since pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.detect_claim(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.bool
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -365,11 +365,11 @@ BEGIN
 	UPDATE @extschema@.detect_summary
 	SET claimed_from = LEAST(lo, st.summarised_from, st.claimed_from),
 		claimed_to = GREATEST(hi, st.summarised_to, st.claimed_to);
-	PERFORM @extschema@.detect_forget();
+	PERFORM rebound_internal.detect_forget();
 	RETURN true;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'claims buckets for the detection summary, once the writers in flight have committed; detect_summarise counts them in a later transaction';
 
 -- Counts what the last claim added and what was marked stale since the
@@ -377,7 +377,7 @@ COMMENT ON FUNCTION @extschema@.detect_claim(pg_catalog.timestamptz, pg_catalog.
 -- consumes the marks it saw.  Returns the number of stretches counted,
 -- NULL when another run holds the summary.  Internal (heal_begin,
 -- detect_rebuild).
-CREATE OR REPLACE FUNCTION @extschema@.detect_summarise()
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summarise()
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
@@ -425,7 +425,7 @@ BEGIN
 			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
 		FROM pg_catalog.unnest(todo) x
 	), c AS MATERIALIZED (
-		SELECT k.* FROM @extschema@.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
+		SELECT k.* FROM rebound_internal.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
 												  ARRAY(SELECT r.hi FROM r ORDER BY r.lo), w) k
 		WHERE todo @> k.bucket
 	), v AS (
@@ -439,12 +439,12 @@ BEGIN
 	UPDATE @extschema@.detect_summary
 	SET summarised_from = st.claimed_from, summarised_to = st.claimed_to,
 		claimed_from = NULL, claimed_to = NULL, summarised_at = pg_catalog.now();
-	PERFORM @extschema@.detect_forget();
+	PERFORM rebound_internal.detect_forget();
 	SELECT pg_catalog.count(*) INTO n FROM pg_catalog.unnest(todo);
 	RETURN n;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.detect_summarise() IS
+COMMENT ON FUNCTION rebound_internal.detect_summarise() IS
 	'counts the claimed and the stale buckets of the detection summary';
 
 -- Empties the detection summary (after a change it cannot see, such as a
@@ -465,11 +465,11 @@ BEGIN
 	UPDATE @extschema@.detect_summary
 	SET bucket_seconds = NULL, summarised_from = NULL, summarised_to = NULL,
 		claimed_from = NULL, claimed_to = NULL, summarised_at = NULL;
-	PERFORM @extschema@.detect_forget();
-	IF since IS NULL OR NOT @extschema@.detect_claim(since, pg_catalog.now()) THEN
+	PERFORM rebound_internal.detect_forget();
+	IF since IS NULL OR NOT rebound_internal.detect_claim(since, pg_catalog.now()) THEN
 		RETURN 0;
 	END IF;
-	RETURN @extschema@.detect_summarise();
+	RETURN rebound_internal.detect_summarise();
 END
 $body$;
 COMMENT ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) IS
@@ -548,16 +548,16 @@ COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_cata
 -- therefore resolves nothing through the path (every name qualified, no
 -- operator written), and the work is done by SECURITY DEFINER functions
 -- with a pinned path: heal_begin and heal_stretch.
-CREATE OR REPLACE FUNCTION @extschema@.heal_outside_block()
+CREATE OR REPLACE FUNCTION rebound_internal.heal_outside_block()
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'rebound_heal_outside_block'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.heal_outside_block() IS
+COMMENT ON FUNCTION rebound_internal.heal_outside_block() IS
 	'refuses to go on inside a transaction block (rebound.heal commits as it goes)';
 
 -- Checks the arguments, takes the lock (or logs the skip) and returns the
 -- start of the first stretch to heal, NULL when there is nothing to do.
-CREATE OR REPLACE FUNCTION @extschema@.heal_begin(lookback pg_catalog.interval,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_begin(lookback pg_catalog.interval,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.timestamptz
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -585,11 +585,11 @@ BEGIN
 		   OR a.query ILIKE '%rebound.heal%' AND a.pid <> pg_backend_pid();
 		RAISE WARNING 'rebound.heal: skipped, another run holds the heal lock%',
 			COALESCE(': ' || holder, '');
-		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', @extschema@.invoker());
+		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', rebound_internal.invoker());
 		RETURN NULL;
 	END IF;
 	-- count what the previous run claimed for the detection summary
-	PERFORM @extschema@.detect_summarise();
+	PERFORM rebound_internal.detect_summarise();
 	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
 	-- start on a bucket boundary, so that every chunk starts on one, and
 	-- not before the ledger does
@@ -598,14 +598,14 @@ BEGIN
 	RETURN to_timestamp(floor(extract(epoch FROM COALESCE(lo, until)) / w) * w);
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'rebound.heal''s first step: arguments, standby, the heal lock; returns where healing starts';
 
 -- Heals the next stretch of at most seven days that holds hard bounces,
 -- from lo: detects, declares or extends, heals and logs each incident.
 -- Returns where the next stretch starts (NULL: done) and whether an
 -- incident was found.
-CREATE OR REPLACE FUNCTION @extschema@.heal_stretch(lo pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamptz,
 		until pg_catalog.timestamptz, dry_run boolean,
 		OUT next_lo pg_catalog.timestamptz, OUT found_any boolean)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -664,7 +664,7 @@ BEGIN
 					SELECT pg_catalog.count(*) INTO forgiven
 					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
 				ELSE
-					target := @extschema@.incident_declare(d.provider, d.during, d.layers,
+					target := rebound_internal.incident_declare(d.provider, d.during, d.layers,
 						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
 										  d.hard_bounces, d.baseline, d.score),
 						'detected');
@@ -716,7 +716,7 @@ BEGIN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
 					hard_bounces, baseline, score, forgiven, run_by)
 				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven,
-						@extschema@.invoker());
+						rebound_internal.invoker());
 				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
 					act, target, d.provider, d.during, forgiven;
 			END IF;
@@ -724,7 +724,7 @@ BEGIN
 	next_lo := chunk_hi;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+COMMENT ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
 
 -- The tails of the incidents (issue 18): mail queued during an outage
@@ -738,7 +738,7 @@ COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.
 -- of their interval recorded late) as action 'tail'.
 -- Nothing is declared.  Returns how many bounces were (or, for a dry run,
 -- would be) forgiven.
-CREATE OR REPLACE FUNCTION @extschema@.heal_tails(since pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_tails(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz, dry_run boolean)
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -772,7 +772,7 @@ BEGIN
 				CASE WHEN dry_run THEN 'would forgive' ELSE 'forgave' END, forgiven, inc.id, inc.provider);
 			IF NOT dry_run THEN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected, forgiven, run_by)
-				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, @extschema@.invoker());
+				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, rebound_internal.invoker());
 				RAISE LOG 'rebound.heal: tail of incident % of provider %, % bounces forgiven',
 					inc.id, inc.provider, forgiven;
 			END IF;
@@ -781,13 +781,13 @@ BEGIN
 	-- claim the closed buckets of this run's detection (its lookback and
 	-- the history its baselines read) for the summary, counted at the
 	-- start of the next run
-	PERFORM @extschema@.detect_claim(since - pg_catalog.make_interval(days =>
+	PERFORM rebound_internal.detect_claim(since - pg_catalog.make_interval(days =>
 				GREATEST(s.baseline_days, 7 * s.baseline_weeks) + 1), until)
 	FROM @extschema@.detect_settings() s;
 	RETURN total;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+COMMENT ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s last step: heal again the incidents whose tail is still open, so that mail expiring after an outage is forgiven as it arrives';
 
 CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
@@ -800,36 +800,36 @@ DECLARE
 	step record;
 	found_any boolean := false;
 BEGIN
-	PERFORM @extschema@.heal_outside_block();
-	lo := @extschema@.heal_begin(lookback, until);
+	PERFORM rebound_internal.heal_outside_block();
+	lo := rebound_internal.heal_begin(lookback, until);
 	IF lo IS NULL THEN
 		RETURN;
 	END IF;
 	LOOP
-		step := @extschema@.heal_stretch(lo, until, dry_run);
+		step := rebound_internal.heal_stretch(lo, until, dry_run);
 		found_any := found_any OR step.found_any;
 		COMMIT;
 		EXIT WHEN step.next_lo IS NULL;
 		lo := step.next_lo;
 	END LOOP;
 	-- the tails still open (issue 18), in a transaction of their own
-	PERFORM @extschema@.heal_tails(@extschema@.heal_since(lookback, until), until, dry_run);
+	PERFORM rebound_internal.heal_tails(rebound_internal.heal_since(lookback, until), until, dry_run);
 	COMMIT;
 	IF NOT found_any THEN
 		RAISE NOTICE 'rebound.heal: no incident detected since %',
-			@extschema@.heal_since(lookback, until);
+			rebound_internal.heal_since(lookback, until);
 	END IF;
 END
 $body$;
 COMMENT ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) IS
 	'detect incidents over the lookback, declare or extend them, heal them and log it; the job pg_cron runs';
 
-CREATE OR REPLACE FUNCTION @extschema@.heal_since(lookback pg_catalog.interval,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_since(lookback pg_catalog.interval,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.timestamptz
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN until OPERATOR(pg_catalog.-) lookback;
-COMMENT ON FUNCTION @extschema@.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'the start of a heal run''s lookback, for its messages';
 
 -- Every mail flow rebound knows: the sources of the ledger and the tables
@@ -884,14 +884,14 @@ COMMENT ON VIEW @extschema@.flow IS
 -- rebound.heal is granted to the roles that heal, with the two steps it
 -- calls (SECURITY DEFINER: they write incidents, the ledger and the log).
 REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
 -- the summary's internal steps, and its rebuild (the owner's)
-REVOKE ALL ON FUNCTION @extschema@.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.detect_covered(pg_catalog.int4) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.detect_summarise() FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.detect_forget() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_summarise() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_forget() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) FROM PUBLIC;

@@ -7,6 +7,27 @@
 -- result type changed (DROP first), are written here.  test/upgrade/
 -- checks that 0.1.0 updated equals a fresh 0.2.0, object by object.
 
+-- rebound_internal: the functions rebound calls itself leave the API's
+-- schema (issue 13).  Moved, not re-created, so that the triggers and
+-- grants that name them keep naming them; the code files that follow
+-- replace their bodies in their new schema.
+CREATE SCHEMA rebound_internal;
+COMMENT ON SCHEMA rebound_internal IS
+	'functions rebound calls itself: not part of its API, may change in any release';
+GRANT USAGE ON SCHEMA rebound_internal TO PUBLIC;
+ALTER FUNCTION @extschema@.check_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[])
+	SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool)
+	SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.provider_rule_invalidate() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.provider_rule_normalize() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.provider_take_over() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.provider_tombstone_apply() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.provider_track_truncate() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.provider_track_user_change() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.rule_changed() SET SCHEMA rebound_internal;
+ALTER FUNCTION @extschema@.rule_check() SET SCHEMA rebound_internal;
+
 -- heal_log: a skipped run is logged too (issue 15: heal's lock)
 ALTER TABLE @extschema@.heal_log
 	ALTER COLUMN provider DROP NOT NULL,
