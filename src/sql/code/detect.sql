@@ -416,10 +416,16 @@ BEGIN
 				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_from) / w)::pg_catalog.int8,
 				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_to) / w)::pg_catalog.int8))
 			- valid;
+	-- the rows of the buckets to count again (the claim removed those of
+	-- another width), through the primary key's ranges
 	DELETE FROM @extschema@.detect_count c
-	WHERE c.bucket_seconds <> w OR NOT valid @> c.bucket;
+	USING pg_catalog.unnest(todo) x
+	WHERE c.bucket_seconds = w
+	  AND c.bucket >= pg_catalog.lower(x) AND c.bucket < pg_catalog.upper(x);
 	DELETE FROM @extschema@.detect_volume v
-	WHERE v.bucket_seconds <> w OR NOT valid @> v.bucket;
+	USING pg_catalog.unnest(todo) x
+	WHERE v.bucket_seconds = w
+	  AND v.bucket >= pg_catalog.lower(x) AND v.bucket < pg_catalog.upper(x);
 	WITH r AS (
 		SELECT pg_catalog.to_timestamp(pg_catalog.lower(x) * w::pg_catalog.float8) AS lo,
 			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
