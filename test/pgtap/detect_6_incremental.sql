@@ -9,7 +9,7 @@
 \set QUIET 1
 BEGIN;
 \ir ../detect/scenario.sql
-SELECT plan(28);
+SELECT plan(31);
 
 SELECT scenario.generate(300, 30000, 1500) AS generated \gset
 
@@ -138,6 +138,23 @@ SELECT is((SELECT count(*) FROM rebound.detect_dirty WHERE lower_inf(during) OR 
 	'and not all of time');
 SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint,
 	'a domain observed after its bounces: the same as a full count');
+SELECT pg_temp.summarise('2017-11-10') IS NOT NULL AS counted \gset
+SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint, 'and after the next run');
+
+-- ---- a bounce moved in time and to another domain, a host's addresses
+-- deleted
+UPDATE rebound.bounce SET occurred_at = occurred_at + interval '5 hours'
+WHERE id IN (SELECT id FROM rebound.bounce WHERE infrastructure AND occurred_at >= '2017-11-08 06:00'
+			 ORDER BY id LIMIT 40);
+UPDATE rebound.bounce SET domain = 'gmail.com'
+WHERE id IN (SELECT id FROM rebound.bounce WHERE infrastructure AND occurred_at >= '2017-11-07 06:00'
+			 AND domain <> 'gmail.com' ORDER BY id DESC LIMIT 40);
+SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint,
+	'bounces moved in time and between domains: the same as a full count');
+DELETE FROM rebound.host_address
+WHERE host = (SELECT host FROM rebound.host_address WHERE host LIKE '%.mail.ovh.net' ORDER BY host LIMIT 1);
+SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint,
+	'a host''s addresses deleted: the same as a full count');
 SELECT pg_temp.summarise('2017-11-10') IS NOT NULL AS counted \gset
 SELECT is(pg_temp.differences('2017-11-06', '2017-11-10'), 0::bigint, 'and after the next run');
 
