@@ -38,7 +38,7 @@ SELECT is_empty(
 						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
 						  'capture_event_column', 'capture_event_newtable',
 						  'detect_counts', 'detect_covered', 'detect_summary_rows', 'detect_claim',
-						  'detect_summarise', 'detect_forget', 'detect_rebuild')
+						  'detect_summarise', 'detect_store', 'detect_forget', 'detect_rebuild')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps and heal are not granted to PUBLIC either');
 

@@ -372,6 +372,45 @@ $body$;
 COMMENT ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'claims buckets for the detection summary, once the writers in flight have committed; detect_summarise counts them in a later transaction';
 
+-- Counts the buckets of todo (ranges of bucket numbers of width w) again
+-- with detect_counts and stores their rows in place of the old ones.
+-- Internal (detect_summarise).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_store(todo pg_catalog.int8multirange,
+		w pg_catalog.int4)
+	RETURNS void
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	-- the rows of the buckets to count again (the claim removed those of
+	-- another width), through the primary key's ranges
+	DELETE FROM @extschema@.detect_count c
+	USING pg_catalog.unnest(todo) x
+	WHERE c.bucket_seconds = w
+	  AND c.bucket >= pg_catalog.lower(x) AND c.bucket < pg_catalog.upper(x);
+	DELETE FROM @extschema@.detect_volume v
+	USING pg_catalog.unnest(todo) x
+	WHERE v.bucket_seconds = w
+	  AND v.bucket >= pg_catalog.lower(x) AND v.bucket < pg_catalog.upper(x);
+	WITH r AS (
+		SELECT pg_catalog.to_timestamp(pg_catalog.lower(x) * w::pg_catalog.float8) AS lo,
+			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
+		FROM pg_catalog.unnest(todo) x
+	), c AS MATERIALIZED (
+		SELECT k.* FROM rebound_internal.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
+												  ARRAY(SELECT r.hi FROM r ORDER BY r.lo), w) k
+		WHERE todo @> k.bucket
+	), v AS (
+		INSERT INTO @extschema@.detect_volume (bucket_seconds, bucket, bounces)
+		SELECT w, c.bucket, c.bounces FROM c WHERE c.provider IS NULL
+	)
+	INSERT INTO @extschema@.detect_count (bucket_seconds, bucket, provider, bounces,
+		counted, first_at, last_at, layer_bits)
+	SELECT w, c.bucket, c.provider, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM c WHERE c.provider IS NOT NULL;
+END;
+COMMENT ON FUNCTION rebound_internal.detect_store(pg_catalog.int8multirange, pg_catalog.int4) IS
+	'counts buckets of the detection summary again and stores their rows';
+
 -- Counts what the last claim added and what was marked stale since the
 -- last run, with detect_counts, into detect_count and detect_volume;
 -- consumes the marks it saw.  Returns the number of stretches counted,
@@ -416,32 +455,7 @@ BEGIN
 				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_from) / w)::pg_catalog.int8,
 				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_to) / w)::pg_catalog.int8))
 			- valid;
-	-- the rows of the buckets to count again (the claim removed those of
-	-- another width), through the primary key's ranges
-	DELETE FROM @extschema@.detect_count c
-	USING pg_catalog.unnest(todo) x
-	WHERE c.bucket_seconds = w
-	  AND c.bucket >= pg_catalog.lower(x) AND c.bucket < pg_catalog.upper(x);
-	DELETE FROM @extschema@.detect_volume v
-	USING pg_catalog.unnest(todo) x
-	WHERE v.bucket_seconds = w
-	  AND v.bucket >= pg_catalog.lower(x) AND v.bucket < pg_catalog.upper(x);
-	WITH r AS (
-		SELECT pg_catalog.to_timestamp(pg_catalog.lower(x) * w::pg_catalog.float8) AS lo,
-			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
-		FROM pg_catalog.unnest(todo) x
-	), c AS MATERIALIZED (
-		SELECT k.* FROM rebound_internal.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
-												  ARRAY(SELECT r.hi FROM r ORDER BY r.lo), w) k
-		WHERE todo @> k.bucket
-	), v AS (
-		INSERT INTO @extschema@.detect_volume (bucket_seconds, bucket, bounces)
-		SELECT w, c.bucket, c.bounces FROM c WHERE c.provider IS NULL
-	)
-	INSERT INTO @extschema@.detect_count (bucket_seconds, bucket, provider, bounces,
-		counted, first_at, last_at, layer_bits)
-	SELECT w, c.bucket, c.provider, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
-	FROM c WHERE c.provider IS NOT NULL;
+	PERFORM rebound_internal.detect_store(todo, w);
 	UPDATE @extschema@.detect_summary
 	SET summarised_from = st.claimed_from, summarised_to = st.claimed_to,
 		claimed_from = NULL, claimed_to = NULL, summarised_at = pg_catalog.now();
@@ -899,5 +913,6 @@ REVOKE ALL ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) FROM PUB
 REVOKE ALL ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.detect_summarise() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_store(pg_catalog.int8multirange, pg_catalog.int4) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.detect_forget() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) FROM PUBLIC;
