@@ -33,7 +33,7 @@ SELECT is_empty(
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace)
-		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_tails',
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_decide', 'heal_record', 'heal_tails',
 						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
 						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
 						  'capture_event_column', 'capture_event_newtable',

@@ -621,8 +621,114 @@ $body$;
 COMMENT ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'rebound.heal''s first step: arguments, standby, the heal lock; returns where healing starts';
 
+-- What a detected incident becomes: a new incident of origin 'detected',
+-- the extension of the detected incident it overlaps or comes within a
+-- bucket of, or nothing when a manual incident covers it or a DBA withdrew
+-- the one that does (their decision wins over detection); then the heal of
+-- what it matches.  Returns the action (declared, extended, unchanged,
+-- covered, withdrawn), the incident and the bounces forgiven (a dry run:
+-- that would be).  Runs inside heal_stretch, as its definer.
+CREATE OR REPLACE FUNCTION rebound_internal.heal_decide(provider pg_catalog.text,
+		during pg_catalog.tstzrange, layers pg_catalog.text[], note pg_catalog.text,
+		dry_run boolean, OUT act pg_catalog.text, OUT target pg_catalog.int8,
+		OUT forgiven pg_catalog.int8)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	bucket pg_catalog.interval;
+	inc record;
+	new_during pg_catalog.tstzrange;
+	new_layers pg_catalog.text[];
+BEGIN
+	forgiven := 0;
+	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
+	SELECT i.id, i.origin, i.during, i.layers, i.withdrawn_at INTO inc
+	FROM @extschema@.incident i
+	WHERE i.provider OPERATOR(pg_catalog.=) heal_decide.provider
+	  AND i.during OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(
+			pg_catalog.lower(heal_decide.during) OPERATOR(pg_catalog.-) bucket,
+			pg_catalog.upper(heal_decide.during) OPERATOR(pg_catalog.+) bucket, '[]')
+	ORDER BY (i.withdrawn_at IS NOT NULL) DESC,
+			 (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
+	LIMIT 1;
+	IF NOT FOUND THEN
+		act := 'declared';
+		IF dry_run THEN
+			SELECT pg_catalog.count(*) INTO forgiven
+			FROM @extschema@.incident_bounces(provider, during, layers);
+			RETURN;
+		END IF;
+		target := rebound_internal.incident_declare(provider, during, layers, note, 'detected');
+	ELSIF inc.withdrawn_at IS NOT NULL OR inc.origin OPERATOR(pg_catalog.=) 'manual' THEN
+		act := CASE WHEN inc.withdrawn_at IS NOT NULL THEN 'withdrawn' ELSE 'covered' END;
+		target := inc.id;
+		RETURN;
+	ELSIF inc.during OPERATOR(pg_catalog.@>) during
+		  AND (inc.layers IS NULL OR inc.layers OPERATOR(pg_catalog.@>) layers) THEN
+		act := 'unchanged';
+		target := inc.id;
+	ELSE
+		act := 'extended';
+		target := inc.id;
+		new_during := pg_catalog.range_merge(inc.during, during);
+		new_layers := CASE WHEN inc.layers IS NULL THEN NULL
+					  ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(inc.layers OPERATOR(pg_catalog.||) layers) l ORDER BY l) END;
+		IF dry_run THEN
+			SELECT pg_catalog.count(*) INTO forgiven
+			FROM @extschema@.incident_bounces(provider, new_during, new_layers);
+			RETURN;
+		END IF;
+		UPDATE @extschema@.incident i
+		SET during = new_during, layers = new_layers
+		WHERE i.id OPERATOR(pg_catalog.=) target;
+	END IF;
+	SELECT pg_catalog.count(*) INTO forgiven FROM @extschema@.unharden(target, dry_run);
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.heal_decide(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, boolean) IS
+	'rebound.heal''s decision for one detected incident: declare, extend or leave it to its owner, then heal; the action, the incident and the bounces forgiven';
+
+-- Says what heal_decide did (NOTICE, and the server log), and writes
+-- heal_log for what changed something, and once for each decision left to
+-- a DBA.
+CREATE OR REPLACE FUNCTION rebound_internal.heal_record(provider pg_catalog.text,
+		during pg_catalog.tstzrange, hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
+		score pg_catalog.numeric, act pg_catalog.text, target pg_catalog.int8,
+		forgiven pg_catalog.int8, dry_run boolean)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+	RAISE NOTICE '%', pg_catalog.format(
+		'rebound.heal: %s%s incident %s of %s for %s (%s hard bounces against %s expected, score %s): %s bounces %s',
+		CASE WHEN dry_run THEN 'would have ' ELSE '' END, act,
+		COALESCE(target::pg_catalog.text, '(new)'), provider, during,
+		hard_bounces, baseline, score, forgiven,
+		CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
+	IF NOT dry_run
+	   AND (act OPERATOR(pg_catalog.=) ANY ('{declared,extended}'::pg_catalog.text[])
+			OR forgiven OPERATOR(pg_catalog.>) 0
+			OR (act OPERATOR(pg_catalog.=) ANY ('{covered,withdrawn}'::pg_catalog.text[])
+				AND NOT EXISTS (SELECT 1 FROM @extschema@.heal_log l
+								WHERE l.incident OPERATOR(pg_catalog.=) target
+								  AND l.action OPERATOR(pg_catalog.=) act))) THEN
+		INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
+			hard_bounces, baseline, score, forgiven, run_by)
+		VALUES (provider, target, act, during, hard_bounces, baseline, score, forgiven,
+				rebound_internal.invoker());
+		RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
+			act, target, provider, during, forgiven;
+	END IF;
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.heal_record(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.int8, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.text, pg_catalog.int8, pg_catalog.int8, boolean) IS
+	'rebound.heal''s report of one decision: a NOTICE, the server log and heal_log';
+
 -- Heals the next stretch of at most seven days that holds hard bounces,
--- from lo: detects, declares or extends, heals and logs each incident.
+-- from lo: detects, then decides and reports each incident found (in the
+-- order of its provider and start, so that runs are reproducible).
 -- Returns where the next stretch starts (NULL: done) and whether an
 -- incident was found.
 CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamptz,
@@ -633,23 +739,16 @@ CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamp
 AS $body$
 DECLARE
 	w pg_catalog.float8;
-	bucket pg_catalog.interval;
 	chunk_lo pg_catalog.timestamptz := lo;
 	chunk_hi pg_catalog.timestamptz;
-	d record;
-	inc record;
-	target pg_catalog.int8;
-	act pg_catalog.text;
-	forgiven pg_catalog.int8;
 	next_bounce pg_catalog.timestamptz;
-	new_during pg_catalog.tstzrange;
-	new_layers pg_catalog.text[];
+	d record;
+	r record;
 BEGIN
 	found_any := false;
 	-- after a commit: wait for a run that started in between
 	PERFORM FROM @extschema@.heal_lock FOR UPDATE;
-	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
-	w := extract(epoch FROM bucket);
+	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
 	-- skip stretches without bounces (a month-long lookback over a quiet ledger)
 	SELECT min(x.occurred_at) INTO next_bounce
 	FROM @extschema@.bounce x WHERE x.hard AND x.occurred_at >= chunk_lo;
@@ -658,94 +757,23 @@ BEGIN
 	END IF;
 	chunk_lo := GREATEST(chunk_lo, to_timestamp(floor(extract(epoch FROM next_bounce) / w) * w));
 	chunk_hi := LEAST(chunk_lo + interval '7 days', until);
-		FOR d IN
-			SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
-			ORDER BY x.provider, pg_catalog.lower(x.during)
-		LOOP
-			found_any := true;
-			target := NULL;
-			forgiven := 0;
-			-- an incident of the provider that overlaps, or touches within a bucket
-			-- An incident of the provider that overlaps, or comes within a
-			-- bucket.  A manual one, or one a DBA withdrew (rehardened), is
-			-- their decision and wins over detection.
-			SELECT i.id, i.origin, i.during, i.layers, i.withdrawn_at INTO inc
-			FROM @extschema@.incident i
-			WHERE i.provider OPERATOR(pg_catalog.=) d.provider
-			  AND i.during OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(
-					pg_catalog.lower(d.during) OPERATOR(pg_catalog.-) bucket,
-					pg_catalog.upper(d.during) OPERATOR(pg_catalog.+) bucket, '[]')
-			ORDER BY (i.withdrawn_at IS NOT NULL) DESC,
-					 (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
-			LIMIT 1;
-			IF NOT FOUND THEN
-				act := 'declared';
-				IF dry_run THEN
-					SELECT pg_catalog.count(*) INTO forgiven
-					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
-				ELSE
-					target := rebound_internal.incident_declare(d.provider, d.during, d.layers,
-						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
-										  d.hard_bounces, d.baseline, d.score),
-						'detected');
-				END IF;
-			ELSIF inc.withdrawn_at IS NOT NULL THEN
-				act := 'withdrawn';
-				target := inc.id;
-			ELSIF inc.origin OPERATOR(pg_catalog.=) 'manual' THEN
-				act := 'covered';
-				target := inc.id;
-			ELSIF inc.during OPERATOR(pg_catalog.@>) d.during
-				  AND (inc.layers IS NULL OR inc.layers OPERATOR(pg_catalog.@>) d.layers) THEN
-				act := 'unchanged';
-				target := inc.id;
-			ELSE
-				act := 'extended';
-				target := inc.id;
-				new_during := pg_catalog.range_merge(inc.during, d.during);
-				new_layers := CASE WHEN inc.layers IS NULL THEN NULL
-							  ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(inc.layers OPERATOR(pg_catalog.||) d.layers) l ORDER BY l) END;
-				IF dry_run THEN
-					SELECT pg_catalog.count(*) INTO forgiven
-					FROM @extschema@.incident_bounces(d.provider, new_during, new_layers);
-				ELSE
-					UPDATE @extschema@.incident i
-					SET during = new_during, layers = new_layers
-					WHERE i.id OPERATOR(pg_catalog.=) target;
-				END IF;
-			END IF;
-			IF act OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged}'::pg_catalog.text[])
-			   AND NOT (dry_run AND act OPERATOR(pg_catalog.<>) 'unchanged') THEN
-				SELECT pg_catalog.count(*) INTO forgiven
-				FROM @extschema@.unharden(target, dry_run);
-			END IF;
-			RAISE NOTICE '%', pg_catalog.format(
-				'rebound.heal: %s%s incident %s of %s for %s (%s hard bounces against %s expected, score %s): %s bounces %s',
-				CASE WHEN dry_run THEN 'would have ' ELSE '' END, act,
-				COALESCE(target::pg_catalog.text, '(new)'), d.provider, d.during,
-				d.hard_bounces, d.baseline, d.score, forgiven,
-				CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
-			-- log what changed something, and each decision left to a DBA once
-			IF NOT dry_run
-			   AND (act OPERATOR(pg_catalog.=) ANY ('{declared,extended}'::pg_catalog.text[])
-					OR forgiven OPERATOR(pg_catalog.>) 0
-					OR (act OPERATOR(pg_catalog.=) ANY ('{covered,withdrawn}'::pg_catalog.text[])
-						AND NOT EXISTS (SELECT 1 FROM @extschema@.heal_log l
-										WHERE l.incident OPERATOR(pg_catalog.=) target
-										  AND l.action OPERATOR(pg_catalog.=) act))) THEN
-				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
-					hard_bounces, baseline, score, forgiven, run_by)
-				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven,
-						rebound_internal.invoker());
-				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
-					act, target, d.provider, d.during, forgiven;
-			END IF;
-		END LOOP;
+	FOR d IN
+		SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
+		ORDER BY x.provider, pg_catalog.lower(x.during)
+	LOOP
+		found_any := true;
+		r := rebound_internal.heal_decide(d.provider, d.during, d.layers,
+				pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
+								  d.hard_bounces, d.baseline, d.score),
+				dry_run);
+		PERFORM rebound_internal.heal_record(d.provider, d.during, d.hard_bounces, d.baseline,
+				d.score, r.act, r.target, r.forgiven, dry_run);
+	END LOOP;
 	next_lo := chunk_hi;
 END
 $body$;
 COMMENT ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
-	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
+	'rebound.heal''s step: detect, declare or extend, heal and log the incidents of one stretch; returns where the next starts';
 
 -- The tails of the incidents (issue 18): mail queued during an outage
 -- goes on expiring for days after it, and each expired bounce arrives
@@ -906,6 +934,8 @@ COMMENT ON VIEW @extschema@.flow IS
 REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_decide(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_record(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.int8, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.text, pg_catalog.int8, pg_catalog.int8, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
 -- the summary's internal steps, and its rebuild (the owner's)
 REVOKE ALL ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) FROM PUBLIC;
