@@ -28,6 +28,7 @@ static const rb_dsn_module text_modules[] = {
 	{"notes", rb_dsn_notes, true},
 	{"interscan", rb_dsn_interscan, true},
 	{"ezweb", rb_dsn_ezweb, true},
+	{"fml", rb_dsn_fml, true},
 	{"generic", rb_dsn_generic, true},
 };
 
