@@ -29,6 +29,7 @@ static const rb_dsn_module text_modules[] = {
 	{"interscan", rb_dsn_interscan, true},
 	{"ezweb", rb_dsn_ezweb, true},
 	{"fml", rb_dsn_fml, true},
+	{"mailmarshal", rb_dsn_mailmarshal, true},
 	{"generic", rb_dsn_generic, true},
 };
 

@@ -72,6 +72,7 @@ extern bool rb_dsn_notes(rb_dsn_ctx *ctx);
 extern bool rb_dsn_interscan(rb_dsn_ctx *ctx);
 extern bool rb_dsn_ezweb(rb_dsn_ctx *ctx);
 extern bool rb_dsn_fml(rb_dsn_ctx *ctx);
+extern bool rb_dsn_mailmarshal(rb_dsn_ctx *ctx);
 extern bool rb_dsn_generic(rb_dsn_ctx *ctx);
 
 /* ---- toolkit: lines and text ---- */

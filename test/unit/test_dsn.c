@@ -496,6 +496,9 @@ test_samples(void)
 		   "Unable to deliver message to <kijitora@neko.example.jp> (and other");
 	sample("lhost-notes-03.eml", "notes", 1, "kijitora@example.com", "", 0, "",
 		   "User not listed in public Name & Address Book");
+	/* fml: the refused post's list is the failed recipient, not the poster */
+	sample("lhost-fml-02.eml", "fml", 1, "neko-nyaan@example.org", "", 0, "",
+		   "You are not a member of this mailing list");
 }
 
 /*
@@ -661,6 +664,51 @@ test_synthetic_formats(void)
 	is_str(r.format ? r.format : "", "mailjet", "Mailjet event: format");
 	ok(r.nrcpt == 1 && r.rcpt[0].reply_code == 550 && r.rcpt[0].status == RB_STATUS_MAKE(5, 1, 1),
 	   "Mailjet event: reply and status from smtp_reply");
+	/*
+	 * MailMarshal, MailFoundry and MXLogic: laid out as the markers of
+	 * Sisimai's Lhost modules say (MailMarshalSMTP.pm, MailFoundry.pm,
+	 * MXLogic.pm); the corpus has no sample of them.
+	 */
+	const char *marshal =
+	"From: MailMarshal <postmaster@mm.example.jp>\nTo: sender@example.jp\n"
+	"Subject: Undeliverable Mail: \"Nyaan\"\n\n"
+	"Your message:\n    From:    sender@example.jp\n    Subject: Nyaan\n\n"
+	"Could not be delivered because of\n\n550 5.1.1 User unknown\n\n"
+	"The following recipients were affected:\n    kijitora@example.com\n    mikeneko@example.com\n\n"
+	"Additional Information\n======================\n\n"
+	"Original Sender:    <sender@example.jp>\nSender-MTA:         <192.0.2.1>\n"
+	"Remote-MTA:         <192.0.2.2>\nReporting-MTA:      <mm.example.jp>\n";
+	const char *foundry =
+	"From: MAILER-DAEMON@mf.example.jp\nTo: sender@example.jp\nSubject: Message delivery has failed\n"
+	"Received: from localhost (127.0.0.1) by mf.example.jp (MAILFOUNDRY) id ABC;\n\n"
+	"Unable to deliver message to: <kijitora@example.com>\nDelivery failed for the following reason:\n"
+	"Server mx.example.com[192.0.2.2] failed with: 550 5.2.2 Mailbox full\n\n"
+	"----------------------------------------------------------------------\n";
+	const char *mxlogic =
+	"From: Mail Delivery System <MAILER-DAEMON@mxlogic.example.net>\nTo: sender@example.jp\n"
+	"Subject: Mail delivery failed: returning message to sender\nX-MX-Bounce: mta/src/queue/bounce\n\n"
+	"This message was created automatically by mail delivery software.\n\n"
+	"A message that you sent could not be delivered to one or more of its\n"
+	"recipients. This is a permanent error. The following address(es) failed:\n\n"
+	"  <kijitora@example.com>: 550 5.1.1 <kijitora@example.com>... User not found\n\n"
+	"Included is a copy of the message header:\n-----------------------------------------\n"
+	"From: sender@example.jp\nTo: kijitora@example.com\nSubject: Nyaan\n";
+
+	is_int(parse(marshal, strlen(marshal), &r), RB_DSN_OK, "MailMarshal notice parses");
+	is_str(r.format ? r.format : "", "mailmarshal", "MailMarshal notice: format");
+	ok(r.nrcpt == 2 && strcmp(z(r.rcpt[1].recipient), "mikeneko@example.com") == 0 &&
+	   strcmp(z(r.rcpt[0].diagnostic), "550 5.1.1 User unknown") == 0 &&
+	   strcmp(z(r.rcpt[1].diagnostic), "550 5.1.1 User unknown") == 0 &&
+	   r.rcpt[0].status == RB_STATUS_MAKE(5, 1, 1),
+	   "MailMarshal notice: every affected recipient, with the reason written before them");
+	is_int(parse(foundry, strlen(foundry), &r), RB_DSN_OK, "MailFoundry notice parses");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "kijitora@example.com") == 0 &&
+	   r.rcpt[0].status == RB_STATUS_MAKE(5, 2, 2),
+	   "MailFoundry notice: recipient and the reason that follows it (generic reader)");
+	is_int(parse(mxlogic, strlen(mxlogic), &r), RB_DSN_OK, "MXLogic notice parses");
+	is_str(r.format ? r.format : "", "exim", "MXLogic notice: read as Exim's layout");
+	ok(r.nrcpt == 1 && r.rcpt[0].reply_code == 550 && r.rcpt[0].status == RB_STATUS_MAKE(5, 1, 1),
+	   "MXLogic notice: recipient's reply and status");
 	is_int(parse(orange, strlen(orange), &r), RB_DSN_OK, "Orange notice parses");
 	is_str(r.format ? r.format : "", "orange", "Orange notice: format");
 	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@wanadoo.fr") == 0,
