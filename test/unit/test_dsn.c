@@ -600,6 +600,13 @@ test_non_bounces(void)
 	"Subject: Please verify your message\n\n"
 	"Your message is being held until you confirm that you are a person.\n"
 	"Click the link below, and it will be delivered.\n";
+	/* fml's answer to a "guide" command: list mail, no refusal, no row */
+	const char *fml_guide =
+	"From: neko-admin@example.org\nTo: sironeko@example.org\n"
+	"Subject: Guide (neko-nyaan ML)\nMessage-ID: <200504292334.FMLAAAAAA0.neko-nyaan@example.org>\n"
+	"X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\n\n"
+	"This is the guide of the mailing list <neko-nyaan@example.org>.\n"
+	"To post, write to <neko-nyaan@example.org>.\n";
 	const char *mbox =
 	"\r\n\nFrom MAILER-DAEMON  Thu Nov  9 08:00:00 2017\n"
 	"From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n"
@@ -618,6 +625,8 @@ test_non_bounces(void)
 	ok(r.nrcpt == 0 && r.kind == RB_DSN_DELAY, "a prose delay warning gives no row");
 	is_int(parse(challenge, strlen(challenge), &r), RB_DSN_OK, "a challenge-response parses");
 	ok(r.nrcpt == 0 && r.kind == RB_DSN_CHALLENGE, "a challenge-response gives no row");
+	is_int(parse(fml_guide, strlen(fml_guide), &r), RB_DSN_OK, "fml guide parses");
+	is_int(r.nrcpt, 0, "fml guide: list mail that refuses nothing gives no row");
 	is_int(parse(mbox, strlen(mbox), &r), RB_DSN_OK, "blank lines and an mbox From line are accepted");
 	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@example.com") == 0,
 	   "mbox: the recipient is read");
