@@ -703,6 +703,24 @@ test_synthetic_formats(void)
 	"Included is a copy of the message header:\n-----------------------------------------\n"
 	"From: sender@example.jp\nTo: kijitora@example.com\nSubject: Nyaan\n";
 
+	/* 1&1's own form (Sisimai's Lhost/EinsUndEins.pm): the reason after its marker line */
+	const char *einsundeins =
+	"From: \"Mail Delivery System\" <mailer-daemon@kundenserver.de>\nTo: sender@example.jp\n"
+	"Subject: Mail delivery failed: returning message to sender\n\n"
+	"This message was created automatically by mail delivery software.\n\n"
+	"A message that you sent could not be delivered to one or more of\n"
+	"its recipients. This is a permanent error. The following address(es)\nfailed:\n\n"
+	"kijitora@example.com\n\nFor the following reason:\n\n"
+	"Mail size limit exceeded. For explanation visit\nhttp://postmaster.1and1.com/en/error-messages\n\n"
+	"mikeneko@example.com\n\nFor the following reason:\n\n550 5.1.1 no such user\n\n"
+	"--- The header of the original message is following. ---\n\n"
+	"From: sender@example.jp\nTo: kijitora@example.com\nSubject: Nyaan\n";
+
+	is_int(parse(einsundeins, strlen(einsundeins), &r), RB_DSN_OK, "1&1 notice parses");
+	is_str(r.format ? r.format : "", "einsundeins", "1&1 notice: format");
+	ok(r.nrcpt == 2 && strncmp(z(r.rcpt[0].diagnostic), "Mail size limit exceeded.", 25) == 0 &&
+	   strcmp(z(r.rcpt[1].diagnostic), "550 5.1.1 no such user") == 0 && r.rcpt[1].reply_code == 550,
+	   "1&1 notice: each address with the paragraph after its reason marker, not the marker");
 	is_int(parse(marshal, strlen(marshal), &r), RB_DSN_OK, "MailMarshal notice parses");
 	is_str(r.format ? r.format : "", "mailmarshal", "MailMarshal notice: format");
 	ok(r.nrcpt == 2 && strcmp(z(r.rcpt[1].recipient), "mikeneko@example.com") == 0 &&
