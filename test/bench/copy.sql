@@ -1,8 +1,10 @@
 -- test/bench/copy.sql — COPY of :copy_rows rows into a CRM bounce table,
 -- without rebound, with capture_bounce (each row classified and copied to
--- the ledger), with its statement form (one set-based insert from the
--- transition table, the form README recommends for bulk loads), and with
--- capture_bounce and classify_bounce.
+-- the ledger), with its statement form (the transition table written to
+-- the ledger as COPY writes a table, the form README recommends for bulk
+-- loads), with the statement form's SQL insert (INSERT ... SELECT, which
+-- it uses when the ledger has a trigger of someone else's: one is added
+-- for that run), and with capture_bounce and classify_bounce.
 \set ON_ERROR_STOP 1
 \pset footer off
 SET client_min_messages = warning;
@@ -26,6 +28,10 @@ CREATE TRIGGER to_ledger AFTER INSERT ON crm_capture
 CREATE TABLE crm_statement (LIKE crm_plain);
 CREATE TRIGGER to_ledger AFTER INSERT ON crm_statement REFERENCING NEW TABLE AS inserted
 	FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce('bench', 'email', 'bounced_at', 'diagnostic', 'bounce_class');
+CREATE TABLE crm_statement_sql (LIKE crm_plain);
+CREATE TRIGGER to_ledger AFTER INSERT ON crm_statement_sql REFERENCING NEW TABLE AS inserted
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound.capture_bounce('bench', 'email', 'bounced_at', 'diagnostic', 'bounce_class');
+CREATE FUNCTION public.bench_noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END';
 CREATE TABLE crm_both (LIKE crm_plain, reason rebound.reason, severity rebound.severity, infrastructure boolean);
 CREATE TRIGGER classify BEFORE INSERT ON crm_both
 	FOR EACH ROW EXECUTE FUNCTION rebound.classify_bounce('diagnostic', 'reason', 'severity', 'infrastructure');
@@ -45,6 +51,14 @@ SELECT clock_timestamp() AS t0 \gset
 INSERT INTO copy_result SELECT 'capture_bounce, statement', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 SELECT count(*) AS statement_ledger_rows FROM rebound.bounce \gset
 \echo statement form recorded :statement_ledger_rows rows
+TRUNCATE rebound.bounce;
+CREATE TRIGGER someone_elses AFTER INSERT ON rebound.bounce FOR EACH STATEMENT EXECUTE FUNCTION public.bench_noop();
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_statement_sql FROM '/tmp/rebound-bench-copy.tsv'
+INSERT INTO copy_result SELECT 'capture_bounce, statement, SQL insert', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+DROP TRIGGER someone_elses ON rebound.bounce;
+SELECT count(*) AS statement_ledger_rows FROM rebound.bounce \gset
+\echo statement form, SQL insert, recorded :statement_ledger_rows rows
 TRUNCATE rebound.bounce;
 SELECT clock_timestamp() AS t0 \gset
 \copy crm_both (email, bounced_at, diagnostic, bounce_class) FROM '/tmp/rebound-bench-copy.tsv'
