@@ -19,7 +19,14 @@ SELECT 'contact' || g || '@d' || (g % 100000) || '.example' AS email,
 			  NULL])[1 + g % 5] AS diagnostic,
 	   CASE WHEN g % 3 = 0 THEN 'soft' ELSE 'hard' END AS bounce_class
 FROM generate_series(1, :copy_rows) g;
-\copy src TO '/tmp/rebound-bench-copy.tsv'
+-- a directory of this run's own: two runs at once (two clusters on one
+-- machine) must not read each other's file
+SELECT '/tmp/rebound-bench-copy.' || pg_catalog.pg_backend_pid() || '.' ||
+	   pg_catalog.md5(pg_catalog.random()::text) AS bench_dir \gset
+\setenv REBOUND_BENCH_DIR :bench_dir
+\! mkdir -m 700 "$REBOUND_BENCH_DIR"
+\cd :bench_dir
+\copy src TO 'copy.tsv'
 
 CREATE TABLE crm_plain (email text, bounced_at timestamptz, diagnostic text, bounce_class text);
 CREATE TABLE crm_capture (LIKE crm_plain);
@@ -40,30 +47,30 @@ CREATE TRIGGER to_ledger AFTER INSERT ON crm_both
 
 CREATE TEMP TABLE copy_result (target text, ms float8);
 SELECT clock_timestamp() AS t0 \gset
-\copy crm_plain FROM '/tmp/rebound-bench-copy.tsv'
+\copy crm_plain FROM 'copy.tsv'
 INSERT INTO copy_result SELECT 'no trigger', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 SELECT clock_timestamp() AS t0 \gset
-\copy crm_capture FROM '/tmp/rebound-bench-copy.tsv'
+\copy crm_capture FROM 'copy.tsv'
 INSERT INTO copy_result SELECT 'capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 TRUNCATE rebound.bounce;
 SELECT clock_timestamp() AS t0 \gset
-\copy crm_statement FROM '/tmp/rebound-bench-copy.tsv'
+\copy crm_statement FROM 'copy.tsv'
 INSERT INTO copy_result SELECT 'capture_bounce, statement', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 SELECT count(*) AS statement_ledger_rows FROM rebound.bounce \gset
 \echo statement form recorded :statement_ledger_rows rows
 TRUNCATE rebound.bounce;
 CREATE TRIGGER someone_elses AFTER INSERT ON rebound.bounce FOR EACH STATEMENT EXECUTE FUNCTION public.bench_noop();
 SELECT clock_timestamp() AS t0 \gset
-\copy crm_statement_sql FROM '/tmp/rebound-bench-copy.tsv'
+\copy crm_statement_sql FROM 'copy.tsv'
 INSERT INTO copy_result SELECT 'capture_bounce, statement, SQL insert', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
 DROP TRIGGER someone_elses ON rebound.bounce;
 SELECT count(*) AS statement_ledger_rows FROM rebound.bounce \gset
 \echo statement form, SQL insert, recorded :statement_ledger_rows rows
 TRUNCATE rebound.bounce;
 SELECT clock_timestamp() AS t0 \gset
-\copy crm_both (email, bounced_at, diagnostic, bounce_class) FROM '/tmp/rebound-bench-copy.tsv'
+\copy crm_both (email, bounced_at, diagnostic, bounce_class) FROM 'copy.tsv'
 INSERT INTO copy_result SELECT 'classify_bounce + capture_bounce', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
-\! rm -f /tmp/rebound-bench-copy.tsv
+\! rm -rf "$REBOUND_BENCH_DIR"
 
 \echo
 \echo '== COPY of' :copy_rows 'rows into a CRM bounce table'
