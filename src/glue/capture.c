@@ -9,10 +9,11 @@
  * The SQL form of the same insert (INSERT ... SELECT from the transition
  * table, ledger.c) spent most of a bulk load outside the ledger's own
  * insert: a tuplestore and a function scan per row for rebound.classify(),
- * the address parsed twice, one WAL record and one relation extension per
- * heap row in the shared buffer pool, and one AFTER trigger event per row
- * for the foreign key on forgiven_by, whose check then fetches the row
- * again to find that column NULL.  Here the address is normalized and its
+ * the address parsed twice, one WAL record per heap row, heap pages that
+ * pushed the indexes' pages out of the shared buffer pool (a bulk-insert
+ * ring keeps them to 16 MB here, as COPY's does), and one AFTER trigger
+ * event per row for the foreign key on forgiven_by, whose check then
+ * fetched the row again to find that column NULL.  Here the address is normalized and its
  * domain taken by the same functions SQL calls, the classifier is the one
  * rebound.classify() runs, the identity, the defaults and the generated
  * column are the table's own expressions, and the indexes are maintained
@@ -446,6 +447,14 @@ rb_capture_bulk(TriggerData *td, const RbCaptureColumns *cols)
 	}
 	source = CStringGetTextDatum(cols->source);
 
+	/* as SPI does before a statement that writes */
+	CommandCounterIncrement();
+	b.cid = GetCurrentCommandId(true);
+	b.bistate = GetBulkInsertState();
+	b.nslots = 0;
+	b.bytes = 0;
+	memset(b.slots, 0, sizeof(b.slots));
+
 	/*
 	 * Sorted by (domain, address), the leading columns of the ledger's
 	 * primary key and address index: a load in the CRM's own order would
@@ -457,13 +466,6 @@ rb_capture_bulk(TriggerData *td, const RbCaptureColumns *cols)
 	sort_atts[1] = att[L_ADDRESS];
 	sort_collations[0] = TupleDescAttr(desc, att[L_DOMAIN] - 1)->attcollation;
 	sort_collations[1] = TupleDescAttr(desc, att[L_ADDRESS] - 1)->attcollation;
-	/* as SPI does before a statement that writes */
-	CommandCounterIncrement();
-	b.cid = GetCurrentCommandId(true);
-	b.bistate = GetBulkInsertState();
-	b.nslots = 0;
-	b.bytes = 0;
-	memset(b.slots, 0, sizeof(b.slots));
 	sort = tuplesort_begin_heap(desc, 2, sort_atts, sort_ops, sort_collations,
 								sort_nulls_first, work_mem, NULL, TUPLESORT_NONE);
 
