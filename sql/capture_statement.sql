@@ -135,6 +135,17 @@ SELECT (SELECT max(id) FROM rebound.bounce WHERE source = 'row') < (SELECT min(i
    AND (SELECT max(id) FROM rebound.bounce WHERE source = 'stmt') < (SELECT min(id) FROM rebound.bounce WHERE source = 'sql')
 	   AS in_statement_order;
 
+-- rebound's own BEFORE ROW triggers on the ledger fire for each row of the
+-- batched write, as the SQL insert fires them: here hold_for_restore,
+-- whose WHEN clause holds while a dump is being restored
+BEGIN;
+SET LOCAL track_functions = 'pl';
+SET LOCAL check_function_bodies = off;
+INSERT INTO crm_stmt SELECT * FROM crm_rows LIMIT 1500;
+SELECT calls FROM pg_stat_xact_user_functions WHERE schemaname = 'rebound' AND funcname = 'restore_hold';
+SELECT count(*) FROM rebound.bounce WHERE source = 'stmt';
+COMMIT;
+
 -- an error in the middle of the ledger's insert (here a key taken, at the
 -- 2,500th row, batches of rows already stored) leaves nothing of the
 -- statement, in either table

@@ -24,11 +24,10 @@
  * executor would have to honour beyond that (a trigger someone added on
  * rebound.bounce, row security, a CHECK constraint, a deferrable unique
  * index, a ledger that Citus distributes, no INSERT privilege) sends the
- * statement to the SQL form, decided before any row is written.  The two
- * triggers rebound itself puts on the ledger need no call for a captured
- * row: the foreign key on forgiven_by is satisfied by its NULL (MATCH
- * SIMPLE), and hold_for_restore (restore.sql) passes a row whose
- * forgiven_by is NULL through unchanged.
+ * statement to the SQL form, decided before any row is written.  Of the
+ * triggers rebound itself puts on the ledger, its BEFORE ROW ones fire for
+ * each row (is_own_before_row), and the foreign key on forgiven_by needs
+ * no check for a captured row: its NULL satisfies it (MATCH SIMPLE).
  */
 #include "rebound.h"
 
@@ -37,7 +36,9 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_collation.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
@@ -139,18 +140,21 @@ to_text(const ToText *c, Datum d)
 	return d;
 }
 
-/* Whether a trigger is rebound's hold_for_restore on a column left NULL. */
+/*
+ * Whether a trigger is one of rebound's own BEFORE ROW INSERT triggers on
+ * the ledger (its function a member of the extension): fired for each row
+ * here, as COPY fires them, before the row joins its batch.  COPY writes
+ * row by row when a table has BEFORE ROW triggers, in case one reads the
+ * table and expects the rows before it there; rebound's own do not read
+ * the ledger (hold_for_restore reads incident, a detection mark writes
+ * its own table), and must not start to.
+ */
 static bool
-is_restore_hold(const Trigger *t, Relation rel, const Bitmapset *left_null)
+is_own_before_row(const Trigger *t)
 {
-	char	   *name = get_func_name(t->tgfoid);
-	AttrNumber	att;
-
-	if (name == NULL || strcmp(name, "restore_hold") != 0 ||
-		get_func_namespace(t->tgfoid) != rb_extension_schema() || t->tgnargs < 1)
-		return false;
-	att = get_attnum(RelationGetRelid(rel), t->tgargs[0]);
-	return att > 0 && bms_is_member(att, left_null);
+	return TRIGGER_FOR_BEFORE(t->tgtype) &&
+		getExtensionOfObject(ProcedureRelationId, t->tgfoid) ==
+		get_extension_oid("rebound", false);
 }
 
 /* Whether a trigger checks a foreign key whose columns are all left NULL. */
@@ -222,7 +226,7 @@ ledger_is_plain(Relation rel, ResultRelInfo *rri, const Bitmapset *left_null)
 		if (!TRIGGER_FOR_INSERT(t->tgtype) || t->tgenabled == TRIGGER_DISABLED)
 			continue;
 		if (TRIGGER_FOR_ROW(t->tgtype) &&
-			(is_null_fk_check(t, left_null) || is_restore_hold(t, rel, left_null)))
+			(is_null_fk_check(t, left_null) || is_own_before_row(t)))
 			continue;
 		return false;
 	}
@@ -306,6 +310,14 @@ insert_row(Bulk *b, TupleTableSlot *src)
 											&s->tts_isnull[a - 1]);
 	}
 	ExecStoreVirtualTuple(s);
+	/* then, as COPY does, the BEFORE ROW triggers, the generated column */
+	if (b->rri->ri_TrigDesc != NULL && b->rri->ri_TrigDesc->trig_insert_before_row &&
+		!ExecBRInsertTriggers(b->estate, b->rri, s))
+	{
+		ExecClearTuple(s);
+		ResetPerTupleExprContext(b->estate);
+		return;
+	}
 	if (desc->constr != NULL && desc->constr->has_generated_stored)
 		ExecComputeStoredGenerated(b->rri, b->estate, s, CMD_INSERT);
 	ExecMaterializeSlot(s);

@@ -6,7 +6,8 @@
  *
  * capture_bounce copies each inserted row into rebound.bounce through one
  * saved INSERT plan (classification included), so that every flow lands in
- * the ledger the same way rebound.record_bounce() puts it there.
+ * the ledger the same way rebound.record_bounce() puts it there; at
+ * statement level, the whole transition table in batches (capture.c).
  * classify_bounce writes the classification into the CRM's own row.  Both
  * resolve their column arguments at every row: a column renamed or dropped
  * after CREATE TRIGGER is reported at the next row, never misread.
