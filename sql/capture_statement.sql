@@ -136,13 +136,19 @@ SELECT (SELECT max(id) FROM rebound.bounce WHERE source = 'row') < (SELECT min(i
 	   AS in_statement_order;
 
 -- rebound's own BEFORE ROW triggers on the ledger fire for each row of the
--- batched write, as the SQL insert fires them: here hold_for_restore,
--- whose WHEN clause holds while a dump is being restored
+-- batched write, as the SQL insert fires them: the detection summary's
+-- marks, and hold_for_restore, whose WHEN clause holds while a dump is
+-- being restored
 BEGIN;
-SET LOCAL track_functions = 'pl';
+SET LOCAL track_functions = 'all';
 SET LOCAL check_function_bodies = off;
 INSERT INTO crm_stmt SELECT * FROM crm_rows LIMIT 1500;
-SELECT calls FROM pg_stat_xact_user_functions WHERE schemaname = 'rebound' AND funcname = 'restore_hold';
+SELECT funcname, calls FROM pg_stat_xact_user_functions
+WHERE schemaname = 'rebound_internal' AND funcname IN ('detect_mark', 'restore_hold') ORDER BY 1;
+-- and the rows went in by batches: the SQL insert would have called
+-- rebound.classify() through the executor, once a row
+SELECT COALESCE(sum(calls), 0) AS classify_calls FROM pg_stat_xact_user_functions
+WHERE schemaname = 'rebound' AND funcname = 'classify';
 SELECT count(*) FROM rebound.bounce WHERE source = 'stmt';
 COMMIT;
 

@@ -861,8 +861,14 @@ parse(rb_arena *a, const char *msg, size_t len,
 	/*
 	 * Blank lines before the header (a mail cut from a log or a paste) and
 	 * an mbox "From " line (rb_split_entity skips it) are no reason to
-	 * refuse a mail.
+	 * refuse a mail, nor is the UTF-8 byte order mark an editor writes at
+	 * the start of a saved .eml.
 	 */
+	if (len >= 3 && memcmp(msg, "\xEF\xBB\xBF", 3) == 0)
+	{
+		msg += 3;
+		len -= 3;
+	}
 	while (len > 0 && (*msg == '\n' || *msg == '\r' || *msg == ' ' || *msg == '\t'))
 	{
 		msg++;

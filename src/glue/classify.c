@@ -4,7 +4,7 @@
  *	  Datums of a verdict.
  *
  * The rules are read and compiled once per backend and kept until the
- * table changes: the statement-level trigger rebound.rule_changed()
+ * table changes: the statement-level trigger rebound_internal.rule_changed()
  * sends a relcache invalidation for rebound.rule, and the callback below
  * only clears a flag (STYLE.md, "Per-backend caches").  The enum OIDs and
  * the row type are cached the same way, reset by a syscache callback on

@@ -59,6 +59,26 @@ INSERT INTO copy_result SELECT 'capture_bounce, statement', extract(epoch FROM c
 SELECT count(*) AS statement_ledger_rows FROM rebound.bounce \gset
 \echo statement form recorded :statement_ledger_rows rows
 TRUNCATE rebound.bounce;
+-- the same without the detection summary's marking trigger (issue 13):
+-- what marking costs a bulk load
+ALTER TABLE rebound.bounce DISABLE TRIGGER detect_mark;
+TRUNCATE crm_statement;
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_statement FROM 'copy.tsv'
+INSERT INTO copy_result SELECT 'capture_bounce, statement, without detect_mark', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+ALTER TABLE rebound.bounce ENABLE TRIGGER detect_mark;
+TRUNCATE rebound.bounce;
+-- and with the summary active and every row late (a backfill into
+-- summarised buckets: one mark per bucket and transaction)
+SELECT rebound.detect_rebuild(timestamptz '2017-11-01') IS NOT NULL AS rebuilt \gset
+TRUNCATE crm_statement;
+SELECT clock_timestamp() AS t0 \gset
+\copy crm_statement FROM 'copy.tsv'
+INSERT INTO copy_result SELECT 'capture_bounce, statement, late rows marked', extract(epoch FROM clock_timestamp() - :'t0') * 1000;
+SELECT count(*) AS marks FROM rebound.detect_dirty \gset
+\echo late rows left :marks marks
+SELECT rebound.detect_rebuild() IS NOT NULL AS emptied \gset
+TRUNCATE rebound.bounce;
 CREATE TRIGGER someone_elses AFTER INSERT ON rebound.bounce FOR EACH STATEMENT EXECUTE FUNCTION public.bench_noop();
 SELECT clock_timestamp() AS t0 \gset
 \copy crm_statement_sql FROM 'copy.tsv'

@@ -1,7 +1,7 @@
 -- Catalogue objects of the foundation: types, operators, operator classes,
 -- and the labels of every function.
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 
 SELECT has_schema('rebound');
 SELECT has_type('rebound', 'smtp_status', 'smtp_status exists');
@@ -113,10 +113,35 @@ SELECT is_empty(
 -- every function is documented by a comment, support functions aside
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
-	  WHERE p.pronamespace = 'rebound'::regnamespace
+	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace)
 	    AND p.proname !~ '^smtp_status_' AND p.prokind <> 'a'
 	    AND pg_catalog.obj_description(p.oid, 'pg_proc') IS NULL$$,
 	'every public function has a comment');
+
+-- schema rebound is the API: the functions rebound calls itself (trigger
+-- functions of its own tables, the steps behind the entry points) are in
+-- rebound_internal, and the only trigger functions left in rebound are the
+-- ones users attach to their own tables
+SELECT set_eq(
+	$$SELECT p.proname::text FROM pg_catalog.pg_proc p
+	  WHERE p.pronamespace = 'rebound'::regnamespace
+		AND p.prorettype = 'pg_catalog.trigger'::pg_catalog.regtype$$,
+	ARRAY['capture_bounce', 'capture_event', 'classify_bounce'],
+	'the trigger functions of schema rebound are the ones users attach');
+SELECT set_eq(
+	$$SELECT p.proname::text FROM pg_catalog.pg_proc p
+	  WHERE p.pronamespace = 'rebound_internal'::regnamespace$$,
+	ARRAY['capture_event_column', 'capture_event_newtable', 'check_incident', 'event_refuse',
+		  'detect_claim', 'detect_counts', 'detect_covered', 'detect_forget', 'detect_mark',
+		  'detect_store', 'detect_summarise', 'detect_summary_rows',
+		  'heal_begin', 'heal_bounces', 'heal_outside_block', 'heal_since', 'heal_stretch', 'heal_tails',
+		  'incident_declare', 'incident_report_domains', 'incident_report_flows', 'incident_report_found',
+		  'invoker', 'outbox_reharden', 'outbox_reinstate', 'outbox_write',
+		  'provider_rule_invalidate', 'provider_rule_normalize', 'provider_take_over',
+		  'provider_tombstone_apply', 'provider_track_truncate', 'provider_track_user_change',
+		  'restore_hold', 'restore_keep', 'restore_release', 'rule_changed', 'rule_check',
+		  'sink_apply', 'sink_check', 'sink_check_column', 'sink_check_privileges', 'sink_check_table'],
+	'the functions rebound calls itself are in rebound_internal, as the README lists them');
 
 -- the extension is not relocatable and lives in schema rebound
 SELECT results_eq(

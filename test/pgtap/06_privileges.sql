@@ -3,39 +3,42 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(52);
+SELECT plan(59);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
 SELECT set_eq(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
-	  WHERE p.pronamespace = 'rebound'::regnamespace AND p.prosecdef$$,
+	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace) AND p.prosecdef$$,
 	ARRAY['rebound.record_bounce(text,timestamp with time zone,text,text,rebound.severity)',
 		  'rebound.capture_bounce()',
 		  'rebound.record_event(jsonb,text)', 'rebound.capture_event()',
 		  'rebound.declare_incident(text,tstzrange,text[],text,text)',
 		  'rebound.unharden(bigint,boolean)', 'rebound.unharden(text,tstzrange,boolean)',
 		  'rebound.reharden(bigint)',
-		  'rebound.heal_begin(interval,timestamp with time zone)',
-		  'rebound.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)',
-		  'rebound.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound_internal.heal_begin(interval,timestamp with time zone)',
+		  'rebound_internal.heal_stretch(timestamp with time zone,timestamp with time zone,boolean)',
+		  'rebound_internal.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
 		  'rebound.set_tail_horizon(bigint,interval)',
 		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
-		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)'],
+		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)',
+		  'rebound.detect_rebuild(timestamp with time zone)'],
 	'the SECURITY DEFINER functions are the entry points that write');
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
-	  WHERE p.pronamespace = 'rebound'::regnamespace AND p.prosecdef
+	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace) AND p.prosecdef
 		AND (p.proconfig IS DISTINCT FROM '{"search_path=pg_catalog, pg_temp"}'
 			 OR has_function_privilege('public', p.oid, 'EXECUTE'))$$,
 	'each pins its search_path and is not granted to PUBLIC');
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
-	  WHERE p.pronamespace = 'rebound'::regnamespace
+	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace)
 		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_tails',
 						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
 						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
-						  'capture_event_column', 'capture_event_newtable')
+						  'capture_event_column', 'capture_event_newtable',
+						  'detect_counts', 'detect_covered', 'detect_summary_rows', 'detect_claim',
+						  'detect_summarise', 'detect_store', 'detect_forget', 'detect_rebuild')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps and heal are not granted to PUBLIC either');
 
@@ -57,9 +60,9 @@ GRANT USAGE ON SCHEMA rebound TO rb_healer;
 GRANT EXECUTE ON FUNCTION rebound.declare_incident(text, tstzrange, text[], text, text),
 	rebound.unharden(bigint, boolean), rebound.unharden(text, tstzrange, boolean),
 	rebound.reharden(bigint), rebound.set_tail_horizon(bigint, interval),
-	rebound.heal_begin(interval, timestamptz),
-	rebound.heal_stretch(timestamptz, timestamptz, boolean),
-	rebound.heal_tails(timestamptz, timestamptz, boolean) TO rb_healer;
+	rebound_internal.heal_begin(interval, timestamptz),
+	rebound_internal.heal_stretch(timestamptz, timestamptz, boolean),
+	rebound_internal.heal_tails(timestamptz, timestamptz, boolean) TO rb_healer;
 GRANT EXECUTE ON PROCEDURE rebound.heal(interval, boolean) TO rb_healer;
 GRANT SELECT ON rebound.bounce, rebound.incident, rebound.audit, rebound.heal_log TO rb_healer;
 
@@ -160,7 +163,7 @@ SELECT throws_ok($$INSERT INTO rebound.audit (incident, bounce_id, domain, addre
 SELECT throws_ok($$INSERT INTO rebound.incident (provider, during, origin, declared_by)
 				   VALUES ('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'), 'detected', 'rebound')$$,
 	'42501', NULL, 'nor incidents');
-SELECT throws_ok($$SELECT rebound.incident_declare('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'), NULL, NULL, 'detected')$$,
+SELECT throws_ok($$SELECT rebound_internal.incident_declare('ovh', tstzrange('2017-11-09 07:00+01', '2017-11-09 10:55+01'), NULL, NULL, 'detected')$$,
 	'42501', NULL, 'nor call the internal step that writes them');
 SELECT throws_ok($$SELECT rebound.record_bounce('x@client.example', now(), NULL)$$, '42501', NULL,
 	'a healer does not record bounces');
@@ -175,7 +178,7 @@ SELECT matches(rebound.incident_report((SELECT max(id) FROM rebound.incident)),
 	'^# Incident [0-9]+: .*\| campaigns \| 2 \|', 'a reader reports an incident, its flows included');
 SELECT matches(rebound.incident_chart((SELECT max(id) FROM rebound.incident)),
 	'^<svg .*<rect class="forgiven"', 'and draws it');
-SELECT throws_ok($$SELECT rebound.sink_check('rebound.bounce', 'bounce', 'campaigns', 'address', NULL, 'rb_reader')$$,
+SELECT throws_ok($$SELECT rebound_internal.sink_check('rebound.bounce', 'bounce', 'campaigns', 'address', NULL, 'rb_reader')$$,
 	'42501', NULL, 'but does not call the sink checks, internal steps');
 RESET ROLE;
 
@@ -242,6 +245,27 @@ SELECT is_empty($$SELECT 1 FROM information_schema.role_routine_grants g
 	WHERE g.routine_schema = 'rebound' AND g.routine_name = 'load_prefixes'
 	  AND g.grantee NOT IN ('rb_catalogue', current_user)$$,
 	'load_prefixes is granted to no one else');
+
+-- the detection summary (issue 13): derived data, written only by
+-- rebound's functions; a late bounce recorded by a writer marks it (as the
+-- owner), and detection reads it for any role that may read the ledger
+SELECT lives_ok($$SELECT rebound.detect_rebuild('2017-11-01')$$, 'the owner rebuilds the summary');
+SET LOCAL ROLE rb_writer;
+SELECT lives_ok($$SELECT rebound.record_bounce('late@client.example', '2017-11-09 07:40+01', NULL, 'campaigns', 'hard')$$,
+	'a writer records a late bounce into a summarised bucket');
+SELECT throws_ok($$INSERT INTO rebound.detect_dirty (during) VALUES ('[2017-01-01,2017-01-02]')$$, '42501', NULL,
+	'but cannot write the summary''s marks itself');
+SELECT throws_ok($$SELECT rebound.detect_rebuild()$$, '42501', NULL, 'nor rebuild the summary');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM rebound.detect_dirty WHERE during @> '2017-11-09 07:40+01'::timestamptz), 1::bigint,
+	'the late bounce marked its bucket, once');
+SET LOCAL ROLE rb_healer;
+SELECT throws_ok($$DELETE FROM rebound.detect_count$$, '42501', NULL, 'a healer cannot write the summary');
+RESET ROLE;
+SET LOCAL ROLE rb_reader;
+SELECT lives_ok($$SELECT * FROM rebound.detect_buckets('2017-11-09', '2017-11-10')$$,
+	'a role that may read the ledger and the map detects, through the summary');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;

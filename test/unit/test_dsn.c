@@ -601,6 +601,9 @@ test_non_bounces(void)
 	"\r\n\nFrom MAILER-DAEMON  Thu Nov  9 08:00:00 2017\n"
 	"From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n"
 	"<neko@example.com>:\n550 5.1.1 no such user\n";
+	const char *bom =
+	"\xEF\xBB\xBF" "From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n"
+	"<neko@example.com>:\n550 5.1.1 no such user\n";
 	const char *expanded =
 	"From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: news@example.org\n"
 	"Subject: Undelivered Mail Returned to Sender\n\n"
@@ -618,6 +621,9 @@ test_non_bounces(void)
 	is_int(parse(mbox, strlen(mbox), &r), RB_DSN_OK, "blank lines and an mbox From line are accepted");
 	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@example.com") == 0,
 	   "mbox: the recipient is read");
+	is_int(parse(bom, strlen(bom), &r), RB_DSN_OK, "a byte order mark before the header is accepted");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@example.com") == 0,
+	   "byte order mark: the recipient is read");
 	is_int(parse(expanded, strlen(expanded), &r), RB_DSN_OK, "Postfix prose with expansion parses");
 	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "jean@elsewhere.example") == 0 &&
 	   strcmp(z(r.rcpt[0].original_recipient), "jean@example.com") == 0 &&

@@ -104,12 +104,18 @@ SELECT line FROM (
 	JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
 	WHERE m.classid = 'pg_catalog.pg_opclass'::pg_catalog.regclass
 	UNION ALL
+	-- schemas the extension created, with who may use them
+	SELECT 'schema ' || n.nspname || ' acl ' || coalesce(n.nspacl::text, 'default')
+		|| ' comment ' || coalesce(pg_catalog.obj_description(n.oid, 'pg_namespace'), '-')
+	FROM member m JOIN pg_catalog.pg_namespace n ON n.oid = m.objid
+	WHERE m.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+	UNION ALL
 	-- anything else is named, so that a stray member shows
 	SELECT 'member ' || pg_catalog.pg_describe_object(m.classid, m.objid, 0)
 	FROM member m
 	WHERE m.classid NOT IN ('pg_catalog.pg_proc'::pg_catalog.regclass, 'pg_catalog.pg_class'::pg_catalog.regclass,
 		'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_operator'::pg_catalog.regclass,
-		'pg_catalog.pg_opclass'::pg_catalog.regclass)
+		'pg_catalog.pg_opclass'::pg_catalog.regclass, 'pg_catalog.pg_namespace'::pg_catalog.regclass)
 	UNION ALL
 	-- what pg_dump keeps
 	SELECT 'config_dump ' || c.relname || ' ' || coalesce(x.cond, '')

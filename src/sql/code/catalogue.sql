@@ -5,7 +5,7 @@
 -- is (the full install script drops the OR REPLACE).
 
 -- Patterns are stored in one form: normalized names, canonical prefixes.
-CREATE OR REPLACE FUNCTION @extschema@.provider_rule_normalize()
+CREATE OR REPLACE FUNCTION rebound_internal.provider_rule_normalize()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -51,13 +51,13 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.provider_rule_normalize() IS
+COMMENT ON FUNCTION rebound_internal.provider_rule_normalize() IS
 	'trigger: stores rule patterns as normalized names or canonical prefixes';
 
 -- A user row with the key of a catalogue row takes the catalogue row over
 -- (in place, so that a restore, where the catalogue row is already back,
 -- does not fail on the key).
-CREATE OR REPLACE FUNCTION @extschema@.provider_take_over()
+CREATE OR REPLACE FUNCTION rebound_internal.provider_take_over()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -81,12 +81,12 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.provider_take_over() IS
+COMMENT ON FUNCTION rebound_internal.provider_take_over() IS
 	'trigger: a user row replaces the catalogue row with the same key';
 
 -- A catalogue row the user changes becomes the user's; one the user deletes
 -- (or renames away) leaves a tombstone.
-CREATE OR REPLACE FUNCTION @extschema@.provider_track_user_change()
+CREATE OR REPLACE FUNCTION rebound_internal.provider_track_user_change()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -129,11 +129,11 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.provider_track_user_change() IS
+COMMENT ON FUNCTION rebound_internal.provider_track_user_change() IS
 	'trigger: user changes to catalogue rows become user rows; deletions leave tombstones';
 
 -- TRUNCATE fires no row triggers: tombstone every catalogue row first.
-CREATE OR REPLACE FUNCTION @extschema@.provider_track_truncate()
+CREATE OR REPLACE FUNCTION rebound_internal.provider_track_truncate()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -154,12 +154,12 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.provider_track_truncate() IS
+COMMENT ON FUNCTION rebound_internal.provider_track_truncate() IS
 	'trigger: truncating the catalogue tables leaves tombstones for the catalogue rows';
 
 -- A tombstone (written by a user, or restored by pg_restore) removes the
 -- catalogue row it names.
-CREATE OR REPLACE FUNCTION @extschema@.provider_tombstone_apply()
+CREATE OR REPLACE FUNCTION rebound_internal.provider_tombstone_apply()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -174,45 +174,45 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.provider_tombstone_apply() IS
+COMMENT ON FUNCTION rebound_internal.provider_tombstone_apply() IS
 	'trigger: a tombstone deletes the catalogue row it names';
 
 -- Data changes send no relcache invalidation by themselves: this one makes
 -- every backend drop its compiled matcher (see src/glue/provider.c).
-CREATE OR REPLACE FUNCTION @extschema@.provider_rule_invalidate()
+CREATE OR REPLACE FUNCTION rebound_internal.provider_rule_invalidate()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_provider_rule_invalidate'
 	LANGUAGE C;
-COMMENT ON FUNCTION @extschema@.provider_rule_invalidate() IS
+COMMENT ON FUNCTION rebound_internal.provider_rule_invalidate() IS
 	'trigger: tells every backend that the compiled provider rules are stale';
 
 CREATE OR REPLACE TRIGGER provider_take_over BEFORE INSERT ON @extschema@.provider
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_take_over();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_take_over();
 CREATE OR REPLACE TRIGGER provider_mark_user_change BEFORE UPDATE ON @extschema@.provider
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_track_user_change();
 CREATE OR REPLACE TRIGGER provider_track_user_change AFTER UPDATE OR DELETE ON @extschema@.provider
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_track_user_change();
 CREATE OR REPLACE TRIGGER provider_rule_normalize BEFORE INSERT OR UPDATE ON @extschema@.provider_rule
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_rule_normalize();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_rule_normalize();
 CREATE OR REPLACE TRIGGER provider_take_over BEFORE INSERT ON @extschema@.provider_rule
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_take_over();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_take_over();
 CREATE OR REPLACE TRIGGER provider_mark_user_change BEFORE UPDATE ON @extschema@.provider_rule
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_track_user_change();
 CREATE OR REPLACE TRIGGER provider_track_user_change AFTER UPDATE OR DELETE ON @extschema@.provider_rule
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_track_user_change();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_track_user_change();
 CREATE OR REPLACE TRIGGER provider_rule_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON @extschema@.provider_rule
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_rule_invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.provider_rule_invalidate();
 CREATE OR REPLACE TRIGGER provider_track_truncate BEFORE TRUNCATE ON @extschema@.provider
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_track_truncate();
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.provider_track_truncate();
 CREATE OR REPLACE TRIGGER provider_track_truncate BEFORE TRUNCATE ON @extschema@.provider_rule
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_track_truncate();
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.provider_track_truncate();
 CREATE OR REPLACE TRIGGER provider_tombstone_apply AFTER INSERT ON @extschema@.provider_tombstone
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.provider_tombstone_apply();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.provider_tombstone_apply();
 -- the prefixes of asn rules are compiled with the rules
 CREATE OR REPLACE TRIGGER as_prefix_invalidate AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON @extschema@.as_prefix
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.provider_rule_invalidate();
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.provider_rule_invalidate();
 
 -- Matching, compiled per backend (src/glue/provider.c).  STABLE: the answer
 -- depends on the rule table, fixed within a statement.
@@ -288,7 +288,7 @@ BEGIN
 	END IF;
 	SELECT count(DISTINCT p.asn) INTO ases FROM @extschema@.as_prefix p;
 	INSERT INTO @extschema@.as_prefix_load AS s (only_row, format, as_of, prefixes, ases, loaded_at, loaded_by)
-	VALUES (true, load_prefixes.format, load_prefixes.as_of, loaded, ases, now(), @extschema@.invoker())
+	VALUES (true, load_prefixes.format, load_prefixes.as_of, loaded, ases, now(), rebound_internal.invoker())
 	ON CONFLICT (only_row) DO UPDATE
 	SET format = excluded.format, as_of = excluded.as_of, prefixes = excluded.prefixes,
 		ases = excluded.ases, loaded_at = excluded.loaded_at, loaded_by = excluded.loaded_by;

@@ -4,26 +4,26 @@
 -- CREATE OR REPLACE so that every upgrade script re-runs this file as it
 -- is (the full install script drops the OR REPLACE).
 
-CREATE OR REPLACE FUNCTION @extschema@.rule_check()
+CREATE OR REPLACE FUNCTION rebound_internal.rule_check()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_rule_check'
 	LANGUAGE C;
-COMMENT ON FUNCTION @extschema@.rule_check() IS
+COMMENT ON FUNCTION rebound_internal.rule_check() IS
 	'trigger: refuses a rule whose regular expression does not compile, uses back-references or lookaround, or is too long or too complex to match in bounded time and memory';
 
-CREATE OR REPLACE FUNCTION @extschema@.rule_changed()
+CREATE OR REPLACE FUNCTION rebound_internal.rule_changed()
 	RETURNS trigger
 	AS 'MODULE_PATHNAME', 'rebound_rule_changed'
 	LANGUAGE C;
-COMMENT ON FUNCTION @extschema@.rule_changed() IS
+COMMENT ON FUNCTION rebound_internal.rule_changed() IS
 	'trigger: invalidates the rules every backend compiled; after INSERT or UPDATE, compiles the new set and refuses regex rules too complex together';
 
 CREATE OR REPLACE TRIGGER rule_check
 	BEFORE INSERT OR UPDATE ON @extschema@.rule
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.rule_check();
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.rule_check();
 CREATE OR REPLACE TRIGGER rule_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.rule
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rule_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.rule_changed();
 
 -- STABLE: the result depends on the rows of rebound.rule.
 CREATE OR REPLACE FUNCTION @extschema@.classify(diagnostic pg_catalog.text)

@@ -116,6 +116,385 @@ $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'infrastructure hard bounces of an interval, each charged to the providers it implicates and the layer through which it does';
 
+-- What detection counts, per provider and bucket, over stretches of time
+-- [lo[i], hi[i]): the signal bounces (incident_signal), the count judged
+-- (each customer domain once per bucket, the provider's own domains in
+-- full), the first and last of them and the layers as bits (domain 1,
+-- gateway 2, gateway_ip 4, mx 8, mx_ip 16, ns 32, ns_ip 64); and, with a
+-- NULL provider, the sending volume of each bucket (hard bounces that are
+-- not infrastructure failures).  Buckets are numbered floor(epoch / width).
+-- The one counting query: detection runs it over what the summary does not
+-- hold, and the summariser (detect_summarise) stores its rows.  Internal.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_counts(lo pg_catalog.timestamptz[],
+		hi pg_catalog.timestamptz[], width pg_catalog.float8)
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layer_bits pg_catalog.int4)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	WITH r AS MATERIALIZED (
+		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
+	), sig AS (
+		SELECT s.provider, s.layer, s.domain, s.occurred_at,
+			   pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / width)::pg_catalog.int8 AS b
+		FROM r, LATERAL @extschema@.incident_signal(r.lo, r.hi) s
+	), per_domain AS (
+		SELECT s.provider, s.b, s.domain,
+			   pg_catalog.bool_or(s.layer = 'domain') AS own,
+			   pg_catalog.count(*) AS n,
+			   pg_catalog.min(s.occurred_at) AS t0,
+			   pg_catalog.max(s.occurred_at) AS t1,
+			   pg_catalog.bit_or(CASE WHEN s.layer = 'domain' THEN 1
+				   WHEN s.layer = 'gateway' THEN 2
+				   WHEN s.layer = 'gateway_ip' THEN 4
+				   WHEN s.layer = 'mx' THEN 8
+				   WHEN s.layer = 'mx_ip' THEN 16
+				   WHEN s.layer = 'ns' THEN 32
+				   WHEN s.layer = 'ns_ip' THEN 64 ELSE 0 END) AS layer_bits
+		FROM sig s
+		GROUP BY s.provider, s.b, s.domain
+	)
+	SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8,
+		   pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8,
+		   pg_catalog.min(k.t0), pg_catalog.max(k.t1), pg_catalog.bit_or(k.layer_bits)
+	FROM per_domain k
+	GROUP BY k.provider, k.b
+	UNION ALL
+	SELECT NULL,
+		   pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / width)::pg_catalog.int8,
+		   pg_catalog.count(*), NULL, NULL, NULL, NULL
+	FROM r JOIN @extschema@.bounce x
+	  ON x.occurred_at >= r.lo AND x.occurred_at < r.hi
+	WHERE x.hard AND x.infrastructure IS NOT TRUE
+	GROUP BY 2
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) IS
+	'what incident detection counts per provider and bucket over stretches of time, and the sending volume per bucket (provider NULL)';
+
+-- ---------------------------------------------------------------------------
+-- The detection summary (issue 13; tables in src/sql/schema/detect.sql)
+-- ---------------------------------------------------------------------------
+--
+-- detect_counts' rows for closed buckets, kept so that a heal run reads
+-- the new bounces and a small table of counts instead of the weeks of
+-- ledger and provider map its baselines need.  Correct by construction:
+--
+-- - each change of what the counts depend on marks the stretch it makes
+--   stale in detect_dirty, in the writer's own transaction (detect_mark,
+--   triggers below): a hard bounce inserted, deleted or changed in a
+--   column that counts (its bucket), a row of the provider map (the part of
+--   its interval that changed), the catalogue (all of time).  Detection
+--   leaves marked buckets to the ledger; the next summariser run counts
+--   them again.  Forgiving a bounce changes nothing that counts.
+-- - the summariser claims the buckets it will count (detect_claim), under a
+--   lock that waits for every writer still in flight; from then on writers
+--   mark every row before the claimed end.  It then counts them in a later
+--   transaction (detect_summarise), whose snapshot sees every writer that
+--   did not mark.  So no row is lost: it is in the counts or marked.
+-- - the counts are kept for one bucket width: another width starts over.
+-- - buckets end an hour (the settle margin) before the claim, so that the
+--   bounces of the last hour, often late, are not marks but ledger.
+--
+-- rebound.heal claims at the end of each run (heal_tails) and counts at
+-- the start of the next (heal_begin).  rebound.detect_rebuild empties it.
+-- rebound.detect_summary = off makes detection ignore it (a full count).
+
+-- The whole buckets the summary holds for a width, less those marked
+-- stale, as sorted disjoint ranges of bucket numbers.  Internal: read by
+-- detection as the extension's owner, once the caller was found allowed
+-- to read the ledger and the provider map.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_covered(width pg_catalog.int4)
+	RETURNS TABLE (lo pg_catalog.int8, hi pg_catalog.int8)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	SELECT pg_catalog.lower(r), pg_catalog.upper(r)
+	FROM @extschema@.detect_summary s,
+		 LATERAL pg_catalog.unnest(
+			pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', s.summarised_from) / width)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', s.summarised_to) / width)::pg_catalog.int8))
+			- COALESCE((SELECT pg_catalog.range_agg(pg_catalog.int8range(
+							CASE WHEN NOT pg_catalog.lower_inf(d.during) AND pg_catalog.isfinite(pg_catalog.lower(d.during))
+								 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.lower(d.during)) / width)::pg_catalog.int8 END,
+							CASE WHEN NOT pg_catalog.upper_inf(d.during) AND pg_catalog.isfinite(pg_catalog.upper(d.during))
+								 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.upper(d.during)) / width)::pg_catalog.int8 + 1 END))
+						FROM @extschema@.detect_dirty d),
+					   '{}'::pg_catalog.int8multirange)) r
+	WHERE s.bucket_seconds = width AND s.summarised_to IS NOT NULL
+	ORDER BY 1
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) IS
+	'the buckets of a width the detection summary holds and no change made stale, as ranges of bucket numbers';
+
+-- The summarised rows of the buckets in [lo[i], hi[i]), in detect_counts'
+-- form.  Internal, read as detect_covered is.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summary_rows(width pg_catalog.int4,
+		lo pg_catalog.int8[], hi pg_catalog.int8[])
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layer_bits pg_catalog.int4)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	WITH r AS MATERIALIZED (
+		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
+	)
+	SELECT NULL::pg_catalog.text, v.bucket, v.bounces, NULL::pg_catalog.int8,
+		   NULL::pg_catalog.timestamptz, NULL::pg_catalog.timestamptz, NULL::pg_catalog.int4
+	FROM r JOIN @extschema@.detect_volume v
+	  ON v.bucket_seconds = width AND v.bucket >= r.lo AND v.bucket < r.hi
+	UNION ALL
+	SELECT c.provider, c.bucket, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM r JOIN @extschema@.detect_count c
+	  ON c.bucket_seconds = width AND c.bucket >= r.lo AND c.bucket < r.hi
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) IS
+	'the detection summary''s counts of the buckets in the given ranges, as detect_counts returns them';
+
+-- The marking trigger (src/glue/detect_summary.c): takes ROW EXCLUSIVE on
+-- detect_summary until the writer commits, and marks in detect_dirty what
+-- the row changes before the summarised or claimed end.  Argument:
+-- 'bounce' (row trigger on the ledger), 'history' (row trigger on
+-- domain_host, host_address; further arguments name the key columns), or
+-- 'all' (statement trigger: the catalogue, TRUNCATE).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_mark()
+	RETURNS trigger
+	AS 'MODULE_PATHNAME', 'rebound_detect_mark'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION rebound_internal.detect_mark() IS
+	'trigger: marks the stretch of time a change of the ledger, the provider map or the catalogue makes stale in the detection summary';
+
+-- Forgets what this session's marking trigger remembers of the summary in
+-- the current transaction (the claimed end, the buckets marked): the
+-- summariser's functions call it after they change the summary.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_forget()
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'rebound_detect_forget'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION rebound_internal.detect_forget() IS
+	'resets the marking trigger''s memory of the detection summary in this transaction';
+
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF occurred_at, domain, diagnostic, severity, source_severity, infrastructure
+	ON @extschema@.bounce
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('bounce');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.bounce
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF domain, role, host, observed
+	ON @extschema@.domain_host
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('history', 'domain', 'role', 'host');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.domain_host
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF host, addr, observed
+	ON @extschema@.host_address
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('history', 'host', 'addr');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.host_address
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+-- which provider a domain, host or address belongs to: all of history
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.as_prefix
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+
+-- Claims the whole buckets from since to an hour before until for the
+-- summary (and the stretch it already holds): takes SHARE ROW EXCLUSIVE on
+-- detect_summary, which waits for the writers in flight, without
+-- queueing (NOWAIT, retried for about a second: a queued lock would stop
+-- every writer behind it); records the claim, and starts over when the
+-- bucket width changed.  Returns whether it claimed.  The claim must
+-- commit before detect_summarise counts.  Internal (heal_tails).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_claim(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz)
+	RETURNS pg_catalog.bool
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	w pg_catalog.int4;
+	lo pg_catalog.timestamptz;
+	hi pg_catalog.timestamptz;
+	st record;
+	locked boolean := false;
+BEGIN
+	IF pg_catalog.pg_is_in_recovery() OR since IS NULL OR until IS NULL THEN
+		RETURN false;
+	END IF;
+	SELECT pg_catalog.date_part('epoch', s.bucket)::pg_catalog.int4 INTO w FROM @extschema@.detect_settings() s;
+	lo := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', since) / w) * w);
+	hi := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', until - interval '1 hour') / w) * w);
+	IF hi <= lo THEN
+		RETURN false;
+	END IF;
+	FOR i IN 1 .. 50 LOOP
+		BEGIN
+			LOCK TABLE @extschema@.detect_summary IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+			locked := true;
+		EXCEPTION WHEN lock_not_available THEN
+			PERFORM pg_catalog.pg_sleep(0.02);
+		END;
+		EXIT WHEN locked;
+	END LOOP;
+	IF NOT locked THEN
+		RAISE DEBUG 'rebound: detection summary not claimed, writers kept it locked';
+		RETURN false;
+	END IF;
+	SELECT * INTO st FROM @extschema@.detect_summary;
+	IF st.bucket_seconds IS DISTINCT FROM w THEN
+		DELETE FROM @extschema@.detect_count;
+		DELETE FROM @extschema@.detect_volume;
+		DELETE FROM @extschema@.detect_dirty;
+		UPDATE @extschema@.detect_summary
+		SET bucket_seconds = w, summarised_from = NULL, summarised_to = NULL,
+			claimed_from = NULL, claimed_to = NULL;
+		st.summarised_from := NULL;
+		st.summarised_to := NULL;
+		st.claimed_from := NULL;
+		st.claimed_to := NULL;
+	END IF;
+	UPDATE @extschema@.detect_summary
+	SET claimed_from = LEAST(lo, st.summarised_from, st.claimed_from),
+		claimed_to = GREATEST(hi, st.summarised_to, st.claimed_to);
+	PERFORM rebound_internal.detect_forget();
+	RETURN true;
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'claims buckets for the detection summary, once the writers in flight have committed; detect_summarise counts them in a later transaction';
+
+-- Counts the buckets of todo (ranges of bucket numbers of width w) again
+-- with detect_counts and stores their rows in place of the old ones.
+-- Internal (detect_summarise).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_store(todo pg_catalog.int8multirange,
+		w pg_catalog.int4)
+	RETURNS void
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	-- the rows of the buckets to count again (the claim removed those of
+	-- another width), through the primary key's ranges
+	DELETE FROM @extschema@.detect_count c
+	USING pg_catalog.unnest(todo) x
+	WHERE c.bucket_seconds = w
+	  AND c.bucket >= pg_catalog.lower(x) AND c.bucket < pg_catalog.upper(x);
+	DELETE FROM @extschema@.detect_volume v
+	USING pg_catalog.unnest(todo) x
+	WHERE v.bucket_seconds = w
+	  AND v.bucket >= pg_catalog.lower(x) AND v.bucket < pg_catalog.upper(x);
+	WITH r AS (
+		SELECT pg_catalog.to_timestamp(pg_catalog.lower(x) * w::pg_catalog.float8) AS lo,
+			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
+		FROM pg_catalog.unnest(todo) x
+	), c AS MATERIALIZED (
+		SELECT k.* FROM rebound_internal.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
+												  ARRAY(SELECT r.hi FROM r ORDER BY r.lo), w) k
+		WHERE todo @> k.bucket
+	), v AS (
+		INSERT INTO @extschema@.detect_volume (bucket_seconds, bucket, bounces)
+		SELECT w, c.bucket, c.bounces FROM c WHERE c.provider IS NULL
+	)
+	INSERT INTO @extschema@.detect_count (bucket_seconds, bucket, provider, bounces,
+		counted, first_at, last_at, layer_bits)
+	SELECT w, c.bucket, c.provider, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM c WHERE c.provider IS NOT NULL;
+END;
+COMMENT ON FUNCTION rebound_internal.detect_store(pg_catalog.int8multirange, pg_catalog.int4) IS
+	'counts buckets of the detection summary again and stores their rows';
+
+-- Counts what the last claim added and what was marked stale since the
+-- last run, with detect_counts, into detect_count and detect_volume;
+-- consumes the marks it saw.  Returns the number of stretches counted,
+-- NULL when another run holds the summary.  Internal (heal_begin,
+-- detect_rebuild).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summarise()
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	st record;
+	w pg_catalog.int4;
+	stale pg_catalog.int8multirange;
+	valid pg_catalog.int8multirange;
+	todo pg_catalog.int8multirange;
+	n pg_catalog.int8;
+BEGIN
+	BEGIN
+		SELECT * INTO st FROM @extschema@.detect_summary FOR UPDATE NOWAIT;
+	EXCEPTION WHEN lock_not_available THEN
+		RETURN NULL;
+	END;
+	IF st.claimed_to IS NULL THEN
+		RETURN 0;
+	END IF;
+	w := st.bucket_seconds;
+	-- the marks this snapshot sees; later ones stay for readers and the next run
+	WITH gone AS (DELETE FROM @extschema@.detect_dirty RETURNING during)
+	SELECT pg_catalog.range_agg(pg_catalog.int8range(
+			CASE WHEN NOT pg_catalog.lower_inf(g.during) AND pg_catalog.isfinite(pg_catalog.lower(g.during))
+				 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.lower(g.during)) / w)::pg_catalog.int8 END,
+			CASE WHEN NOT pg_catalog.upper_inf(g.during) AND pg_catalog.isfinite(pg_catalog.upper(g.during))
+				 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.upper(g.during)) / w)::pg_catalog.int8 + 1 END))
+	INTO stale FROM gone g;
+	valid := CASE WHEN st.summarised_to IS NULL THEN '{}'::pg_catalog.int8multirange
+			 ELSE pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.summarised_from) / w)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.summarised_to) / w)::pg_catalog.int8))
+				- COALESCE(stale, '{}') END;
+	todo := pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_from) / w)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_to) / w)::pg_catalog.int8))
+			- valid;
+	PERFORM rebound_internal.detect_store(todo, w);
+	UPDATE @extschema@.detect_summary
+	SET summarised_from = st.claimed_from, summarised_to = st.claimed_to,
+		claimed_from = NULL, claimed_to = NULL, summarised_at = pg_catalog.now();
+	PERFORM rebound_internal.detect_forget();
+	SELECT pg_catalog.count(*) INTO n FROM pg_catalog.unnest(todo);
+	RETURN n;
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_summarise() IS
+	'counts the claimed and the stale buckets of the detection summary';
+
+-- Empties the detection summary (after a change it cannot see, such as a
+-- new version of failure_kind's phrases); with since, fills it again at
+-- once from there to an hour ago, in this transaction, which holds back
+-- the writers of bounces meanwhile.  Without, rebound.heal fills it over
+-- its next two runs.
+CREATE OR REPLACE FUNCTION @extschema@.detect_rebuild(since pg_catalog.timestamptz DEFAULT NULL)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+	LOCK TABLE @extschema@.detect_summary IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM @extschema@.detect_count;
+	DELETE FROM @extschema@.detect_volume;
+	DELETE FROM @extschema@.detect_dirty;
+	UPDATE @extschema@.detect_summary
+	SET bucket_seconds = NULL, summarised_from = NULL, summarised_to = NULL,
+		claimed_from = NULL, claimed_to = NULL, summarised_at = NULL;
+	PERFORM rebound_internal.detect_forget();
+	IF since IS NULL OR NOT rebound_internal.detect_claim(since, pg_catalog.now()) THEN
+		RETURN 0;
+	END IF;
+	RETURN rebound_internal.detect_summarise();
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) IS
+	'empties the detection summary, and with since fills it again from there';
+
 -- Per provider and bucket: the signal counted once per customer domain,
 -- however many of its addresses failed (an outage hits many domains at
 -- once; a burst confined to one or two domains is their own trouble, not
@@ -189,16 +568,16 @@ COMMENT ON FUNCTION @extschema@.detect_incidents(pg_catalog.timestamptz, pg_cata
 -- therefore resolves nothing through the path (every name qualified, no
 -- operator written), and the work is done by SECURITY DEFINER functions
 -- with a pinned path: heal_begin and heal_stretch.
-CREATE OR REPLACE FUNCTION @extschema@.heal_outside_block()
+CREATE OR REPLACE FUNCTION rebound_internal.heal_outside_block()
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'rebound_heal_outside_block'
 	LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.heal_outside_block() IS
+COMMENT ON FUNCTION rebound_internal.heal_outside_block() IS
 	'refuses to go on inside a transaction block (rebound.heal commits as it goes)';
 
 -- Checks the arguments, takes the lock (or logs the skip) and returns the
 -- start of the first stretch to heal, NULL when there is nothing to do.
-CREATE OR REPLACE FUNCTION @extschema@.heal_begin(lookback pg_catalog.interval,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_begin(lookback pg_catalog.interval,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.timestamptz
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -226,9 +605,11 @@ BEGIN
 		   OR a.query ILIKE '%rebound.heal%' AND a.pid <> pg_backend_pid();
 		RAISE WARNING 'rebound.heal: skipped, another run holds the heal lock%',
 			COALESCE(': ' || holder, '');
-		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', @extschema@.invoker());
+		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', rebound_internal.invoker());
 		RETURN NULL;
 	END IF;
+	-- count what the previous run claimed for the detection summary
+	PERFORM rebound_internal.detect_summarise();
 	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
 	-- start on a bucket boundary, so that every chunk starts on one, and
 	-- not before the ledger does
@@ -237,14 +618,14 @@ BEGIN
 	RETURN to_timestamp(floor(extract(epoch FROM COALESCE(lo, until)) / w) * w);
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'rebound.heal''s first step: arguments, standby, the heal lock; returns where healing starts';
 
 -- Heals the next stretch of at most seven days that holds hard bounces,
 -- from lo: detects, declares or extends, heals and logs each incident.
 -- Returns where the next stretch starts (NULL: done) and whether an
 -- incident was found.
-CREATE OR REPLACE FUNCTION @extschema@.heal_stretch(lo pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamptz,
 		until pg_catalog.timestamptz, dry_run boolean,
 		OUT next_lo pg_catalog.timestamptz, OUT found_any boolean)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -303,7 +684,7 @@ BEGIN
 					SELECT pg_catalog.count(*) INTO forgiven
 					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
 				ELSE
-					target := @extschema@.incident_declare(d.provider, d.during, d.layers,
+					target := rebound_internal.incident_declare(d.provider, d.during, d.layers,
 						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
 										  d.hard_bounces, d.baseline, d.score),
 						'detected');
@@ -355,7 +736,7 @@ BEGIN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
 					hard_bounces, baseline, score, forgiven, run_by)
 				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven,
-						@extschema@.invoker());
+						rebound_internal.invoker());
 				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
 					act, target, d.provider, d.during, forgiven;
 			END IF;
@@ -363,7 +744,7 @@ BEGIN
 	next_lo := chunk_hi;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+COMMENT ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
 
 -- The tails of the incidents (issue 18): mail queued during an outage
@@ -377,7 +758,7 @@ COMMENT ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.
 -- of their interval recorded late) as action 'tail'.
 -- Nothing is declared.  Returns how many bounces were (or, for a dry run,
 -- would be) forgiven.
-CREATE OR REPLACE FUNCTION @extschema@.heal_tails(since pg_catalog.timestamptz,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_tails(since pg_catalog.timestamptz,
 		until pg_catalog.timestamptz, dry_run boolean)
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
@@ -411,16 +792,22 @@ BEGIN
 				CASE WHEN dry_run THEN 'would forgive' ELSE 'forgave' END, forgiven, inc.id, inc.provider);
 			IF NOT dry_run THEN
 				INSERT INTO @extschema@.heal_log (provider, incident, action, detected, forgiven, run_by)
-				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, @extschema@.invoker());
+				VALUES (inc.provider, inc.id, 'tail', inc.during, forgiven, rebound_internal.invoker());
 				RAISE LOG 'rebound.heal: tail of incident % of provider %, % bounces forgiven',
 					inc.id, inc.provider, forgiven;
 			END IF;
 		END IF;
 	END LOOP;
+	-- claim the closed buckets of this run's detection (its lookback and
+	-- the history its baselines read) for the summary, counted at the
+	-- start of the next run
+	PERFORM rebound_internal.detect_claim(since - pg_catalog.make_interval(days =>
+				GREATEST(s.baseline_days, 7 * s.baseline_weeks) + 1), until)
+	FROM @extschema@.detect_settings() s;
 	RETURN total;
 END
 $body$;
-COMMENT ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
+COMMENT ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
 	'rebound.heal''s last step: heal again the incidents whose tail is still open, so that mail expiring after an outage is forgiven as it arrives';
 
 CREATE OR REPLACE PROCEDURE @extschema@.heal(lookback pg_catalog.interval DEFAULT '1 day',
@@ -433,36 +820,36 @@ DECLARE
 	step record;
 	found_any boolean := false;
 BEGIN
-	PERFORM @extschema@.heal_outside_block();
-	lo := @extschema@.heal_begin(lookback, until);
+	PERFORM rebound_internal.heal_outside_block();
+	lo := rebound_internal.heal_begin(lookback, until);
 	IF lo IS NULL THEN
 		RETURN;
 	END IF;
 	LOOP
-		step := @extschema@.heal_stretch(lo, until, dry_run);
+		step := rebound_internal.heal_stretch(lo, until, dry_run);
 		found_any := found_any OR step.found_any;
 		COMMIT;
 		EXIT WHEN step.next_lo IS NULL;
 		lo := step.next_lo;
 	END LOOP;
 	-- the tails still open (issue 18), in a transaction of their own
-	PERFORM @extschema@.heal_tails(@extschema@.heal_since(lookback, until), until, dry_run);
+	PERFORM rebound_internal.heal_tails(rebound_internal.heal_since(lookback, until), until, dry_run);
 	COMMIT;
 	IF NOT found_any THEN
 		RAISE NOTICE 'rebound.heal: no incident detected since %',
-			@extschema@.heal_since(lookback, until);
+			rebound_internal.heal_since(lookback, until);
 	END IF;
 END
 $body$;
 COMMENT ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) IS
 	'detect incidents over the lookback, declare or extend them, heal them and log it; the job pg_cron runs';
 
-CREATE OR REPLACE FUNCTION @extschema@.heal_since(lookback pg_catalog.interval,
+CREATE OR REPLACE FUNCTION rebound_internal.heal_since(lookback pg_catalog.interval,
 		until pg_catalog.timestamptz)
 	RETURNS pg_catalog.timestamptz
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN until OPERATOR(pg_catalog.-) lookback;
-COMMENT ON FUNCTION @extschema@.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
+COMMENT ON FUNCTION rebound_internal.heal_since(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'the start of a heal run''s lookback, for its messages';
 
 -- Every mail flow rebound knows: the sources of the ledger and the tables
@@ -517,6 +904,15 @@ COMMENT ON VIEW @extschema@.flow IS
 -- rebound.heal is granted to the roles that heal, with the two steps it
 -- calls (SECURITY DEFINER: they write incidents, the ledger and the log).
 REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+-- the summary's internal steps, and its rebuild (the owner's)
+REVOKE ALL ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_summarise() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_store(pg_catalog.int8multirange, pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_forget() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) FROM PUBLIC;

@@ -90,7 +90,7 @@ BEGIN
 		SELECT * FROM @extschema@.parse_event(record_event.event) p
 		WHERE p.event OPERATOR(pg_catalog.=) 'bounce'
 	), checked AS (
-		SELECT e.*, @extschema@.event_refuse(e.recipient, e.occurred_at, e.esp) AS ok FROM e
+		SELECT e.*, rebound_internal.event_refuse(e.recipient, e.occurred_at, e.esp) AS ok FROM e
 		OFFSET 0
 	)
 	INSERT INTO @extschema@.bounce (address, domain, source, occurred_at, diagnostic,
@@ -107,7 +107,7 @@ COMMENT ON FUNCTION @extschema@.record_event(pg_catalog.jsonb, pg_catalog.text) 
 
 -- The error of a bounce the ledger cannot take, or true.  A function,
 -- not a CHECK: the message says which event of which ESP lacks what.
-CREATE OR REPLACE FUNCTION @extschema@.event_refuse(recipient pg_catalog.text,
+CREATE OR REPLACE FUNCTION rebound_internal.event_refuse(recipient pg_catalog.text,
 	occurred_at pg_catalog.timestamptz, esp pg_catalog.text)
 	RETURNS pg_catalog.bool
 	LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -128,13 +128,13 @@ BEGIN
 	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.event_refuse(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.text) IS
+COMMENT ON FUNCTION rebound_internal.event_refuse(pg_catalog.text, pg_catalog.timestamptz, pg_catalog.text) IS
 	'true, or the error of a bounce event the ledger cannot take (no recipient, no time)';
 
 -- capture_event: the payload column named by a trigger, its type (a
 -- domain read as its base type), which must be one a payload can be cast
 -- from to jsonb.
-CREATE OR REPLACE FUNCTION @extschema@.capture_event_column(rel pg_catalog.oid, trigger_name pg_catalog.name,
+CREATE OR REPLACE FUNCTION rebound_internal.capture_event_column(rel pg_catalog.oid, trigger_name pg_catalog.name,
 	table_name pg_catalog.name, col pg_catalog.text)
 	RETURNS pg_catalog.regtype
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -163,12 +163,12 @@ BEGIN
 	RETURN col_type;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.capture_event_column(pg_catalog.oid, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+COMMENT ON FUNCTION rebound_internal.capture_event_column(pg_catalog.oid, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
 	'internal (capture_event): the type of the payload column a trigger names, or the error that says why it cannot be one';
 
 -- capture_event: the name of a statement-level trigger's transition table
 -- of new rows, without which it would record nothing.
-CREATE OR REPLACE FUNCTION @extschema@.capture_event_newtable(rel pg_catalog.oid, trigger_name pg_catalog.name,
+CREATE OR REPLACE FUNCTION rebound_internal.capture_event_newtable(rel pg_catalog.oid, trigger_name pg_catalog.name,
 	table_name pg_catalog.name)
 	RETURNS pg_catalog.name
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -187,7 +187,7 @@ BEGIN
 	RETURN newtab;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.capture_event_newtable(pg_catalog.oid, pg_catalog.name, pg_catalog.name) IS
+COMMENT ON FUNCTION rebound_internal.capture_event_newtable(pg_catalog.oid, pg_catalog.name, pg_catalog.name) IS
 	'internal (capture_event): the transition table of a statement-level trigger, or the error that says it has none';
 
 -- A webhook table's trigger: each payload stored by the receiving
@@ -223,7 +223,7 @@ BEGIN
 		RAISE EXCEPTION 'trigger "%" on table "%" names an empty source', TG_NAME, TG_TABLE_NAME
 			USING ERRCODE = '39P01';
 	END IF;
-	PERFORM @extschema@.capture_event_column(TG_RELID, TG_NAME, TG_TABLE_NAME, col);
+	PERFORM rebound_internal.capture_event_column(TG_RELID, TG_NAME, TG_TABLE_NAME, col);
 
 	IF TG_LEVEL OPERATOR(pg_catalog.=) 'ROW' THEN
 		EXECUTE pg_catalog.format('SELECT ($1).%I::pg_catalog.jsonb', col) INTO payload USING NEW;
@@ -235,7 +235,7 @@ BEGIN
 
 	-- the transition table is visible here only, not in a function called
 	-- from here: the statement's rows are inserted by this function
-	newtab := @extschema@.capture_event_newtable(TG_RELID, TG_NAME, TG_TABLE_NAME);
+	newtab := rebound_internal.capture_event_newtable(TG_RELID, TG_NAME, TG_TABLE_NAME);
 	EXECUTE pg_catalog.format($q$
 		INSERT INTO @extschema@.bounce (address, domain, source, occurred_at, diagnostic,
 			source_severity, reply_code, status, reason, severity, infrastructure)
@@ -245,7 +245,7 @@ BEGIN
 		FROM %I n
 		CROSS JOIN LATERAL @extschema@.parse_event(n.%I::pg_catalog.jsonb) e
 		WHERE CASE WHEN e.event OPERATOR(pg_catalog.=) 'bounce'
-				   THEN @extschema@.event_refuse(e.recipient, e.occurred_at, e.esp) END
+				   THEN rebound_internal.event_refuse(e.recipient, e.occurred_at, e.esp) END
 	$q$, newtab, col) USING src;
 	RETURN NULL;
 END
@@ -261,5 +261,5 @@ COMMENT ON FUNCTION @extschema@.capture_event() IS
 REVOKE ALL ON FUNCTION @extschema@.record_event(pg_catalog.jsonb, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.capture_event() FROM PUBLIC;
 -- capture_event's steps: it is SECURITY DEFINER, they run as the owner
-REVOKE ALL ON FUNCTION @extschema@.capture_event_column(pg_catalog.oid, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.capture_event_newtable(pg_catalog.oid, pg_catalog.name, pg_catalog.name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.capture_event_column(pg_catalog.oid, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.capture_event_newtable(pg_catalog.oid, pg_catalog.name, pg_catalog.name) FROM PUBLIC;

@@ -30,11 +30,11 @@ COMMENT ON FUNCTION @extschema@.normalize_address(pg_catalog.text) IS
 -- The role on whose behalf an entry point acts: inside a SECURITY DEFINER
 -- function current_user names the definer, so audit rows, incidents and
 -- the heal log record this instead (src/glue/ledger.c).
-CREATE OR REPLACE FUNCTION @extschema@.invoker()
+CREATE OR REPLACE FUNCTION rebound_internal.invoker()
 	RETURNS pg_catalog.text
 	AS 'MODULE_PATHNAME', 'rebound_invoker'
 	LANGUAGE C STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.invoker() IS
+COMMENT ON FUNCTION rebound_internal.invoker() IS
 	'the role on whose behalf rebound acts: the session''s current role, whatever SECURITY DEFINER function runs';
 
 CREATE OR REPLACE FUNCTION @extschema@.record_bounce(
@@ -182,7 +182,7 @@ COMMENT ON VIEW @extschema@.suppressed IS
 
 -- Checks shared by declare_incident() and the one-call unharden(); the
 -- table's constraints say the same, these say it in a sentence.
-CREATE OR REPLACE FUNCTION @extschema@.check_incident(provider pg_catalog.text, during pg_catalog.tstzrange,
+CREATE OR REPLACE FUNCTION rebound_internal.check_incident(provider pg_catalog.text, during pg_catalog.tstzrange,
 	layers pg_catalog.text[])
 	RETURNS void
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -215,12 +215,12 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.check_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
+COMMENT ON FUNCTION rebound_internal.check_incident(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[]) IS
 	'raise a clear error unless the provider exists, the interval is bounded and not empty, and the layers are known';
 
 -- The one place incidents are written.  Internal (not granted to anyone):
 -- declare_incident() calls it for people, rebound.heal for detection.
-CREATE OR REPLACE FUNCTION @extschema@.incident_declare(
+CREATE OR REPLACE FUNCTION rebound_internal.incident_declare(
 	provider pg_catalog.text,
 	during pg_catalog.tstzrange,
 	layers pg_catalog.text[],
@@ -233,18 +233,18 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_declare(
 DECLARE
 	new_id pg_catalog.int8;
 BEGIN
-	PERFORM @extschema@.check_incident(incident_declare.provider, incident_declare.during,
+	PERFORM rebound_internal.check_incident(incident_declare.provider, incident_declare.during,
 									   incident_declare.layers);
 	INSERT INTO @extschema@.incident (provider, layers, during, origin, note, declared_by)
 	VALUES (incident_declare.provider,
 			(SELECT array_agg(DISTINCT l ORDER BY l) FROM unnest(incident_declare.layers) l),
 			incident_declare.during, incident_declare.origin, incident_declare.note,
-			@extschema@.invoker())
+			rebound_internal.invoker())
 	RETURNING id INTO new_id;
 	RETURN new_id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION rebound_internal.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) IS
 	'internal: writes an incident, declared by the invoker';
 
 -- origin is kept for the signature of 0.1.0; only rebound.heal declares
@@ -265,7 +265,7 @@ BEGIN
 			USING ERRCODE = 'insufficient_privilege',
 				  DETAIL = 'Only rebound.heal declares incidents it detected.';
 	END IF;
-	RETURN @extschema@.incident_declare(declare_incident.provider, declare_incident.during,
+	RETURN rebound_internal.incident_declare(declare_incident.provider, declare_incident.during,
 										declare_incident.layers, declare_incident.note, 'manual');
 END
 $$;
@@ -568,7 +568,7 @@ COMMENT ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.int
 -- and each is returned by the call that forgave it.  reinstated compares,
 -- per address, the unforgiven hard bounces before this statement with
 -- those it forgives.
-CREATE OR REPLACE FUNCTION @extschema@.heal_bounces(
+CREATE OR REPLACE FUNCTION rebound_internal.heal_bounces(
 	incident pg_catalog.int8, provider pg_catalog.text, during pg_catalog.tstzrange,
 	layers pg_catalog.text[], dry_run pg_catalog.bool)
 	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
@@ -634,10 +634,10 @@ BEGIN
 	$q$ USING heal_bounces.incident, heal_bounces.provider, heal_bounces.during,
 			  heal_bounces.layers, heal_bounces.dry_run,
 			  soft_limit, pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
-			  pg_catalog.now(), @extschema@.invoker();
+			  pg_catalog.now(), rebound_internal.invoker();
 END
 $fn$;
-COMMENT ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
+COMMENT ON FUNCTION rebound_internal.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
 	'the work of unharden(): forgive the bounces an incident matches (or list them, for a dry run) and say which addresses are reinstated';
 
 CREATE OR REPLACE FUNCTION @extschema@.unharden(incident pg_catalog.int8, dry_run pg_catalog.bool DEFAULT false)
@@ -673,10 +673,10 @@ BEGIN
 				  HINT = 'Declare a new incident to heal that interval again.';
 	END IF;
 	RETURN QUERY
-	SELECT * FROM @extschema@.heal_bounces(inc.id, inc.provider, inc.during, inc.layers, unharden.dry_run);
+	SELECT * FROM rebound_internal.heal_bounces(inc.id, inc.provider, inc.during, inc.layers, unharden.dry_run);
 	-- tell the flows, in this transaction (src/sql/code/outbox.sql)
 	IF NOT unharden.dry_run THEN
-		PERFORM @extschema@.outbox_reinstate(inc.id);
+		PERFORM rebound_internal.outbox_reinstate(inc.id);
 	END IF;
 END
 $$;
@@ -694,13 +694,13 @@ CREATE OR REPLACE FUNCTION @extschema@.unharden(provider pg_catalog.text, during
 BEGIN
 	IF unharden.dry_run THEN
 		-- nothing is written, not even the incident
-		PERFORM @extschema@.check_incident(unharden.provider, unharden.during, NULL);
+		PERFORM rebound_internal.check_incident(unharden.provider, unharden.during, NULL);
 		RETURN QUERY
-		SELECT * FROM @extschema@.heal_bounces(NULL, unharden.provider, unharden.during, NULL, true);
+		SELECT * FROM rebound_internal.heal_bounces(NULL, unharden.provider, unharden.during, NULL, true);
 	ELSE
 		RETURN QUERY
 		SELECT * FROM @extschema@.unharden(
-			@extschema@.incident_declare(unharden.provider, unharden.during, NULL, NULL, 'manual'), false);
+			rebound_internal.incident_declare(unharden.provider, unharden.during, NULL, NULL, 'manual'), false);
 	END IF;
 END
 $$;
@@ -741,15 +741,15 @@ BEGIN
 		RETURNING b.id, b.domain, b.address, b.source, b.occurred_at, b.reason, f.layer
 	), logged AS (
 		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, actor)
-		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer, @extschema@.invoker() FROM r
+		SELECT inc.id, r.id, r.domain, r.address, 'reharden', r.layer, rebound_internal.invoker() FROM r
 		RETURNING 1
 	)
 	SELECT r.id, r.address, r.source, r.occurred_at, r.reason, r.layer, false
 	FROM r ORDER BY r.occurred_at, r.id;
-	UPDATE @extschema@.incident i SET withdrawn_at = pg_catalog.now(), withdrawn_by = @extschema@.invoker()
+	UPDATE @extschema@.incident i SET withdrawn_at = pg_catalog.now(), withdrawn_by = rebound_internal.invoker()
 	WHERE i.id OPERATOR(pg_catalog.=) inc.id AND i.withdrawn_at IS NULL;
 	-- tell the flows, in this transaction (src/sql/code/outbox.sql)
-	PERFORM @extschema@.outbox_reharden(inc.id);
+	PERFORM rebound_internal.outbox_reharden(inc.id);
 END
 $$;
 COMMENT ON FUNCTION @extschema@.reharden(pg_catalog.int8) IS
@@ -771,5 +771,5 @@ REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.int8, pg_catalog.bool) FR
 REVOKE ALL ON FUNCTION @extschema@.unharden(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.reharden(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.interval) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;

@@ -37,7 +37,7 @@
 -- list: SELECT on the address, DELETE, INSERT of the address).  Raises
 -- the error that says what is wrong, naming the sink's flow and table.
 -- One step per kind of fault, in this order.
-CREATE OR REPLACE FUNCTION @extschema@.sink_check(
+CREATE OR REPLACE FUNCTION rebound_internal.sink_check(
 	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
 	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
 	RETURNS void
@@ -45,21 +45,21 @@ CREATE OR REPLACE FUNCTION @extschema@.sink_check(
 	SET search_path = pg_catalog, pg_temp
 	AS $$
 BEGIN
-	PERFORM @extschema@.sink_check_table(sink_check.target, sink_check.target_name, sink_check.source);
-	PERFORM @extschema@.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, false);
+	PERFORM rebound_internal.sink_check_table(sink_check.target, sink_check.target_name, sink_check.source);
+	PERFORM rebound_internal.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, false);
 	IF sink_check.flag_column IS NOT NULL THEN
-		PERFORM @extschema@.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.flag_column, true);
+		PERFORM rebound_internal.sink_check_column(sink_check.target, sink_check.target_name, sink_check.source, sink_check.flag_column, true);
 	END IF;
 	IF sink_check.role IS NOT NULL THEN
-		PERFORM @extschema@.sink_check_privileges(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, sink_check.flag_column, sink_check.role);
+		PERFORM rebound_internal.sink_check_privileges(sink_check.target, sink_check.target_name, sink_check.source, sink_check.address_column, sink_check.flag_column, sink_check.role);
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+COMMENT ON FUNCTION rebound_internal.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
 	'raises the error that keeps a sink from being applied by a role: table or column gone, wrong type, missing privilege';
 
 -- sink_check: the sink's table still exists and is a table (or a view).
-CREATE OR REPLACE FUNCTION @extschema@.sink_check_table(
+CREATE OR REPLACE FUNCTION rebound_internal.sink_check_table(
 	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text)
 	RETURNS void
 	LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -82,13 +82,13 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
+COMMENT ON FUNCTION rebound_internal.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) IS
 	'internal (sink_check): raises when the sink''s table is gone or is not a table';
 
 -- sink_check: a column of the sink's table exists and holds what the sink
 -- uses there: the addresses (a string type) or, when flag, the flag
 -- (boolean).  A domain counts as its base type.
-CREATE OR REPLACE FUNCTION @extschema@.sink_check_column(
+CREATE OR REPLACE FUNCTION rebound_internal.sink_check_column(
 	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
 	col pg_catalog.name, flag pg_catalog.bool)
 	RETURNS void
@@ -125,11 +125,11 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) IS
+COMMENT ON FUNCTION rebound_internal.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) IS
 	'internal (sink_check): raises when a column of the sink''s table is gone or of the wrong type';
 
 -- sink_check: the role holds every privilege applying the sink takes.
-CREATE OR REPLACE FUNCTION @extschema@.sink_check_privileges(
+CREATE OR REPLACE FUNCTION rebound_internal.sink_check_privileges(
 	target pg_catalog.regclass, target_name pg_catalog.text, source pg_catalog.text,
 	address_column pg_catalog.name, flag_column pg_catalog.name, role pg_catalog.text)
 	RETURNS void
@@ -165,7 +165,7 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
+COMMENT ON FUNCTION rebound_internal.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) IS
 	'internal (sink_check): raises when a role lacks a privilege that applying the sink takes';
 
 CREATE OR REPLACE FUNCTION @extschema@.add_sink(source pg_catalog.text, target pg_catalog.regclass,
@@ -183,11 +183,11 @@ BEGIN
 	END IF;
 	-- the declaring role must itself be able to do what the sink will do:
 	-- a sink must not lend a healer's rights to whoever declares it
-	PERFORM @extschema@.sink_check(add_sink.target, add_sink.target::pg_catalog.text, add_sink.source,
-		add_sink.address_column, add_sink.flag_column, @extschema@.invoker());
+	PERFORM rebound_internal.sink_check(add_sink.target, add_sink.target::pg_catalog.text, add_sink.source,
+		add_sink.address_column, add_sink.flag_column, rebound_internal.invoker());
 	INSERT INTO @extschema@.sink (source, target, target_name, address_column, flag_column, added_by)
 	VALUES (add_sink.source, add_sink.target, add_sink.target::pg_catalog.text,
-			add_sink.address_column, add_sink.flag_column, @extschema@.invoker())
+			add_sink.address_column, add_sink.flag_column, rebound_internal.invoker())
 	ON CONFLICT ON CONSTRAINT sink_source_target_address_column_key DO UPDATE
 		SET flag_column = EXCLUDED.flag_column, target_name = EXCLUDED.target_name,
 			added_by = EXCLUDED.added_by, added_at = EXCLUDED.added_at
@@ -236,7 +236,7 @@ COMMENT ON FUNCTION @extschema@.drop_sink(pg_catalog.int8) IS
 -- sink's column (an index on that expression makes it a lookup).  Every
 -- sink is checked first, with the healer's rights: one that cannot be
 -- applied fails the whole heal before any table of the CRM is touched.
-CREATE OR REPLACE FUNCTION @extschema@.sink_apply(incident pg_catalog.int8, act pg_catalog.text,
+CREATE OR REPLACE FUNCTION rebound_internal.sink_apply(incident pg_catalog.int8, act pg_catalog.text,
 	sources pg_catalog.text[], addresses pg_catalog.text[])
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -246,10 +246,10 @@ DECLARE
 	s record;
 	todo pg_catalog.text[];
 	n pg_catalog.int8;
-	healer pg_catalog.text := @extschema@.invoker();
+	healer pg_catalog.text := rebound_internal.invoker();
 BEGIN
 	FOR s IN SELECT * FROM @extschema@.sink k WHERE k.source = ANY (sink_apply.sources) ORDER BY k.id LOOP
-		PERFORM @extschema@.sink_check(s.target, s.target_name, s.source, s.address_column, s.flag_column, healer);
+		PERFORM rebound_internal.sink_check(s.target, s.target_name, s.source, s.address_column, s.flag_column, healer);
 	END LOOP;
 	FOR s IN SELECT * FROM @extschema@.sink k WHERE k.source = ANY (sink_apply.sources) ORDER BY k.id LOOP
 		todo := ARRAY(SELECT DISTINCT u.a FROM ROWS FROM (pg_catalog.unnest(sink_apply.sources), pg_catalog.unnest(sink_apply.addresses)) u (s, a)
@@ -276,12 +276,12 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.sink_apply(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
+COMMENT ON FUNCTION rebound_internal.sink_apply(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
 	'apply the sinks of the flows to (flow, address) pairs just written to the outbox, with the healer''s rights; logs what changed';
 
 -- Writes what one action of an incident produced: the outbox rows, the
 -- sinks, the notification.  Returns the number of rows written.
-CREATE OR REPLACE FUNCTION @extschema@.outbox_write(incident pg_catalog.int8, act pg_catalog.text,
+CREATE OR REPLACE FUNCTION rebound_internal.outbox_write(incident pg_catalog.int8, act pg_catalog.text,
 	sources pg_catalog.text[], addresses pg_catalog.text[])
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -302,19 +302,19 @@ BEGIN
 		RETURNING outbox.source, outbox.address
 	)
 	SELECT pg_catalog.array_agg(ins.source), pg_catalog.array_agg(ins.address) INTO s, a FROM ins;
-	PERFORM @extschema@.sink_apply(outbox_write.incident, outbox_write.act, s, a);
+	PERFORM rebound_internal.sink_apply(outbox_write.incident, outbox_write.act, s, a);
 	-- one notification per incident and transaction: PostgreSQL folds
 	-- identical ones, and delivers it at commit only
 	PERFORM pg_catalog.pg_notify('rebound_outbox', outbox_write.incident::pg_catalog.text);
 	RETURN pg_catalog.cardinality(s);
 END
 $$;
-COMMENT ON FUNCTION @extschema@.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
+COMMENT ON FUNCTION rebound_internal.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) IS
 	'write outbox rows of an incident, apply the flows'' sinks to them and notify rebound_outbox';
 
 -- Called by unharden() after it forgave: the flows and addresses this
 -- transaction reinstated (see above).
-CREATE OR REPLACE FUNCTION @extschema@.outbox_reinstate(incident pg_catalog.int8)
+CREATE OR REPLACE FUNCTION rebound_internal.outbox_reinstate(incident pg_catalog.int8)
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
@@ -349,16 +349,16 @@ BEGIN
 		WHERE o.address = p.address AND o.source = p.source
 		ORDER BY o.id DESC LIMIT 1) last ON true
 	WHERE last.action IS DISTINCT FROM 'reinstate' OR p.last_recorded > last.created_at;
-	RETURN @extschema@.outbox_write(outbox_reinstate.incident, 'reinstate', COALESCE(s, '{}'), COALESCE(a, '{}'));
+	RETURN rebound_internal.outbox_write(outbox_reinstate.incident, 'reinstate', COALESCE(s, '{}'), COALESCE(a, '{}'));
 END
 $$;
-COMMENT ON FUNCTION @extschema@.outbox_reinstate(pg_catalog.int8) IS
+COMMENT ON FUNCTION rebound_internal.outbox_reinstate(pg_catalog.int8) IS
 	'after unharden() forgave: write to the outbox (and apply the sinks of) each flow and address now reinstated';
 
 -- Called by reharden() after it hardened bounces again: each flow whose
 -- last word on an address of those bounces was a reinstatement, when the
 -- ledger suppresses the address again.
-CREATE OR REPLACE FUNCTION @extschema@.outbox_reharden(incident pg_catalog.int8)
+CREATE OR REPLACE FUNCTION rebound_internal.outbox_reharden(incident pg_catalog.int8)
 	RETURNS pg_catalog.int8
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
@@ -383,10 +383,10 @@ BEGIN
 		  FROM @extschema@.outbox o JOIN held h ON o.address = h.address
 		  ORDER BY o.address, o.source, o.id DESC) o
 	WHERE o.action = 'reinstate';
-	RETURN @extschema@.outbox_write(outbox_reharden.incident, 'reharden', COALESCE(s, '{}'), COALESCE(a, '{}'));
+	RETURN rebound_internal.outbox_write(outbox_reharden.incident, 'reharden', COALESCE(s, '{}'), COALESCE(a, '{}'));
 END
 $$;
-COMMENT ON FUNCTION @extschema@.outbox_reharden(pg_catalog.int8) IS
+COMMENT ON FUNCTION rebound_internal.outbox_reharden(pg_catalog.int8) IS
 	'after reharden(): write to the outbox (and apply the sinks of) each flow and address suppressed again';
 
 -- The sinks, with what can be seen of them now: whether the table is
@@ -418,14 +418,14 @@ COMMENT ON VIEW @extschema@.sinks IS
 REVOKE ALL ON FUNCTION @extschema@.add_sink(pg_catalog.text, pg_catalog.regclass, pg_catalog.name, pg_catalog.name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.drop_sink(pg_catalog.text, pg_catalog.regclass) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.drop_sink(pg_catalog.int8) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.sink_apply(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.outbox_reinstate(pg_catalog.int8) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.outbox_reharden(pg_catalog.int8) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.sink_apply(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.outbox_write(pg_catalog.int8, pg_catalog.text, pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.outbox_reinstate(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.outbox_reharden(pg_catalog.int8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.sink_check(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.sink_check_table(pg_catalog.regclass, pg_catalog.text, pg_catalog.text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.sink_check_column(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.sink_check_privileges(pg_catalog.regclass, pg_catalog.text, pg_catalog.text, pg_catalog.name, pg_catalog.name, pg_catalog.text) FROM PUBLIC;
 
 -- ===========================================================================
 -- The incident as a report and a picture
@@ -519,7 +519,7 @@ BEGIN
 				pg_catalog.format('%s h %s min', pg_catalog.floor(secs / 3600), pg_catalog.floor(secs / 60)::pg_catalog.int8 % 60),
 				pg_catalog.current_setting('TimeZone')),
 			  pg_catalog.format('| layers | %s |', COALESCE(pg_catalog.array_to_string(inc.layers, ', '), 'all (domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip)')),
-			  pg_catalog.format('| found | %s |', @extschema@.incident_report_found(inc.id)),
+			  pg_catalog.format('| found | %s |', rebound_internal.incident_report_found(inc.id)),
 			  pg_catalog.format('| status | %s |', CASE WHEN inc.withdrawn_at IS NULL THEN 'active'
 				ELSE pg_catalog.format('withdrawn (rehardened) at %s by %s', pg_catalog.to_char(inc.withdrawn_at, fmt), inc.withdrawn_by) END)]
 		|| CASE WHEN inc.note IS NOT NULL THEN ARRAY[pg_catalog.format('| note | %s |', pg_catalog.replace(inc.note, '|', '\|'))]
@@ -529,9 +529,9 @@ BEGIN
 		|| ARRAY['', '## Flows', '',
 				 '| flow | forgiven bounces | addresses | reinstated | still suppressed | why still suppressed | sinks applied |',
 				 '|---|--:|--:|--:|--:|---|---|']
-		|| COALESCE(@extschema@.incident_report_flows(inc.id), '{}')
+		|| COALESCE(rebound_internal.incident_report_flows(inc.id), '{}')
 		|| ARRAY['', '## Top domains', '', '| domain | layer | forgiven bounces | addresses |', '|---|---|--:|--:|']
-		|| COALESCE(@extschema@.incident_report_domains(inc.id), '{}'),
+		|| COALESCE(rebound_internal.incident_report_domains(inc.id), '{}'),
 		E'\n') || E'\n';
 END
 $$;
@@ -541,7 +541,7 @@ COMMENT ON FUNCTION @extschema@.incident_report(pg_catalog.int8) IS
 -- incident_report: how the incident was found (the heal run that declared
 -- or last extended it, or who declared it), and the detector's view of its
 -- window either way.
-CREATE OR REPLACE FUNCTION @extschema@.incident_report_found(incident pg_catalog.int8)
+CREATE OR REPLACE FUNCTION rebound_internal.incident_report_found(incident pg_catalog.int8)
 	RETURNS pg_catalog.text
 	LANGUAGE sql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
@@ -567,14 +567,14 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_report_found(incident pg_catalog
 						FROM @extschema@.incident_series(i.id) s WHERE s.in_window) ev
 	WHERE i.id = $1
 $$;
-COMMENT ON FUNCTION @extschema@.incident_report_found(pg_catalog.int8) IS
+COMMENT ON FUNCTION rebound_internal.incident_report_found(pg_catalog.int8) IS
 	'internal (incident_report): how an incident was found, and the detector''s count and score over its window';
 
 -- incident_report: a table row per flow (in which the incident forgave
 -- bounces, or whose sinks it applied): the bounces forgiven, the addresses,
 -- those reinstated (outbox), those still suppressed and why, the sinks
 -- applied and the outbox rows processed.  NULL when there is none.
-CREATE OR REPLACE FUNCTION @extschema@.incident_report_flows(incident pg_catalog.int8)
+CREATE OR REPLACE FUNCTION rebound_internal.incident_report_flows(incident pg_catalog.int8)
 	RETURNS pg_catalog.text[]
 	LANGUAGE sql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
@@ -622,12 +622,12 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_report_flows(incident pg_catalog
 			ORDER BY r.forgiven DESC, r.source)
 	FROM r
 $$;
-COMMENT ON FUNCTION @extschema@.incident_report_flows(pg_catalog.int8) IS
+COMMENT ON FUNCTION rebound_internal.incident_report_flows(pg_catalog.int8) IS
 	'internal (incident_report): a Markdown table row per flow of an incident: forgiven, reinstated, still suppressed and why, sinks applied';
 
 -- incident_report: a table row for each of the ten domains with the most
 -- bounces forgiven.  NULL when there is none.
-CREATE OR REPLACE FUNCTION @extschema@.incident_report_domains(incident pg_catalog.int8)
+CREATE OR REPLACE FUNCTION rebound_internal.incident_report_domains(incident pg_catalog.int8)
 	RETURNS pg_catalog.text[]
 	LANGUAGE sql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
@@ -642,7 +642,7 @@ CREATE OR REPLACE FUNCTION @extschema@.incident_report_domains(incident pg_catal
 		  ORDER BY 3 DESC, 1
 		  LIMIT 10) d
 $$;
-COMMENT ON FUNCTION @extschema@.incident_report_domains(pg_catalog.int8) IS
+COMMENT ON FUNCTION rebound_internal.incident_report_domains(pg_catalog.int8) IS
 	'internal (incident_report): a Markdown table row for each of the ten domains of an incident with the most bounces forgiven';
 
 -- An SVG of the incident: the failures charged to its provider per bucket

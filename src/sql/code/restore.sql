@@ -40,7 +40,7 @@
 -- lock.  Its trigger, hold_for_restore, fires before the table's other
 -- BEFORE triggers (they fire in name order): provider_take_over would
 -- otherwise point a catalogue rule at a provider not loaded yet.
-CREATE OR REPLACE FUNCTION @extschema@.restore_hold()
+CREATE OR REPLACE FUNCTION rebound_internal.restore_hold()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -85,13 +85,13 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.restore_hold() IS
+COMMENT ON FUNCTION rebound_internal.restore_hold() IS
 	'trigger, during a restore: holds a row whose referenced row is not loaded yet in restore_pending';
 
 -- AFTER INSERT FOR EACH STATEMENT on a referenced table: the held rows whose
 -- referenced row is now there go into their tables (and, through this
 -- same trigger on incident, the rows that were waiting for those).
-CREATE OR REPLACE FUNCTION @extschema@.restore_release()
+CREATE OR REPLACE FUNCTION rebound_internal.restore_release()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -128,11 +128,11 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.restore_release() IS
+COMMENT ON FUNCTION rebound_internal.restore_release() IS
 	'trigger, during a restore: puts the held rows whose referenced row is now loaded into their tables';
 
 -- BEFORE DELETE FOR EACH ROW on provider, during a restore.
-CREATE OR REPLACE FUNCTION @extschema@.restore_keep()
+CREATE OR REPLACE FUNCTION rebound_internal.restore_keep()
 	RETURNS trigger
 	LANGUAGE plpgsql
 	SET search_path = pg_catalog, pg_temp
@@ -151,42 +151,42 @@ BEGIN
 	RETURN OLD;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.restore_keep() IS
+COMMENT ON FUNCTION rebound_internal.restore_keep() IS
 	'trigger, during a restore: a tombstone does not delete a catalogue provider that restored user rows reference';
 
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.provider_rule
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('provider', 'provider');
+	EXECUTE FUNCTION rebound_internal.restore_hold('provider', 'provider');
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.rule
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('provider', 'provider');
+	EXECUTE FUNCTION rebound_internal.restore_hold('provider', 'provider');
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.incident
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('provider', 'provider');
+	EXECUTE FUNCTION rebound_internal.restore_hold('provider', 'provider');
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.bounce
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('forgiven_by', 'incident');
+	EXECUTE FUNCTION rebound_internal.restore_hold('forgiven_by', 'incident');
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.audit
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('incident', 'incident');
+	EXECUTE FUNCTION rebound_internal.restore_hold('incident', 'incident');
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.provider
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold();
+	EXECUTE FUNCTION rebound_internal.restore_hold();
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.provider_tombstone
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold();
+	EXECUTE FUNCTION rebound_internal.restore_hold();
 CREATE OR REPLACE TRIGGER keep_for_restore BEFORE DELETE ON @extschema@.provider
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_keep();
+	EXECUTE FUNCTION rebound_internal.restore_keep();
 CREATE OR REPLACE TRIGGER release_after_restore AFTER INSERT ON @extschema@.provider
 	FOR EACH STATEMENT WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_release();
+	EXECUTE FUNCTION rebound_internal.restore_release();
 CREATE OR REPLACE TRIGGER release_after_restore AFTER INSERT ON @extschema@.incident
 	FOR EACH STATEMENT WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_release();
+	EXECUTE FUNCTION rebound_internal.restore_release();
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.outbox
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('incident', 'incident');
+	EXECUTE FUNCTION rebound_internal.restore_hold('incident', 'incident');
 CREATE OR REPLACE TRIGGER hold_for_restore BEFORE INSERT ON @extschema@.sink_log
 	FOR EACH ROW WHEN (pg_catalog.current_setting('check_function_bodies') OPERATOR(pg_catalog.=) 'off')
-	EXECUTE FUNCTION @extschema@.restore_hold('incident', 'incident');
+	EXECUTE FUNCTION rebound_internal.restore_hold('incident', 'incident');

@@ -4,9 +4,25 @@
 -- CREATE EXTENSION; a change here also goes, by hand, into the upgrade
 -- script under src/sql/upgrade/.
 
--- Every object is qualified with @extschema@ (the rebound schema) or
--- pg_catalog, so that nothing depends on the search_path of the session
--- that creates the extension.
+-- Every object is qualified with @extschema@ (the rebound schema),
+-- rebound_internal or pg_catalog, so that nothing depends on the
+-- search_path of the session that creates the extension.
+
+-- ===========================================================================
+-- Schema rebound_internal: the functions rebound calls itself
+-- ===========================================================================
+
+-- Trigger functions of rebound's own tables and the steps behind the entry
+-- points (heal, unharden, the outbox, restore, capture_event's checks) live
+-- apart, so that schema rebound holds the API and nothing else: `\df
+-- rebound.*` is the contract, rebound_internal may change in any release.
+-- USAGE goes to PUBLIC because each function's own EXECUTE grant is what
+-- guards it (most are granted to nobody) and entry points that run with
+-- their caller's rights call some of them on the caller's behalf.
+CREATE SCHEMA rebound_internal;
+COMMENT ON SCHEMA rebound_internal IS
+	'functions rebound calls itself: not part of its API, may change in any release';
+GRANT USAGE ON SCHEMA rebound_internal TO PUBLIC;
 
 -- ===========================================================================
 -- Types: rebound.smtp_status, an RFC 3463 enhanced status code
