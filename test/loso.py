@@ -19,11 +19,14 @@ ORIGINS = {
     'laposte': 'La Poste|LPN', 'free': 'Free', 'sfr': 'SFR',
     'hmailserver': 'hMailServer', 'icewarp': 'IceWarp|Merak',
     'mdaemon': 'MDaemon', 'forpsi': 'chkuser|Forpsi',
+    'zimbra': 'Zimbra', 'cyrus': 'Cyrus', 'fastmail': 'Fastmail|FastMail',
+    'domino': 'Domino|Lotus|Notes',
 }
 
 # Sources added after the rules of issue 10 were written, and from which no
 # rule was written: wholly held out, whatever the mode.
-HELD_OUT = {'laposte', 'free', 'sfr', 'hmailserver', 'icewarp', 'mdaemon', 'forpsi'}
+HELD_OUT = {'laposte', 'free', 'sfr', 'hmailserver', 'icewarp', 'mdaemon', 'forpsi',
+            'zimbra', 'cyrus', 'fastmail', 'domino'}
 
 
 def main():

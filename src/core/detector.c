@@ -353,3 +353,76 @@ rb_detect_run_end(rb_detect_run *run, rb_detect_incident *out)
 {
 	return close_run(run, out);
 }
+
+/*
+ * The range arithmetic of the summary: both walks are linear in na + nb
+ * (each step passes the end of a range of a or of b).
+ */
+size_t
+rb_bucket_ranges_minus(const rb_bucket_range *a, size_t na,
+					   const rb_bucket_range *b, size_t nb,
+					   rb_bucket_range *out)
+{
+	size_t		n = 0,
+				j = 0,
+				i;
+
+	for (i = 0; i < na; i++)
+	{
+		int64_t		lo = a[i].lo;
+
+		/* the ranges of b that end before this one can end nothing later */
+		while (j < nb && b[j].hi <= lo)
+			j++;
+		while (lo < a[i].hi)
+		{
+			size_t		k = j;
+
+			/* the next range of b that overlaps what is left */
+			while (k < nb && b[k].hi <= lo)
+				k++;
+			if (k == nb || b[k].lo >= a[i].hi)
+			{
+				out[n].lo = lo;
+				out[n++].hi = a[i].hi;
+				break;
+			}
+			if (b[k].lo > lo)
+			{
+				out[n].lo = lo;
+				out[n++].hi = b[k].lo;
+			}
+			lo = b[k].hi;
+			j = k;
+		}
+	}
+	return n;
+}
+
+size_t
+rb_bucket_ranges_meet(const rb_bucket_range *a, size_t na,
+					  const rb_bucket_range *b, size_t nb,
+					  rb_bucket_range *out)
+{
+	size_t		n = 0,
+				i = 0,
+				j = 0;
+
+	while (i < na && j < nb)
+	{
+		int64_t		lo = a[i].lo > b[j].lo ? a[i].lo : b[j].lo;
+		int64_t		hi = a[i].hi < b[j].hi ? a[i].hi : b[j].hi;
+
+		if (lo < hi)
+		{
+			out[n].lo = lo;
+			out[n++].hi = hi;
+		}
+		/* drop the range that ends first: nothing later overlaps it */
+		if (a[i].hi < b[j].hi)
+			i++;
+		else
+			j++;
+	}
+	return n;
+}

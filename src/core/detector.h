@@ -177,4 +177,29 @@ extern bool rb_detect_run_over(const rb_detect_run *run, int64_t next);
 /* End the run (no more buckets); true when it is an incident, in *out. */
 extern bool rb_detect_run_end(rb_detect_run *run, rb_detect_incident *out);
 
+/*
+ * Stretches of buckets, for the summary (src/glue/detector.c): a judged
+ * stretch is read partly from the counts summarised once per closed bucket,
+ * partly from the ledger.  Arrays of them are sorted and disjoint, each
+ * half-open [lo, hi) and not empty.
+ */
+typedef struct rb_bucket_range
+{
+	int64_t		lo;
+	int64_t		hi;
+} rb_bucket_range;
+
+/*
+ * a minus b, into out (room for na + nb ranges); returns how many.  Both
+ * sorted and disjoint; so is the result.
+ */
+extern size_t rb_bucket_ranges_minus(const rb_bucket_range *a, size_t na,
+									 const rb_bucket_range *b, size_t nb,
+									 rb_bucket_range *out);
+
+/* a intersected with b, into out (room for na + nb ranges); how many. */
+extern size_t rb_bucket_ranges_meet(const rb_bucket_range *a, size_t na,
+									const rb_bucket_range *b, size_t nb,
+									rb_bucket_range *out);
+
 #endif							/* REBOUND_CORE_DETECTOR_H */

@@ -21,6 +21,7 @@ static const rb_dsn_module text_modules[] = {
 	{"exchange", rb_dsn_exchange, true},
 	{"qmail", rb_dsn_qmail, true},
 	{"yahoo", rb_dsn_yahoo, true},
+	{"einsundeins", rb_dsn_einsundeins, true},
 	{"exim", rb_dsn_exim, true},
 	{"postfix", rb_dsn_postfix, true},
 	{"sendmail", rb_dsn_sendmail, true},
@@ -28,6 +29,8 @@ static const rb_dsn_module text_modules[] = {
 	{"notes", rb_dsn_notes, true},
 	{"interscan", rb_dsn_interscan, true},
 	{"ezweb", rb_dsn_ezweb, true},
+	{"fml", rb_dsn_fml, true},
+	{"mailmarshal", rb_dsn_mailmarshal, true},
 	{"generic", rb_dsn_generic, true},
 };
 

@@ -61,6 +61,7 @@ extern bool rb_dsn_amazonses(rb_dsn_ctx *ctx);
 extern bool rb_dsn_sendgrid(rb_dsn_ctx *ctx);
 extern bool rb_dsn_mailjet(rb_dsn_ctx *ctx);
 extern bool rb_dsn_qmail(rb_dsn_ctx *ctx);
+extern bool rb_dsn_einsundeins(rb_dsn_ctx *ctx);
 extern bool rb_dsn_exim(rb_dsn_ctx *ctx);
 extern bool rb_dsn_postfix(rb_dsn_ctx *ctx);
 extern bool rb_dsn_sendmail(rb_dsn_ctx *ctx);
@@ -71,6 +72,8 @@ extern bool rb_dsn_orange(rb_dsn_ctx *ctx);
 extern bool rb_dsn_notes(rb_dsn_ctx *ctx);
 extern bool rb_dsn_interscan(rb_dsn_ctx *ctx);
 extern bool rb_dsn_ezweb(rb_dsn_ctx *ctx);
+extern bool rb_dsn_fml(rb_dsn_ctx *ctx);
+extern bool rb_dsn_mailmarshal(rb_dsn_ctx *ctx);
 extern bool rb_dsn_generic(rb_dsn_ctx *ctx);
 
 /* ---- toolkit: lines and text ---- */

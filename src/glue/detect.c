@@ -22,6 +22,7 @@ static int	rb_detect_min_count = 10;
 static double rb_detect_threshold = 6.0;
 static int	rb_detect_baseline_days = 7;
 static int	rb_detect_baseline_weeks = 4;
+static bool rb_detect_summary = true;
 
 /*
  * Buckets are aligned on the Unix epoch, so that the same bucket of the
@@ -48,6 +49,13 @@ rb_detect_init(void)
 							15, 1, 24 * 60,
 							PGC_USERSET, GUC_UNIT_MIN,
 							check_bucket, NULL, NULL);
+	DefineCustomBoolVariable("rebound.detect_summary",
+							 "Whether incident detection reads closed buckets from the detection summary.",
+							 "Off: every bucket is counted from the ledger, as a check of the summary or when in doubt.",
+							 &rb_detect_summary,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("rebound.detect_min_count",
 							"Fewest infrastructure hard bounces in a bucket that can make a provider incident.",
 							"Each customer domain of the provider counts once per bucket; its own domains count every failure.",
@@ -153,4 +161,10 @@ rebound_poisson_score(PG_FUNCTION_ARGS)
 	score = -rb_poisson_tail_log10((uint64_t) n, lambda);
 	/* no -0 */
 	PG_RETURN_FLOAT8(score > 0.0 ? score : 0.0);
+}
+
+bool
+rb_detect_use_summary(void)
+{
+	return rb_detect_summary;
 }

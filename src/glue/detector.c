@@ -12,6 +12,13 @@
  *	  query results are fetched through a cursor, and rows go out through
  *	  a tuplestore, which spills to disk.  Only the runs still open at the
  *	  end of a chunk are carried over to the next.
+ *
+ *	  The whole buckets the detection summary holds (src/sql/code/detect.sql,
+ *	  "The detection summary") are read from it, the rest from the ledger,
+ *	  through the same counting query (detect_counts): each bucket once,
+ *	  from one or the other (rb_bucket_ranges_minus and _meet).  Both are
+ *	  read as the extension's owner, once the caller was found allowed to
+ *	  read the ledger and the provider map they are made of.
  */
 #include "rebound.h"
 
@@ -65,6 +72,8 @@ typedef struct Detection
 	TypeCacheEntry *range_type;
 	MemoryContext long_cxt;		/* for the open runs */
 	List	   *open;			/* OpenRun * */
+	rb_bucket_range *covered;	/* whole buckets the summary holds */
+	size_t		ncovered;
 } Detection;
 
 /*
@@ -271,14 +280,15 @@ cmp_stretch(const void *a, const void *b)
 
 /*
  * The stretches of time the judgements of buckets lo .. hi - 1 read, as
- * two arrays of their starts and ends: the buckets themselves and the day
- * before them (the first day's windows, and the mean of a young ledger),
- * and the windows of each previous day and week.  A short interval (a
- * heal('1 day') run) then reads its own day, the week before it and three
- * days of the weeks before that, not five weeks.
+ * sorted disjoint ranges of buckets (returns how many, in *out): the
+ * buckets themselves and the day before them (the first day's windows, and
+ * the mean of a young ledger), and the windows of each previous day and
+ * week.  A short interval (a heal('1 day') run) then reads its own day,
+ * the week before it and three days of the weeks before that, not five
+ * weeks.
  */
-static void
-stretches_args(const Detection *d, int64 lo, int64 hi, TimestampTz until, Datum *args)
+static size_t
+stretches(const Detection *d, int64 lo, int64 hi, rb_bucket_range **out)
 {
 	int64		per_day = rb_detect_per_day(&d->cfg);
 	int64		span = rb_detect_span(&d->cfg);
@@ -287,8 +297,7 @@ stretches_args(const Detection *d, int64 lo, int64 hi, TimestampTz until, Datum 
 				k,
 				i;
 	int64		(*st)[2] = palloc((2 + d->cfg.baseline_days + d->cfg.baseline_weeks) * sizeof(*st));
-	Datum	   *starts,
-			   *ends;
+	rb_bucket_range *r;
 
 	st[n][0] = lo - per_day - span;
 	st[n++][1] = hi;
@@ -316,17 +325,56 @@ stretches_args(const Detection *d, int64 lo, int64 hi, TimestampTz until, Datum 
 		}
 	}
 	n = m + 1;
-	starts = palloc(n * sizeof(Datum));
-	ends = palloc(n * sizeof(Datum));
+	r = palloc(n * sizeof(rb_bucket_range));
 	for (i = 0; i < n; i++)
 	{
-		starts[i] = TimestampTzGetDatum(bucket_start(d, st[i][0]));
-		/* the last ends with the chunk: at until, which may cut a bucket */
-		ends[i] = TimestampTzGetDatum(st[i][1] >= hi ? until : bucket_start(d, st[i][1]));
+		r[i].lo = st[i][0];
+		r[i].hi = st[i][1];
 	}
-	args[0] = PointerGetDatum(construct_array(starts, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+	*out = r;
+	return n;
+}
+
+/*
+ * The ledger's part of the stretches, as two arrays of the starts and ends
+ * of their times: the last ends with the chunk, at until, which may cut a
+ * bucket.
+ */
+static void
+time_args(const Detection *d, const rb_bucket_range *r, size_t n, int64 hi,
+		  TimestampTz until, Datum *args)
+{
+	Datum	   *starts = palloc((n + 1) * sizeof(Datum));
+	Datum	   *ends = palloc((n + 1) * sizeof(Datum));
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		starts[i] = TimestampTzGetDatum(bucket_start(d, r[i].lo));
+		ends[i] = TimestampTzGetDatum(r[i].hi >= hi ? until : bucket_start(d, r[i].hi));
+	}
+	args[0] = PointerGetDatum(construct_array(starts, (int) n, TIMESTAMPTZOID, sizeof(TimestampTz),
 											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	args[1] = PointerGetDatum(construct_array(ends, n, TIMESTAMPTZOID, sizeof(TimestampTz),
+	args[1] = PointerGetDatum(construct_array(ends, (int) n, TIMESTAMPTZOID, sizeof(TimestampTz),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* The summary's part, as two arrays of bucket numbers. */
+static void
+bucket_args(const rb_bucket_range *r, size_t n, Datum *args)
+{
+	Datum	   *los = palloc((n + 1) * sizeof(Datum));
+	Datum	   *his = palloc((n + 1) * sizeof(Datum));
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		los[i] = Int64GetDatum(r[i].lo);
+		his[i] = Int64GetDatum(r[i].hi);
+	}
+	args[0] = PointerGetDatum(construct_array(los, (int) n, INT8OID, sizeof(int64),
+											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[1] = PointerGetDatum(construct_array(his, (int) n, INT8OID, sizeof(int64),
 											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
@@ -346,8 +394,17 @@ detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
 	rb_detect_bucket *candidates;
 	int			ncand = 0;
 	char	   *provider = NULL;
-	Datum		args[3];
+	Datum		args[6];
 	Portal		portal;
+	rb_bucket_range *st,
+			   *from_ledger,
+			   *from_summary,
+			   *covered;
+	size_t		nst,
+				nledger,
+				nsummary,
+				ncovered;
+	rb_bucket_range whole;
 	MemoryContext old;
 	List	   *carried;
 	ListCell   *lc;
@@ -357,8 +414,24 @@ detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
 	counted = palloc0((len + 1) * sizeof(int64));
 	candidates = palloc((hi - lo) * sizeof(rb_detect_bucket));
 
-	stretches_args(d, lo, hi, until, args);
+	nst = stretches(d, lo, hi, &st);
+
+	/*
+	 * The summary holds whole buckets: one that until cuts is the ledger's
+	 * (its bounces after until are not judged).
+	 */
+	whole.lo = PG_INT64_MIN / 4;
+	whole.hi = until == bucket_start(d, hi) ? hi : hi - 1;
+	covered = palloc((d->ncovered + 1) * sizeof(rb_bucket_range));
+	ncovered = rb_bucket_ranges_meet(d->covered, d->ncovered, &whole, 1, covered);
+	from_ledger = palloc((nst + ncovered) * sizeof(rb_bucket_range));
+	from_summary = palloc((nst + ncovered) * sizeof(rb_bucket_range));
+	nledger = rb_bucket_ranges_minus(st, nst, covered, ncovered, from_ledger);
+	nsummary = rb_bucket_ranges_meet(st, nst, covered, ncovered, from_summary);
+	time_args(d, from_ledger, nledger, hi, until, args);
 	args[2] = Float8GetDatum((double) d->cfg.bucket_seconds);
+	args[3] = Int32GetDatum(d->cfg.bucket_seconds);
+	bucket_args(from_summary, nsummary, args + 4);
 	portal = SPI_cursor_open(NULL, d->chunk_plan, args, NULL, true);
 	for (;;)
 	{
@@ -432,42 +505,15 @@ detect_chunk(Detection *d, int64 lo, int64 hi, TimestampTz until,
 	MemoryContextReset(chunk_cxt);
 }
 
+/*
+ * Per provider and bucket, the counts of the chunk: from the ledger over
+ * its part of the stretches, from the summary over its part; the volume
+ * (provider NULL) first.
+ */
 static const char chunk_query[] =
-	"WITH r AS MATERIALIZED ("
-	" SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) r(lo, hi)"
-	"), sig AS ("
-	" SELECT s.provider, s.layer, s.domain, s.occurred_at,"
-	"  pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) OPERATOR(pg_catalog./) $3)::pg_catalog.int8 AS b"
-	" FROM r, LATERAL %s.incident_signal(r.lo, r.hi) s"
-	"), per_domain AS ("
-	" SELECT s.provider, s.b, s.domain,"
-	"  pg_catalog.bool_or(s.layer OPERATOR(pg_catalog.=) 'domain') AS own,"
-	"  pg_catalog.count(*) AS n,"
-	"  pg_catalog.min(s.occurred_at) AS t0,"
-	"  pg_catalog.max(s.occurred_at) AS t1,"
-	"  pg_catalog.bit_or(CASE WHEN s.layer OPERATOR(pg_catalog.=) 'domain' THEN 1"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'gateway' THEN 2"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'gateway_ip' THEN 4"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'mx' THEN 8"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'mx_ip' THEN 16"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'ns' THEN 32"
-	"   WHEN s.layer OPERATOR(pg_catalog.=) 'ns_ip' THEN 64 ELSE 0 END) AS layer_bits"
-	" FROM sig s"
-	" GROUP BY s.provider, s.b, s.domain"
-	")"
-	" SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8,"
-	"  pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8,"
-	"  pg_catalog.min(k.t0), pg_catalog.max(k.t1), pg_catalog.bit_or(k.layer_bits)"
-	" FROM per_domain k"
-	" GROUP BY k.provider, k.b"
+	"SELECT * FROM rebound_internal.detect_counts($1, $2, $3)"
 	" UNION ALL"
-	" SELECT NULL,"
-	"  pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) OPERATOR(pg_catalog./) $3)::pg_catalog.int8,"
-	"  pg_catalog.count(*), NULL, NULL, NULL, NULL"
-	" FROM r JOIN %s.bounce x"
-	"  ON x.occurred_at OPERATOR(pg_catalog.>=) r.lo AND x.occurred_at OPERATOR(pg_catalog.<) r.hi"
-	" WHERE x.hard AND x.infrastructure IS NOT TRUE"
-	" GROUP BY 2"
+	" SELECT * FROM rebound_internal.detect_summary_rows($4, $5, $6)"
 	" ORDER BY 1 NULLS FIRST, 2";
 
 /* The first infrastructure failure from $1 on, before $2: where to go on. */
@@ -492,6 +538,36 @@ query_time(SPIPlanPtr plan, Datum *args, TimestampTz *t)
 	return !isnull;
 }
 
+/* The whole buckets of this width the summary holds, none marked stale. */
+static void
+read_covered(Detection *d)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		args[1];
+	uint64		i;
+
+	args[0] = Int32GetDatum(d->cfg.bucket_seconds);
+	if (SPI_execute_with_args("SELECT lo, hi FROM rebound_internal.detect_covered($1)",
+							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "rebound: reading the detection summary failed");
+	d->covered = palloc((SPI_processed + 1) * sizeof(rb_bucket_range));
+	d->ncovered = 0;
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		n1,
+					n2;
+		Datum		lo = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1);
+		Datum		hi = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2);
+
+		/* an unbounded end is not a summarised one */
+		if (n1 || n2)
+			continue;
+		d->covered[d->ncovered].lo = DatumGetInt64(lo);
+		d->covered[d->ncovered++].hi = DatumGetInt64(hi);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /* An argument as RAISE prints it: in the DateStyle, or <NULL>. */
 static char *
 time_text(FunctionCallInfo fcinfo, int arg)
@@ -511,7 +587,9 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 				until,
 				start;
 	Oid			types[3] = {TIMESTAMPTZOID, TIMESTAMPTZOID, FLOAT8OID};
-	Oid			chunk_types[3] = {TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8OID};
+	Oid			chunk_types[6] = {TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, FLOAT8OID,
+	INT4OID, INT8ARRAYOID, INT8ARRAYOID};
+	rb_owner_switch sw;
 	int64		lo,
 				until_b,
 				chunk;
@@ -547,17 +625,21 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	rb_become_extension_owner(&sw);
 	d.long_cxt = CurrentMemoryContext;
 	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "rebound detection chunk",
 									  ALLOCSET_DEFAULT_SIZES);
 	sql = psprintf("SELECT pg_catalog.min(x.occurred_at) FROM %s.bounce x WHERE x.hard", d.schema);
 	if (!query_time(SPI_prepare(sql, 0, NULL), NULL, &start))
 	{
+		rb_restore_user(&sw);
 		SPI_finish();
 		return;					/* an empty ledger */
 	}
 	d.first = bucket_floor(&d, start);
-	d.chunk_plan = SPI_prepare(psprintf(chunk_query, d.schema, d.schema), 3, chunk_types);
+	if (rb_detect_use_summary())
+		read_covered(&d);
+	d.chunk_plan = SPI_prepare(chunk_query, 6, chunk_types);
 	d.next_plan = SPI_prepare(psprintf(next_query, d.schema), 2, types);
 	if (d.chunk_plan == NULL || d.next_plan == NULL)
 		elog(ERROR, "rebound: cannot prepare the detection queries: %s",
@@ -598,6 +680,7 @@ detect(FunctionCallInfo fcinfo, bool incidents)
 		if (rb_detect_run_end(&r->run, &inc))
 			emit_incident(&d, r->provider, &inc);
 	}
+	rb_restore_user(&sw);
 	SPI_finish();
 }
 

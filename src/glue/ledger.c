@@ -6,7 +6,8 @@
  *
  * capture_bounce copies each inserted row into rebound.bounce through one
  * saved INSERT plan (classification included), so that every flow lands in
- * the ledger the same way rebound.record_bounce() puts it there.
+ * the ledger the same way rebound.record_bounce() puts it there; at
+ * statement level, the whole transition table in batches (capture.c).
  * classify_bounce writes the classification into the CRM's own row.  Both
  * resolve their column arguments at every row: a column renamed or dropped
  * after CREATE TRIGGER is reported at the next row, never misread.
@@ -30,6 +31,7 @@
 #include "miscadmin.h"
 
 #include "core/address.h"
+#include "capture.h"
 
 /* Soft-bounce policy; read by the SQL side through current_setting(). */
 static int	rb_soft_bounce_limit = 5;
@@ -198,25 +200,41 @@ rebound_type(const char *name)
  */
 static char *
 statement_column(const TriggerCall *call, const char *column, const char *role,
-				 Oid *type_out)
+				 AttrNumber *attnum_out, Oid *type_out)
 {
 	int			attnum = trigger_column(call, column, role);
 
+	*attnum_out = attnum;
 	*type_out = getBaseType(SPI_gettypeid(call->tupdesc, attnum));
 	return psprintf("n.%s", quote_identifier(column));
 }
 
+void
+rb_capture_missing(const char *trigger, const char *table, const char *column,
+				   bool address)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("trigger \"%s\" on table \"%s\" found no %s in column \"%s\"",
+					trigger, table, address ? "address" : "time", column),
+			 errdetail(address ?
+					   "A bounce without an address cannot be recorded; the statement is refused rather than leave the row out of the ledger." :
+					   "A bounce without the time it occurred cannot be healed after an incident; the statement is refused rather than leave the row out of the ledger.")));
+}
+
 /*
- * The statement form: one INSERT ... SELECT over the transition table, so
- * that a bulk load is classified and recorded set-wise (one plan, one
- * executor run) instead of one SPI call per row.  The checks are the row
- * form's: the first row without an address or a time fails the statement.
+ * The statement form: the rows of the transition table recorded set-wise,
+ * instead of one SPI call per row.  rb_capture_bulk() (capture.c) writes
+ * them as COPY does; where it does not apply (the ledger is not as rebound
+ * installs it), one INSERT ... SELECT over the transition table, which
+ * the executor handles in full.  The checks are the row form's: the first
+ * row without an address or a time fails the statement.
  *
- * The rows go in sorted by (domain, address), the leading columns of both
- * of the ledger's text indexes: a bulk load arrives in the CRM's order,
- * which scatters each insert over the whole of those indexes, while sorted
- * keys land on the page the previous insert just touched.  Measured on
- * 300,000 rows (test/bench/copy.sql), the sort saves a quarter of the
+ * Both insert the rows sorted by (domain, address), the leading columns of
+ * both of the ledger's text indexes: a bulk load arrives in the CRM's
+ * order, which scatters each insert over the whole of those indexes, while
+ * sorted keys land on the page the previous insert just touched.  Measured
+ * on 300,000 rows (test/bench/copy.sql), the sort saves a quarter of the
  * statement's CPU time, more than it costs.
  */
 static void
@@ -224,7 +242,7 @@ capture_statement(const TriggerCall *call, TriggerData *td)
 {
 	Trigger    *tg = td->tg_trigger;
 	const char *newtab = quote_identifier(tg->tgnewtable);
-	Oid			type;
+	RbCaptureColumns cols = {0};
 	char	   *addr;
 	char	   *at;
 	char	   *diag;
@@ -235,20 +253,30 @@ capture_statement(const TriggerCall *call, TriggerData *td)
 	ErrorContextCallback errctx;
 	int			rc;
 
-	addr = statement_column(call, tg->tgargs[1], "address_column", &type);
-	if (!is_string_type(type))
-		wrong_type(call, tg->tgargs[1], type, "a text column holding the address");
-	at = statement_column(call, tg->tgargs[2], "time_column", &type);
-	if (type != TIMESTAMPTZOID && type != TIMESTAMPOID)
-		wrong_type(call, tg->tgargs[2], type, "timestamp with time zone (or timestamp)");
-	diag = statement_column(call, tg->tgargs[3], "diagnostic_column", &type);
-	if (!is_string_type(type))
-		wrong_type(call, tg->tgargs[3], type, "a text column holding the diagnostic");
+	cols.trigger = call->trigger;
+	cols.table = call->table;
+	cols.source = tg->tgargs[0];
+	cols.address_column = tg->tgargs[1];
+	cols.time_column = tg->tgargs[2];
+	addr = statement_column(call, tg->tgargs[1], "address_column",
+							&cols.address, &cols.address_type);
+	if (!is_string_type(cols.address_type))
+		wrong_type(call, tg->tgargs[1], cols.address_type, "a text column holding the address");
+	at = statement_column(call, tg->tgargs[2], "time_column", &cols.time, &cols.time_type);
+	if (cols.time_type != TIMESTAMPTZOID && cols.time_type != TIMESTAMPOID)
+		wrong_type(call, tg->tgargs[2], cols.time_type, "timestamp with time zone (or timestamp)");
+	diag = statement_column(call, tg->tgargs[3], "diagnostic_column",
+							&cols.diagnostic, &cols.diagnostic_type);
+	if (!is_string_type(cols.diagnostic_type))
+		wrong_type(call, tg->tgargs[3], cols.diagnostic_type, "a text column holding the diagnostic");
 	if (tg->tgnargs == 5)
 	{
 		Oid			severity_type = rebound_type("severity");
-		char	   *s = statement_column(call, tg->tgargs[4], "severity_column", &type);
+		Oid			type;
+		char	   *s = statement_column(call, tg->tgargs[4], "severity_column",
+										 &cols.severity, &type);
 
+		cols.severity_type = type;
 		if (type == BOOLOID)
 			sev = psprintf("CASE WHEN %s THEN 'hard'::rebound.severity"
 						   " WHEN NOT %s THEN 'soft'::rebound.severity END", s, s);
@@ -265,6 +293,12 @@ capture_statement(const TriggerCall *call, TriggerData *td)
 	errctx.arg = (void *) call;
 	errctx.previous = error_context_stack;
 	error_context_stack = &errctx;
+
+	if (rb_capture_bulk(td, &cols))
+	{
+		error_context_stack = errctx.previous;
+		return;
+	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -283,14 +317,7 @@ capture_statement(const TriggerCall *call, TriggerData *td)
 		bool		no_address = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 															SPI_tuptable->tupdesc, 1, &isnull));
 
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("trigger \"%s\" on table \"%s\" found no %s in column \"%s\"",
-						call->trigger, call->table, no_address ? "address" : "time",
-						tg->tgargs[no_address ? 1 : 2]),
-				 errdetail(no_address ?
-						   "A bounce without an address cannot be recorded; the statement is refused rather than leave the row out of the ledger." :
-						   "A bounce without the time it occurred cannot be healed after an incident; the statement is refused rather than leave the row out of the ledger.")));
+		rb_capture_missing(call->trigger, call->table, tg->tgargs[no_address ? 1 : 2], no_address);
 	}
 
 	sql = psprintf("INSERT INTO rebound.bounce (address, domain, source, occurred_at, diagnostic,"

@@ -88,6 +88,7 @@ extern void rb_dns_init(void);
 extern void rb_detect_init(void);
 struct rb_detect_config;
 extern void rb_detect_current_config(struct rb_detect_config *cfg);
+extern bool rb_detect_use_summary(void);
 
 /* The VERP setting of parse_dsn (parse_dsn.c). */
 extern void rb_parse_dsn_init(void);

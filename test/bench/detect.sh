@@ -12,6 +12,9 @@
 #   - detect_incidents over the month, and over the last day (what a
 #     pg_cron run of rebound.heal('1 day') costs, baseline history included);
 #   - CALL rebound.heal('31 days', true): the whole month, dry run;
+#   - a heal('1 day') run's detection with the detection summary and with a
+#     full count, for one and four weeks of baseline history (buffers and
+#     time, as ratios: with the summary, four weeks cost about one);
 # and prints each as a ratio to the reference, with the incidents found.
 
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"

@@ -132,7 +132,9 @@ SELECT set_eq(
 	$$SELECT p.proname::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound_internal'::regnamespace$$,
 	ARRAY['capture_event_column', 'capture_event_newtable', 'check_incident', 'distribution_plan', 'event_refuse',
-		  'heal_begin', 'heal_bounces', 'heal_outside_block', 'heal_since', 'heal_stretch', 'heal_tails',
+		  'detect_claim', 'detect_counts', 'detect_covered', 'detect_forget', 'detect_mark',
+		  'detect_store', 'detect_summarise', 'detect_summary_rows',
+		  'heal_begin', 'heal_bounces', 'heal_decide', 'heal_outside_block', 'heal_record', 'heal_since', 'heal_stretch', 'heal_tails',
 		  'incident_declare', 'incident_report_domains', 'incident_report_flows', 'incident_report_found',
 		  'invoker', 'local_table', 'outbox_reharden', 'outbox_reinstate', 'outbox_write',
 		  'provider_rule_invalidate', 'provider_rule_normalize', 'provider_take_over',

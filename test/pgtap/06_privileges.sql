@@ -3,7 +3,7 @@
 -- "Security" section gives them; a role without them is refused, and no
 -- role can write a row in someone else's name or with a verdict of its own.
 BEGIN;
-SELECT plan(52);
+SELECT plan(59);
 
 -- the entry points, and only they, run as their definer, with a pinned
 -- search_path, and PUBLIC may not call them
@@ -21,7 +21,8 @@ SELECT set_eq(
 		  'rebound_internal.heal_tails(timestamp with time zone,timestamp with time zone,boolean)',
 		  'rebound.set_tail_horizon(bigint,interval)',
 		  'rebound.add_sink(text,regclass,name,name)', 'rebound.drop_sink(text,regclass)',
-		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)'],
+		  'rebound.drop_sink(bigint)', 'rebound.load_prefixes(text,text,date)',
+		  'rebound.detect_rebuild(timestamp with time zone)'],
 	'the SECURITY DEFINER functions are the entry points that write');
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
@@ -32,10 +33,12 @@ SELECT is_empty(
 SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace)
-		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_tails',
+		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_decide', 'heal_record', 'heal_tails',
 						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
 						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
-						  'capture_event_column', 'capture_event_newtable', 'distribute')
+						  'capture_event_column', 'capture_event_newtable',
+						  'detect_counts', 'detect_covered', 'detect_summary_rows', 'detect_claim',
+						  'detect_summarise', 'detect_store', 'detect_forget', 'detect_rebuild', 'distribute')
 		AND has_function_privilege('public', p.oid, 'EXECUTE')$$,
 	'the internal steps, heal and distribute are not granted to PUBLIC either');
 
@@ -242,6 +245,27 @@ SELECT is_empty($$SELECT 1 FROM information_schema.role_routine_grants g
 	WHERE g.routine_schema = 'rebound' AND g.routine_name = 'load_prefixes'
 	  AND g.grantee NOT IN ('rb_catalogue', current_user)$$,
 	'load_prefixes is granted to no one else');
+
+-- the detection summary (issue 13): derived data, written only by
+-- rebound's functions; a late bounce recorded by a writer marks it (as the
+-- owner), and detection reads it for any role that may read the ledger
+SELECT lives_ok($$SELECT rebound.detect_rebuild('2017-11-01')$$, 'the owner rebuilds the summary');
+SET LOCAL ROLE rb_writer;
+SELECT lives_ok($$SELECT rebound.record_bounce('late@client.example', '2017-11-09 07:40+01', NULL, 'campaigns', 'hard')$$,
+	'a writer records a late bounce into a summarised bucket');
+SELECT throws_ok($$INSERT INTO rebound.detect_dirty (during) VALUES ('[2017-01-01,2017-01-02]')$$, '42501', NULL,
+	'but cannot write the summary''s marks itself');
+SELECT throws_ok($$SELECT rebound.detect_rebuild()$$, '42501', NULL, 'nor rebuild the summary');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM rebound.detect_dirty WHERE during @> '2017-11-09 07:40+01'::timestamptz), 1::bigint,
+	'the late bounce marked its bucket, once');
+SET LOCAL ROLE rb_healer;
+SELECT throws_ok($$DELETE FROM rebound.detect_count$$, '42501', NULL, 'a healer cannot write the summary');
+RESET ROLE;
+SET LOCAL ROLE rb_reader;
+SELECT lives_ok($$SELECT * FROM rebound.detect_buckets('2017-11-09', '2017-11-10')$$,
+	'a role that may read the ledger and the map detects, through the summary');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;

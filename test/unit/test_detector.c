@@ -607,5 +607,92 @@ main(void)
 		ok(!rb_detect_run_end(&run, &inc), "ended twice: nothing more");
 	}
 
+	/* ---- the summary's range arithmetic, by hand */
+	{
+		rb_bucket_range a[] = {{0, 10}, {20, 30}};
+		rb_bucket_range b[] = {{-5, 2}, {4, 6}, {9, 21}, {29, 40}};
+		rb_bucket_range out[6];
+		size_t		n;
+
+		n = rb_bucket_ranges_minus(a, 2, b, 4, out);
+		ok(n == 3 && out[0].lo == 2 && out[0].hi == 4 && out[1].lo == 6 && out[1].hi == 9 &&
+		   out[2].lo == 21 && out[2].hi == 29, "minus: the holes between b's ranges");
+		n = rb_bucket_ranges_meet(a, 2, b, 4, out);
+		ok(n == 5 && out[0].lo == 0 && out[0].hi == 2 && out[2].lo == 9 && out[2].hi == 10 &&
+		   out[3].lo == 20 && out[3].hi == 21 && out[4].lo == 29 && out[4].hi == 30,
+		   "meet: the overlaps");
+		ok(rb_bucket_ranges_minus(a, 2, NULL, 0, out) == 2 && out[1].hi == 30, "minus nothing: a");
+		ok(rb_bucket_ranges_meet(a, 2, NULL, 0, out) == 0, "meet nothing: nothing");
+	}
+
+	/*
+	 * ---- property: against a bitmap, over random sorted disjoint ranges;
+	 * minus and meet partition a, as the glue relies on (each bucket read
+	 * once, from the ledger or from the summary)
+	 */
+	{
+		enum
+		{
+			W = 64
+		};
+		int			bad = 0;
+
+		srand(13);
+		for (trial = 0; trial < 20000; trial++)
+		{
+			rb_bucket_range a[W],
+						b[W],
+						m[2 * W],
+						x[2 * W];
+			size_t		na = 0,
+						nb = 0,
+						nm,
+						nx,
+						k;
+			bool		in_a[W] = {false},
+						in_b[W] = {false},
+						in_m[W] = {false},
+						in_x[W] = {false};
+			int			i;
+
+			for (i = 0; i < W; i++)
+			{
+				in_a[i] = rand() % 3 != 0;
+				in_b[i] = rand() % 2 == 0;
+			}
+			for (i = 0; i < W; i++)
+			{
+				if (in_a[i] && (i == 0 || !in_a[i - 1]))
+					a[na++].lo = i;
+				if (in_a[i] && (i == W - 1 || !in_a[i + 1]))
+					a[na - 1].hi = i + 1;
+				if (in_b[i] && (i == 0 || !in_b[i - 1]))
+					b[nb++].lo = i;
+				if (in_b[i] && (i == W - 1 || !in_b[i + 1]))
+					b[nb - 1].hi = i + 1;
+			}
+			nm = rb_bucket_ranges_minus(a, na, b, nb, m);
+			nx = rb_bucket_ranges_meet(a, na, b, nb, x);
+			for (k = 0; k < nm; k++)
+			{
+				if (m[k].lo >= m[k].hi || (k > 0 && m[k].lo <= m[k - 1].hi))
+					bad++;
+				for (i = (int) m[k].lo; i < (int) m[k].hi; i++)
+					in_m[i] = true;
+			}
+			for (k = 0; k < nx; k++)
+			{
+				if (x[k].lo >= x[k].hi || (k > 0 && x[k].lo < x[k - 1].hi))
+					bad++;
+				for (i = (int) x[k].lo; i < (int) x[k].hi; i++)
+					in_x[i] = true;
+			}
+			for (i = 0; i < W; i++)
+				if (in_m[i] != (in_a[i] && !in_b[i]) || in_x[i] != (in_a[i] && in_b[i]))
+					bad++;
+		}
+		ok(bad == 0, "minus and meet agree with a bitmap on 20000 random pairs");
+	}
+
 	return tap_done();
 }

@@ -496,6 +496,9 @@ test_samples(void)
 		   "Unable to deliver message to <kijitora@neko.example.jp> (and other");
 	sample("lhost-notes-03.eml", "notes", 1, "kijitora@example.com", "", 0, "",
 		   "User not listed in public Name & Address Book");
+	/* fml: the refused post's list is the failed recipient, not the poster */
+	sample("lhost-fml-02.eml", "fml", 1, "neko-nyaan@example.org", "", 0, "",
+		   "You are not a member of this mailing list");
 }
 
 /*
@@ -597,6 +600,13 @@ test_non_bounces(void)
 	"Subject: Please verify your message\n\n"
 	"Your message is being held until you confirm that you are a person.\n"
 	"Click the link below, and it will be delivered.\n";
+	/* fml's answer to a "guide" command: list mail, no refusal, no row */
+	const char *fml_guide =
+	"From: neko-admin@example.org\nTo: sironeko@example.org\n"
+	"Subject: Guide (neko-nyaan ML)\nMessage-ID: <200504292334.FMLAAAAAA0.neko-nyaan@example.org>\n"
+	"X-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\n\n"
+	"This is the guide of the mailing list <neko-nyaan@example.org>.\n"
+	"To post, write to <neko-nyaan@example.org>.\n";
 	const char *mbox =
 	"\r\n\nFrom MAILER-DAEMON  Thu Nov  9 08:00:00 2017\n"
 	"From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n\n"
@@ -618,6 +628,8 @@ test_non_bounces(void)
 	ok(r.nrcpt == 0 && r.kind == RB_DSN_DELAY, "a prose delay warning gives no row");
 	is_int(parse(challenge, strlen(challenge), &r), RB_DSN_OK, "a challenge-response parses");
 	ok(r.nrcpt == 0 && r.kind == RB_DSN_CHALLENGE, "a challenge-response gives no row");
+	is_int(parse(fml_guide, strlen(fml_guide), &r), RB_DSN_OK, "fml guide parses");
+	is_int(r.nrcpt, 0, "fml guide: list mail that refuses nothing gives no row");
 	is_int(parse(mbox, strlen(mbox), &r), RB_DSN_OK, "blank lines and an mbox From line are accepted");
 	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@example.com") == 0,
 	   "mbox: the recipient is read");
@@ -667,6 +679,69 @@ test_synthetic_formats(void)
 	is_str(r.format ? r.format : "", "mailjet", "Mailjet event: format");
 	ok(r.nrcpt == 1 && r.rcpt[0].reply_code == 550 && r.rcpt[0].status == RB_STATUS_MAKE(5, 1, 1),
 	   "Mailjet event: reply and status from smtp_reply");
+	/*
+	 * MailMarshal, MailFoundry and MXLogic: laid out as the markers of
+	 * Sisimai's Lhost modules say (MailMarshalSMTP.pm, MailFoundry.pm,
+	 * MXLogic.pm); the corpus has no sample of them.
+	 */
+	const char *marshal =
+	"From: MailMarshal <postmaster@mm.example.jp>\nTo: sender@example.jp\n"
+	"Subject: Undeliverable Mail: \"Nyaan\"\n\n"
+	"Your message:\n    From:    sender@example.jp\n    Subject: Nyaan\n\n"
+	"Could not be delivered because of\n\n550 5.1.1 User unknown\n\n"
+	"The following recipients were affected:\n    kijitora@example.com\n    mikeneko@example.com\n\n"
+	"Additional Information\n======================\n\n"
+	"Original Sender:    <sender@example.jp>\nSender-MTA:         <192.0.2.1>\n"
+	"Remote-MTA:         <192.0.2.2>\nReporting-MTA:      <mm.example.jp>\n";
+	const char *foundry =
+	"From: MAILER-DAEMON@mf.example.jp\nTo: sender@example.jp\nSubject: Message delivery has failed\n"
+	"Received: from localhost (127.0.0.1) by mf.example.jp (MAILFOUNDRY) id ABC;\n\n"
+	"Unable to deliver message to: <kijitora@example.com>\nDelivery failed for the following reason:\n"
+	"Server mx.example.com[192.0.2.2] failed with: 550 5.2.2 Mailbox full\n\n"
+	"----------------------------------------------------------------------\n";
+	const char *mxlogic =
+	"From: Mail Delivery System <MAILER-DAEMON@mxlogic.example.net>\nTo: sender@example.jp\n"
+	"Subject: Mail delivery failed: returning message to sender\nX-MX-Bounce: mta/src/queue/bounce\n\n"
+	"This message was created automatically by mail delivery software.\n\n"
+	"A message that you sent could not be delivered to one or more of its\n"
+	"recipients. This is a permanent error. The following address(es) failed:\n\n"
+	"  <kijitora@example.com>: 550 5.1.1 <kijitora@example.com>... User not found\n\n"
+	"Included is a copy of the message header:\n-----------------------------------------\n"
+	"From: sender@example.jp\nTo: kijitora@example.com\nSubject: Nyaan\n";
+
+	/* 1&1's own form (Sisimai's Lhost/EinsUndEins.pm): the reason after its marker line */
+	const char *einsundeins =
+	"From: \"Mail Delivery System\" <mailer-daemon@kundenserver.de>\nTo: sender@example.jp\n"
+	"Subject: Mail delivery failed: returning message to sender\n\n"
+	"This message was created automatically by mail delivery software.\n\n"
+	"A message that you sent could not be delivered to one or more of\n"
+	"its recipients. This is a permanent error. The following address(es)\nfailed:\n\n"
+	"kijitora@example.com\n\nFor the following reason:\n\n"
+	"Mail size limit exceeded. For explanation visit\nhttp://postmaster.1and1.com/en/error-messages\n\n"
+	"mikeneko@example.com\n\nFor the following reason:\n\n550 5.1.1 no such user\n\n"
+	"--- The header of the original message is following. ---\n\n"
+	"From: sender@example.jp\nTo: kijitora@example.com\nSubject: Nyaan\n";
+
+	is_int(parse(einsundeins, strlen(einsundeins), &r), RB_DSN_OK, "1&1 notice parses");
+	is_str(r.format ? r.format : "", "einsundeins", "1&1 notice: format");
+	ok(r.nrcpt == 2 && strncmp(z(r.rcpt[0].diagnostic), "Mail size limit exceeded.", 25) == 0 &&
+	   strcmp(z(r.rcpt[1].diagnostic), "550 5.1.1 no such user") == 0 && r.rcpt[1].reply_code == 550,
+	   "1&1 notice: each address with the paragraph after its reason marker, not the marker");
+	is_int(parse(marshal, strlen(marshal), &r), RB_DSN_OK, "MailMarshal notice parses");
+	is_str(r.format ? r.format : "", "mailmarshal", "MailMarshal notice: format");
+	ok(r.nrcpt == 2 && strcmp(z(r.rcpt[1].recipient), "mikeneko@example.com") == 0 &&
+	   strcmp(z(r.rcpt[0].diagnostic), "550 5.1.1 User unknown") == 0 &&
+	   strcmp(z(r.rcpt[1].diagnostic), "550 5.1.1 User unknown") == 0 &&
+	   r.rcpt[0].status == RB_STATUS_MAKE(5, 1, 1),
+	   "MailMarshal notice: every affected recipient, with the reason written before them");
+	is_int(parse(foundry, strlen(foundry), &r), RB_DSN_OK, "MailFoundry notice parses");
+	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "kijitora@example.com") == 0 &&
+	   r.rcpt[0].status == RB_STATUS_MAKE(5, 2, 2),
+	   "MailFoundry notice: recipient and the reason that follows it (generic reader)");
+	is_int(parse(mxlogic, strlen(mxlogic), &r), RB_DSN_OK, "MXLogic notice parses");
+	is_str(r.format ? r.format : "", "exim", "MXLogic notice: read as Exim's layout");
+	ok(r.nrcpt == 1 && r.rcpt[0].reply_code == 550 && r.rcpt[0].status == RB_STATUS_MAKE(5, 1, 1),
+	   "MXLogic notice: recipient's reply and status");
 	is_int(parse(orange, strlen(orange), &r), RB_DSN_OK, "Orange notice parses");
 	is_str(r.format ? r.format : "", "orange", "Orange notice: format");
 	ok(r.nrcpt == 1 && strcmp(z(r.rcpt[0].recipient), "neko@wanadoo.fr") == 0,

@@ -142,6 +142,385 @@ $body$;
 COMMENT ON FUNCTION @extschema@.incident_signal(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
 	'infrastructure hard bounces of an interval, each charged to the providers it implicates and the layer through which it does';
 
+-- What detection counts, per provider and bucket, over stretches of time
+-- [lo[i], hi[i]): the signal bounces (incident_signal), the count judged
+-- (each customer domain once per bucket, the provider's own domains in
+-- full), the first and last of them and the layers as bits (domain 1,
+-- gateway 2, gateway_ip 4, mx 8, mx_ip 16, ns 32, ns_ip 64); and, with a
+-- NULL provider, the sending volume of each bucket (hard bounces that are
+-- not infrastructure failures).  Buckets are numbered floor(epoch / width).
+-- The one counting query: detection runs it over what the summary does not
+-- hold, and the summariser (detect_summarise) stores its rows.  Internal.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_counts(lo pg_catalog.timestamptz[],
+		hi pg_catalog.timestamptz[], width pg_catalog.float8)
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layer_bits pg_catalog.int4)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	WITH r AS MATERIALIZED (
+		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
+	), sig AS (
+		SELECT s.provider, s.layer, s.domain, s.occurred_at,
+			   pg_catalog.floor(pg_catalog.date_part('epoch', s.occurred_at) / width)::pg_catalog.int8 AS b
+		FROM r, LATERAL @extschema@.incident_signal(r.lo, r.hi) s
+	), per_domain AS (
+		SELECT s.provider, s.b, s.domain,
+			   pg_catalog.bool_or(s.layer = 'domain') AS own,
+			   pg_catalog.count(*) AS n,
+			   pg_catalog.min(s.occurred_at) AS t0,
+			   pg_catalog.max(s.occurred_at) AS t1,
+			   pg_catalog.bit_or(CASE WHEN s.layer = 'domain' THEN 1
+				   WHEN s.layer = 'gateway' THEN 2
+				   WHEN s.layer = 'gateway_ip' THEN 4
+				   WHEN s.layer = 'mx' THEN 8
+				   WHEN s.layer = 'mx_ip' THEN 16
+				   WHEN s.layer = 'ns' THEN 32
+				   WHEN s.layer = 'ns_ip' THEN 64 ELSE 0 END) AS layer_bits
+		FROM sig s
+		GROUP BY s.provider, s.b, s.domain
+	)
+	SELECT k.provider, k.b, pg_catalog.sum(k.n)::pg_catalog.int8,
+		   pg_catalog.sum(CASE WHEN k.own THEN k.n ELSE 1 END)::pg_catalog.int8,
+		   pg_catalog.min(k.t0), pg_catalog.max(k.t1), pg_catalog.bit_or(k.layer_bits)
+	FROM per_domain k
+	GROUP BY k.provider, k.b
+	UNION ALL
+	SELECT NULL,
+		   pg_catalog.floor(pg_catalog.date_part('epoch', x.occurred_at) / width)::pg_catalog.int8,
+		   pg_catalog.count(*), NULL, NULL, NULL, NULL
+	FROM r JOIN @extschema@.bounce x
+	  ON x.occurred_at >= r.lo AND x.occurred_at < r.hi
+	WHERE x.hard AND x.infrastructure IS NOT TRUE
+	GROUP BY 2
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) IS
+	'what incident detection counts per provider and bucket over stretches of time, and the sending volume per bucket (provider NULL)';
+
+-- ---------------------------------------------------------------------------
+-- The detection summary (issue 13; tables in src/sql/schema/detect.sql)
+-- ---------------------------------------------------------------------------
+--
+-- detect_counts' rows for closed buckets, kept so that a heal run reads
+-- the new bounces and a small table of counts instead of the weeks of
+-- ledger and provider map its baselines need.  Correct by construction:
+--
+-- - each change of what the counts depend on marks the stretch it makes
+--   stale in detect_dirty, in the writer's own transaction (detect_mark,
+--   triggers below): a hard bounce inserted, deleted or changed in a
+--   column that counts (its bucket), a row of the provider map (the part of
+--   its interval that changed), the catalogue (all of time).  Detection
+--   leaves marked buckets to the ledger; the next summariser run counts
+--   them again.  Forgiving a bounce changes nothing that counts.
+-- - the summariser claims the buckets it will count (detect_claim), under a
+--   lock that waits for every writer still in flight; from then on writers
+--   mark every row before the claimed end.  It then counts them in a later
+--   transaction (detect_summarise), whose snapshot sees every writer that
+--   did not mark.  So no row is lost: it is in the counts or marked.
+-- - the counts are kept for one bucket width: another width starts over.
+-- - buckets end an hour (the settle margin) before the claim, so that the
+--   bounces of the last hour, often late, are not marks but ledger.
+--
+-- rebound.heal claims at the end of each run (heal_tails) and counts at
+-- the start of the next (heal_begin).  rebound.detect_rebuild empties it.
+-- rebound.detect_summary = off makes detection ignore it (a full count).
+
+-- The whole buckets the summary holds for a width, less those marked
+-- stale, as sorted disjoint ranges of bucket numbers.  Internal: read by
+-- detection as the extension's owner, once the caller was found allowed
+-- to read the ledger and the provider map.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_covered(width pg_catalog.int4)
+	RETURNS TABLE (lo pg_catalog.int8, hi pg_catalog.int8)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	SELECT pg_catalog.lower(r), pg_catalog.upper(r)
+	FROM @extschema@.detect_summary s,
+		 LATERAL pg_catalog.unnest(
+			pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', s.summarised_from) / width)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', s.summarised_to) / width)::pg_catalog.int8))
+			- COALESCE((SELECT pg_catalog.range_agg(pg_catalog.int8range(
+							CASE WHEN NOT pg_catalog.lower_inf(d.during) AND pg_catalog.isfinite(pg_catalog.lower(d.during))
+								 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.lower(d.during)) / width)::pg_catalog.int8 END,
+							CASE WHEN NOT pg_catalog.upper_inf(d.during) AND pg_catalog.isfinite(pg_catalog.upper(d.during))
+								 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.upper(d.during)) / width)::pg_catalog.int8 + 1 END))
+						FROM @extschema@.detect_dirty d),
+					   '{}'::pg_catalog.int8multirange)) r
+	WHERE s.bucket_seconds = width AND s.summarised_to IS NOT NULL
+	ORDER BY 1
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) IS
+	'the buckets of a width the detection summary holds and no change made stale, as ranges of bucket numbers';
+
+-- The summarised rows of the buckets in [lo[i], hi[i]), in detect_counts'
+-- form.  Internal, read as detect_covered is.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summary_rows(width pg_catalog.int4,
+		lo pg_catalog.int8[], hi pg_catalog.int8[])
+	RETURNS TABLE (provider pg_catalog.text, bucket pg_catalog.int8,
+		bounces pg_catalog.int8, counted pg_catalog.int8,
+		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
+		layer_bits pg_catalog.int4)
+	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+	WITH r AS MATERIALIZED (
+		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
+	)
+	SELECT NULL::pg_catalog.text, v.bucket, v.bounces, NULL::pg_catalog.int8,
+		   NULL::pg_catalog.timestamptz, NULL::pg_catalog.timestamptz, NULL::pg_catalog.int4
+	FROM r JOIN @extschema@.detect_volume v
+	  ON v.bucket_seconds = width AND v.bucket >= r.lo AND v.bucket < r.hi
+	UNION ALL
+	SELECT c.provider, c.bucket, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM r JOIN @extschema@.detect_count c
+	  ON c.bucket_seconds = width AND c.bucket >= r.lo AND c.bucket < r.hi
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) IS
+	'the detection summary''s counts of the buckets in the given ranges, as detect_counts returns them';
+
+-- The marking trigger (src/glue/detect_summary.c): takes ROW EXCLUSIVE on
+-- detect_summary until the writer commits, and marks in detect_dirty what
+-- the row changes before the summarised or claimed end.  Argument:
+-- 'bounce' (row trigger on the ledger), 'history' (row trigger on
+-- domain_host, host_address; further arguments name the key columns), or
+-- 'all' (statement trigger: the catalogue, TRUNCATE).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_mark()
+	RETURNS trigger
+	AS 'MODULE_PATHNAME', 'rebound_detect_mark'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION rebound_internal.detect_mark() IS
+	'trigger: marks the stretch of time a change of the ledger, the provider map or the catalogue makes stale in the detection summary';
+
+-- Forgets what this session's marking trigger remembers of the summary in
+-- the current transaction (the claimed end, the buckets marked): the
+-- summariser's functions call it after they change the summary.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_forget()
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'rebound_detect_forget'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION rebound_internal.detect_forget() IS
+	'resets the marking trigger''s memory of the detection summary in this transaction';
+
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF occurred_at, domain, diagnostic, severity, source_severity, infrastructure
+	ON @extschema@.bounce
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('bounce');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.bounce
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF domain, role, host, observed
+	ON @extschema@.domain_host
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('history', 'domain', 'role', 'host');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.domain_host
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	BEFORE INSERT OR DELETE OR UPDATE OF host, addr, observed
+	ON @extschema@.host_address
+	FOR EACH ROW EXECUTE FUNCTION rebound_internal.detect_mark('history', 'host', 'addr');
+CREATE OR REPLACE TRIGGER detect_mark_truncate BEFORE TRUNCATE ON @extschema@.host_address
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+-- which provider a domain, host or address belongs to: all of history
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.provider_rule
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+CREATE OR REPLACE TRIGGER detect_mark
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.as_prefix
+	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
+
+-- Claims the whole buckets from since to an hour before until for the
+-- summary (and the stretch it already holds): takes SHARE ROW EXCLUSIVE on
+-- detect_summary, which waits for the writers in flight, without
+-- queueing (NOWAIT, retried for about a second: a queued lock would stop
+-- every writer behind it); records the claim, and starts over when the
+-- bucket width changed.  Returns whether it claimed.  The claim must
+-- commit before detect_summarise counts.  Internal (heal_tails).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_claim(since pg_catalog.timestamptz,
+		until pg_catalog.timestamptz)
+	RETURNS pg_catalog.bool
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	w pg_catalog.int4;
+	lo pg_catalog.timestamptz;
+	hi pg_catalog.timestamptz;
+	st record;
+	locked boolean := false;
+BEGIN
+	IF pg_catalog.pg_is_in_recovery() OR since IS NULL OR until IS NULL THEN
+		RETURN false;
+	END IF;
+	SELECT pg_catalog.date_part('epoch', s.bucket)::pg_catalog.int4 INTO w FROM @extschema@.detect_settings() s;
+	lo := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', since) / w) * w);
+	hi := pg_catalog.to_timestamp(pg_catalog.floor(pg_catalog.date_part('epoch', until - interval '1 hour') / w) * w);
+	IF hi <= lo THEN
+		RETURN false;
+	END IF;
+	FOR i IN 1 .. 50 LOOP
+		BEGIN
+			LOCK TABLE @extschema@.detect_summary IN SHARE ROW EXCLUSIVE MODE NOWAIT;
+			locked := true;
+		EXCEPTION WHEN lock_not_available THEN
+			PERFORM pg_catalog.pg_sleep(0.02);
+		END;
+		EXIT WHEN locked;
+	END LOOP;
+	IF NOT locked THEN
+		RAISE DEBUG 'rebound: detection summary not claimed, writers kept it locked';
+		RETURN false;
+	END IF;
+	SELECT * INTO st FROM @extschema@.detect_summary;
+	IF st.bucket_seconds IS DISTINCT FROM w THEN
+		DELETE FROM @extschema@.detect_count;
+		DELETE FROM @extschema@.detect_volume;
+		DELETE FROM @extschema@.detect_dirty;
+		UPDATE @extschema@.detect_summary
+		SET bucket_seconds = w, summarised_from = NULL, summarised_to = NULL,
+			claimed_from = NULL, claimed_to = NULL;
+		st.summarised_from := NULL;
+		st.summarised_to := NULL;
+		st.claimed_from := NULL;
+		st.claimed_to := NULL;
+	END IF;
+	UPDATE @extschema@.detect_summary
+	SET claimed_from = LEAST(lo, st.summarised_from, st.claimed_from),
+		claimed_to = GREATEST(hi, st.summarised_to, st.claimed_to);
+	PERFORM rebound_internal.detect_forget();
+	RETURN true;
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) IS
+	'claims buckets for the detection summary, once the writers in flight have committed; detect_summarise counts them in a later transaction';
+
+-- Counts the buckets of todo (ranges of bucket numbers of width w) again
+-- with detect_counts and stores their rows in place of the old ones.
+-- Internal (detect_summarise).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_store(todo pg_catalog.int8multirange,
+		w pg_catalog.int4)
+	RETURNS void
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	-- the rows of the buckets to count again (the claim removed those of
+	-- another width), through the primary key's ranges
+	DELETE FROM @extschema@.detect_count c
+	USING pg_catalog.unnest(todo) x
+	WHERE c.bucket_seconds = w
+	  AND c.bucket >= pg_catalog.lower(x) AND c.bucket < pg_catalog.upper(x);
+	DELETE FROM @extschema@.detect_volume v
+	USING pg_catalog.unnest(todo) x
+	WHERE v.bucket_seconds = w
+	  AND v.bucket >= pg_catalog.lower(x) AND v.bucket < pg_catalog.upper(x);
+	WITH r AS (
+		SELECT pg_catalog.to_timestamp(pg_catalog.lower(x) * w::pg_catalog.float8) AS lo,
+			   pg_catalog.to_timestamp(pg_catalog.upper(x) * w::pg_catalog.float8) AS hi
+		FROM pg_catalog.unnest(todo) x
+	), c AS MATERIALIZED (
+		SELECT k.* FROM rebound_internal.detect_counts(ARRAY(SELECT r.lo FROM r ORDER BY r.lo),
+												  ARRAY(SELECT r.hi FROM r ORDER BY r.lo), w) k
+		WHERE todo @> k.bucket
+	), v AS (
+		INSERT INTO @extschema@.detect_volume (bucket_seconds, bucket, bounces)
+		SELECT w, c.bucket, c.bounces FROM c WHERE c.provider IS NULL
+	)
+	INSERT INTO @extschema@.detect_count (bucket_seconds, bucket, provider, bounces,
+		counted, first_at, last_at, layer_bits)
+	SELECT w, c.bucket, c.provider, c.bounces, c.counted, c.first_at, c.last_at, c.layer_bits
+	FROM c WHERE c.provider IS NOT NULL;
+END;
+COMMENT ON FUNCTION rebound_internal.detect_store(pg_catalog.int8multirange, pg_catalog.int4) IS
+	'counts buckets of the detection summary again and stores their rows';
+
+-- Counts what the last claim added and what was marked stale since the
+-- last run, with detect_counts, into detect_count and detect_volume;
+-- consumes the marks it saw.  Returns the number of stretches counted,
+-- NULL when another run holds the summary.  Internal (heal_begin,
+-- detect_rebuild).
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summarise()
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	st record;
+	w pg_catalog.int4;
+	stale pg_catalog.int8multirange;
+	valid pg_catalog.int8multirange;
+	todo pg_catalog.int8multirange;
+	n pg_catalog.int8;
+BEGIN
+	BEGIN
+		SELECT * INTO st FROM @extschema@.detect_summary FOR UPDATE NOWAIT;
+	EXCEPTION WHEN lock_not_available THEN
+		RETURN NULL;
+	END;
+	IF st.claimed_to IS NULL THEN
+		RETURN 0;
+	END IF;
+	w := st.bucket_seconds;
+	-- the marks this snapshot sees; later ones stay for readers and the next run
+	WITH gone AS (DELETE FROM @extschema@.detect_dirty RETURNING during)
+	SELECT pg_catalog.range_agg(pg_catalog.int8range(
+			CASE WHEN NOT pg_catalog.lower_inf(g.during) AND pg_catalog.isfinite(pg_catalog.lower(g.during))
+				 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.lower(g.during)) / w)::pg_catalog.int8 END,
+			CASE WHEN NOT pg_catalog.upper_inf(g.during) AND pg_catalog.isfinite(pg_catalog.upper(g.during))
+				 THEN pg_catalog.floor(pg_catalog.date_part('epoch', pg_catalog.upper(g.during)) / w)::pg_catalog.int8 + 1 END))
+	INTO stale FROM gone g;
+	valid := CASE WHEN st.summarised_to IS NULL THEN '{}'::pg_catalog.int8multirange
+			 ELSE pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.summarised_from) / w)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.summarised_to) / w)::pg_catalog.int8))
+				- COALESCE(stale, '{}') END;
+	todo := pg_catalog.int8multirange(pg_catalog.int8range(
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_from) / w)::pg_catalog.int8,
+				pg_catalog.floor(pg_catalog.date_part('epoch', st.claimed_to) / w)::pg_catalog.int8))
+			- valid;
+	PERFORM rebound_internal.detect_store(todo, w);
+	UPDATE @extschema@.detect_summary
+	SET summarised_from = st.claimed_from, summarised_to = st.claimed_to,
+		claimed_from = NULL, claimed_to = NULL, summarised_at = pg_catalog.now();
+	PERFORM rebound_internal.detect_forget();
+	SELECT pg_catalog.count(*) INTO n FROM pg_catalog.unnest(todo);
+	RETURN n;
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.detect_summarise() IS
+	'counts the claimed and the stale buckets of the detection summary';
+
+-- Empties the detection summary (after a change it cannot see, such as a
+-- new version of failure_kind's phrases); with since, fills it again at
+-- once from there to an hour ago, in this transaction, which holds back
+-- the writers of bounces meanwhile.  Without, rebound.heal fills it over
+-- its next two runs.
+CREATE OR REPLACE FUNCTION @extschema@.detect_rebuild(since pg_catalog.timestamptz DEFAULT NULL)
+	RETURNS pg_catalog.int8
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+	LOCK TABLE @extschema@.detect_summary IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM @extschema@.detect_count;
+	DELETE FROM @extschema@.detect_volume;
+	DELETE FROM @extschema@.detect_dirty;
+	UPDATE @extschema@.detect_summary
+	SET bucket_seconds = NULL, summarised_from = NULL, summarised_to = NULL,
+		claimed_from = NULL, claimed_to = NULL, summarised_at = NULL;
+	PERFORM rebound_internal.detect_forget();
+	IF since IS NULL OR NOT rebound_internal.detect_claim(since, pg_catalog.now()) THEN
+		RETURN 0;
+	END IF;
+	RETURN rebound_internal.detect_summarise();
+END
+$body$;
+COMMENT ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) IS
+	'empties the detection summary, and with since fills it again from there';
+
 -- Per provider and bucket: the signal counted once per customer domain,
 -- however many of its addresses failed (an outage hits many domains at
 -- once; a burst confined to one or two domains is their own trouble, not
@@ -257,6 +636,8 @@ BEGIN
 		INSERT INTO @extschema@.heal_log (action, run_by) VALUES ('skipped', rebound_internal.invoker());
 		RETURN NULL;
 	END IF;
+	-- count what the previous run claimed for the detection summary
+	PERFORM rebound_internal.detect_summarise();
 	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
 	-- start on a bucket boundary, so that every chunk starts on one, and
 	-- not before the ledger does
@@ -268,8 +649,114 @@ $body$;
 COMMENT ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) IS
 	'rebound.heal''s first step: arguments, standby, the heal lock; returns where healing starts';
 
+-- What a detected incident becomes: a new incident of origin 'detected',
+-- the extension of the detected incident it overlaps or comes within a
+-- bucket of, or nothing when a manual incident covers it or a DBA withdrew
+-- the one that does (their decision wins over detection); then the heal of
+-- what it matches.  Returns the action (declared, extended, unchanged,
+-- covered, withdrawn), the incident and the bounces forgiven (a dry run:
+-- that would be).  Runs inside heal_stretch, as its definer.
+CREATE OR REPLACE FUNCTION rebound_internal.heal_decide(provider pg_catalog.text,
+		during pg_catalog.tstzrange, layers pg_catalog.text[], note pg_catalog.text,
+		dry_run boolean, OUT act pg_catalog.text, OUT target pg_catalog.int8,
+		OUT forgiven pg_catalog.int8)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+	bucket pg_catalog.interval;
+	inc record;
+	new_during pg_catalog.tstzrange;
+	new_layers pg_catalog.text[];
+BEGIN
+	forgiven := 0;
+	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
+	SELECT i.id, i.origin, i.during, i.layers, i.withdrawn_at INTO inc
+	FROM @extschema@.incident i
+	WHERE i.provider OPERATOR(pg_catalog.=) heal_decide.provider
+	  AND i.during OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(
+			pg_catalog.lower(heal_decide.during) OPERATOR(pg_catalog.-) bucket,
+			pg_catalog.upper(heal_decide.during) OPERATOR(pg_catalog.+) bucket, '[]')
+	ORDER BY (i.withdrawn_at IS NOT NULL) DESC,
+			 (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
+	LIMIT 1;
+	IF NOT FOUND THEN
+		act := 'declared';
+		IF dry_run THEN
+			SELECT pg_catalog.count(*) INTO forgiven
+			FROM @extschema@.incident_bounces(provider, during, layers);
+			RETURN;
+		END IF;
+		target := rebound_internal.incident_declare(provider, during, layers, note, 'detected');
+	ELSIF inc.withdrawn_at IS NOT NULL OR inc.origin OPERATOR(pg_catalog.=) 'manual' THEN
+		act := CASE WHEN inc.withdrawn_at IS NOT NULL THEN 'withdrawn' ELSE 'covered' END;
+		target := inc.id;
+		RETURN;
+	ELSIF inc.during OPERATOR(pg_catalog.@>) during
+		  AND (inc.layers IS NULL OR inc.layers OPERATOR(pg_catalog.@>) layers) THEN
+		act := 'unchanged';
+		target := inc.id;
+	ELSE
+		act := 'extended';
+		target := inc.id;
+		new_during := pg_catalog.range_merge(inc.during, during);
+		new_layers := CASE WHEN inc.layers IS NULL THEN NULL
+					  ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(inc.layers OPERATOR(pg_catalog.||) layers) l ORDER BY l) END;
+		IF dry_run THEN
+			SELECT pg_catalog.count(*) INTO forgiven
+			FROM @extschema@.incident_bounces(provider, new_during, new_layers);
+			RETURN;
+		END IF;
+		UPDATE @extschema@.incident i
+		SET during = new_during, layers = new_layers
+		WHERE i.id OPERATOR(pg_catalog.=) target;
+	END IF;
+	SELECT pg_catalog.count(*) INTO forgiven FROM @extschema@.unharden(target, dry_run);
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.heal_decide(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, boolean) IS
+	'rebound.heal''s decision for one detected incident: declare, extend or leave it to its owner, then heal; the action, the incident and the bounces forgiven';
+
+-- Says what heal_decide did (NOTICE, and the server log), and writes
+-- heal_log for what changed something, and once for each decision left to
+-- a DBA.
+CREATE OR REPLACE FUNCTION rebound_internal.heal_record(provider pg_catalog.text,
+		during pg_catalog.tstzrange, hard_bounces pg_catalog.int8, baseline pg_catalog.numeric,
+		score pg_catalog.numeric, act pg_catalog.text, target pg_catalog.int8,
+		forgiven pg_catalog.int8, dry_run boolean)
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+	RAISE NOTICE '%', pg_catalog.format(
+		'rebound.heal: %s%s incident %s of %s for %s (%s hard bounces against %s expected, score %s): %s bounces %s',
+		CASE WHEN dry_run THEN 'would have ' ELSE '' END, act,
+		COALESCE(target::pg_catalog.text, '(new)'), provider, during,
+		hard_bounces, baseline, score, forgiven,
+		CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
+	IF NOT dry_run
+	   AND (act OPERATOR(pg_catalog.=) ANY ('{declared,extended}'::pg_catalog.text[])
+			OR forgiven OPERATOR(pg_catalog.>) 0
+			OR (act OPERATOR(pg_catalog.=) ANY ('{covered,withdrawn}'::pg_catalog.text[])
+				AND NOT EXISTS (SELECT 1 FROM @extschema@.heal_log l
+								WHERE l.incident OPERATOR(pg_catalog.=) target
+								  AND l.action OPERATOR(pg_catalog.=) act))) THEN
+		INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
+			hard_bounces, baseline, score, forgiven, run_by)
+		VALUES (provider, target, act, during, hard_bounces, baseline, score, forgiven,
+				rebound_internal.invoker());
+		RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
+			act, target, provider, during, forgiven;
+	END IF;
+END
+$body$;
+COMMENT ON FUNCTION rebound_internal.heal_record(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.int8, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.text, pg_catalog.int8, pg_catalog.int8, boolean) IS
+	'rebound.heal''s report of one decision: a NOTICE, the server log and heal_log';
+
 -- Heals the next stretch of at most seven days that holds hard bounces,
--- from lo: detects, declares or extends, heals and logs each incident.
+-- from lo: detects, then decides and reports each incident found (in the
+-- order of its provider and start, so that runs are reproducible).
 -- Returns where the next stretch starts (NULL: done) and whether an
 -- incident was found.
 CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamptz,
@@ -280,17 +767,11 @@ CREATE OR REPLACE FUNCTION rebound_internal.heal_stretch(lo pg_catalog.timestamp
 AS $body$
 DECLARE
 	w pg_catalog.float8;
-	bucket pg_catalog.interval;
 	chunk_lo pg_catalog.timestamptz := lo;
 	chunk_hi pg_catalog.timestamptz;
-	d record;
-	inc record;
-	target pg_catalog.int8;
-	act pg_catalog.text;
-	forgiven pg_catalog.int8;
 	next_bounce pg_catalog.timestamptz;
-	new_during pg_catalog.tstzrange;
-	new_layers pg_catalog.text[];
+	d record;
+	r record;
 BEGIN
 	found_any := false;
 	-- Citus: this transaction writes incidents after healing has written
@@ -299,8 +780,7 @@ BEGIN
 	PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
 	-- after a commit: wait for a run that started in between
 	PERFORM FROM @extschema@.heal_lock FOR UPDATE;
-	SELECT s.bucket INTO bucket FROM @extschema@.detect_settings() s;
-	w := extract(epoch FROM bucket);
+	SELECT extract(epoch FROM s.bucket) INTO w FROM @extschema@.detect_settings() s;
 	-- skip stretches without bounces (a month-long lookback over a quiet ledger)
 	SELECT min(x.occurred_at) INTO next_bounce
 	FROM @extschema@.bounce x WHERE x.hard AND x.occurred_at >= chunk_lo;
@@ -309,94 +789,23 @@ BEGIN
 	END IF;
 	chunk_lo := GREATEST(chunk_lo, to_timestamp(floor(extract(epoch FROM next_bounce) / w) * w));
 	chunk_hi := LEAST(chunk_lo + interval '7 days', until);
-		FOR d IN
-			SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
-			ORDER BY x.provider, pg_catalog.lower(x.during)
-		LOOP
-			found_any := true;
-			target := NULL;
-			forgiven := 0;
-			-- an incident of the provider that overlaps, or touches within a bucket
-			-- An incident of the provider that overlaps, or comes within a
-			-- bucket.  A manual one, or one a DBA withdrew (rehardened), is
-			-- their decision and wins over detection.
-			SELECT i.id, i.origin, i.during, i.layers, i.withdrawn_at INTO inc
-			FROM @extschema@.incident i
-			WHERE i.provider OPERATOR(pg_catalog.=) d.provider
-			  AND i.during OPERATOR(pg_catalog.&&) pg_catalog.tstzrange(
-					pg_catalog.lower(d.during) OPERATOR(pg_catalog.-) bucket,
-					pg_catalog.upper(d.during) OPERATOR(pg_catalog.+) bucket, '[]')
-			ORDER BY (i.withdrawn_at IS NOT NULL) DESC,
-					 (i.origin OPERATOR(pg_catalog.=) 'manual') DESC, pg_catalog.lower(i.during)
-			LIMIT 1;
-			IF NOT FOUND THEN
-				act := 'declared';
-				IF dry_run THEN
-					SELECT pg_catalog.count(*) INTO forgiven
-					FROM @extschema@.incident_bounces(d.provider, d.during, d.layers);
-				ELSE
-					target := rebound_internal.incident_declare(d.provider, d.during, d.layers,
-						pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
-										  d.hard_bounces, d.baseline, d.score),
-						'detected');
-				END IF;
-			ELSIF inc.withdrawn_at IS NOT NULL THEN
-				act := 'withdrawn';
-				target := inc.id;
-			ELSIF inc.origin OPERATOR(pg_catalog.=) 'manual' THEN
-				act := 'covered';
-				target := inc.id;
-			ELSIF inc.during OPERATOR(pg_catalog.@>) d.during
-				  AND (inc.layers IS NULL OR inc.layers OPERATOR(pg_catalog.@>) d.layers) THEN
-				act := 'unchanged';
-				target := inc.id;
-			ELSE
-				act := 'extended';
-				target := inc.id;
-				new_during := pg_catalog.range_merge(inc.during, d.during);
-				new_layers := CASE WHEN inc.layers IS NULL THEN NULL
-							  ELSE ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(inc.layers OPERATOR(pg_catalog.||) d.layers) l ORDER BY l) END;
-				IF dry_run THEN
-					SELECT pg_catalog.count(*) INTO forgiven
-					FROM @extschema@.incident_bounces(d.provider, new_during, new_layers);
-				ELSE
-					UPDATE @extschema@.incident i
-					SET during = new_during, layers = new_layers
-					WHERE i.id OPERATOR(pg_catalog.=) target;
-				END IF;
-			END IF;
-			IF act OPERATOR(pg_catalog.=) ANY ('{declared,extended,unchanged}'::pg_catalog.text[])
-			   AND NOT (dry_run AND act OPERATOR(pg_catalog.<>) 'unchanged') THEN
-				SELECT pg_catalog.count(*) INTO forgiven
-				FROM @extschema@.unharden(target, dry_run);
-			END IF;
-			RAISE NOTICE '%', pg_catalog.format(
-				'rebound.heal: %s%s incident %s of %s for %s (%s hard bounces against %s expected, score %s): %s bounces %s',
-				CASE WHEN dry_run THEN 'would have ' ELSE '' END, act,
-				COALESCE(target::pg_catalog.text, '(new)'), d.provider, d.during,
-				d.hard_bounces, d.baseline, d.score, forgiven,
-				CASE WHEN dry_run THEN 'to forgive' ELSE 'forgiven' END);
-			-- log what changed something, and each decision left to a DBA once
-			IF NOT dry_run
-			   AND (act OPERATOR(pg_catalog.=) ANY ('{declared,extended}'::pg_catalog.text[])
-					OR forgiven OPERATOR(pg_catalog.>) 0
-					OR (act OPERATOR(pg_catalog.=) ANY ('{covered,withdrawn}'::pg_catalog.text[])
-						AND NOT EXISTS (SELECT 1 FROM @extschema@.heal_log l
-										WHERE l.incident OPERATOR(pg_catalog.=) target
-										  AND l.action OPERATOR(pg_catalog.=) act))) THEN
-				INSERT INTO @extschema@.heal_log (provider, incident, action, detected,
-					hard_bounces, baseline, score, forgiven, run_by)
-				VALUES (d.provider, target, act, d.during, d.hard_bounces, d.baseline, d.score, forgiven,
-						rebound_internal.invoker());
-				RAISE LOG 'rebound.heal: % incident % of provider % for %, % bounces forgiven',
-					act, target, d.provider, d.during, forgiven;
-			END IF;
-		END LOOP;
+	FOR d IN
+		SELECT * FROM @extschema@.detect_incidents(chunk_lo, chunk_hi) x
+		ORDER BY x.provider, pg_catalog.lower(x.during)
+	LOOP
+		found_any := true;
+		r := rebound_internal.heal_decide(d.provider, d.during, d.layers,
+				pg_catalog.format('detected by rebound.heal: %s infrastructure hard bounces against %s expected, score %s',
+								  d.hard_bounces, d.baseline, d.score),
+				dry_run);
+		PERFORM rebound_internal.heal_record(d.provider, d.during, d.hard_bounces, d.baseline,
+				d.score, r.act, r.target, r.forgiven, dry_run);
+	END LOOP;
 	next_lo := chunk_hi;
 END
 $body$;
 COMMENT ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) IS
-	'rebound.heal''s work on one stretch of at most seven days: detect, declare or extend, heal, log';
+	'rebound.heal''s step: detect, declare or extend, heal and log the incidents of one stretch; returns where the next starts';
 
 -- The tails of the incidents (issue 18): mail queued during an outage
 -- goes on expiring for days after it, and each expired bounce arrives
@@ -454,6 +863,12 @@ BEGIN
 			END IF;
 		END IF;
 	END LOOP;
+	-- claim the closed buckets of this run's detection (its lookback and
+	-- the history its baselines read) for the summary, counted at the
+	-- start of the next run
+	PERFORM rebound_internal.detect_claim(since - pg_catalog.make_interval(days =>
+				GREATEST(s.baseline_days, 7 * s.baseline_weeks) + 1), until)
+	FROM @extschema@.detect_settings() s;
 	RETURN total;
 END
 $body$;
@@ -556,4 +971,15 @@ COMMENT ON VIEW @extschema@.flow IS
 REVOKE ALL ON PROCEDURE @extschema@.heal(pg_catalog.interval, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_begin(pg_catalog.interval, pg_catalog.timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_stretch(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_decide(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_record(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.int8, pg_catalog.numeric, pg_catalog.numeric, pg_catalog.text, pg_catalog.int8, pg_catalog.int8, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_tails(pg_catalog.timestamptz, pg_catalog.timestamptz, boolean) FROM PUBLIC;
+-- the summary's internal steps, and its rebuild (the owner's)
+REVOKE ALL ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_covered(pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_summary_rows(pg_catalog.int4, pg_catalog.int8[], pg_catalog.int8[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_claim(pg_catalog.timestamptz, pg_catalog.timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_summarise() FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_store(pg_catalog.int8multirange, pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.detect_forget() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.detect_rebuild(pg_catalog.timestamptz) FROM PUBLIC;

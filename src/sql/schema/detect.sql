@@ -44,3 +44,75 @@ CREATE TABLE @extschema@.heal_lock (
 COMMENT ON TABLE @extschema@.heal_lock IS
 	'one row, locked by the rebound.heal run in progress';
 INSERT INTO @extschema@.heal_lock DEFAULT VALUES;
+
+-- The detection summary (issue 13): what detection counts per bucket,
+-- kept for closed buckets so that a heal('1 day') run reads the new
+-- bounces and these counts, not weeks of ledger and provider map.  Derived
+-- data, rebuilt by rebound.detect_rebuild(), not dumped (a restored
+-- database starts with an empty summary, which the next heal run fills).
+-- Written only by rebound's functions; read by detection through
+-- detect_summary_rows(), which checks that the caller may read the ledger.
+--
+-- detect_summary: one row, the stretch [summarised_from, summarised_to) of
+-- whole buckets of width bucket_seconds that detect_count and detect_volume
+-- hold, and the stretch a summariser has claimed (writers of late rows
+-- mark it dirty too: see rebound.detect_claim).  Every writer of a row that
+-- detection counts takes ROW EXCLUSIVE on this table until it commits; a
+-- summariser's claim takes SHARE ROW EXCLUSIVE, so that it waits for the
+-- writers in flight and no writer escapes both its snapshot and the marks.
+CREATE TABLE @extschema@.detect_summary (
+	only_row pg_catalog.bool PRIMARY KEY DEFAULT true CHECK (only_row),
+	bucket_seconds pg_catalog.int4,
+	summarised_from pg_catalog.timestamptz,
+	summarised_to pg_catalog.timestamptz,
+	claimed_from pg_catalog.timestamptz,
+	claimed_to pg_catalog.timestamptz,
+	summarised_at pg_catalog.timestamptz,
+	CHECK ((summarised_from IS NULL) = (summarised_to IS NULL)
+		AND (summarised_to IS NULL OR bucket_seconds IS NOT NULL)),
+	CHECK ((claimed_from IS NULL) = (claimed_to IS NULL))
+);
+COMMENT ON TABLE @extschema@.detect_summary IS
+	'the stretch of buckets detect_count and detect_volume summarise, for one bucket width; derived data (rebound.detect_rebuild)';
+INSERT INTO @extschema@.detect_summary DEFAULT VALUES;
+
+-- Per provider and summarised bucket: what detection's counting query
+-- yields (src/sql/code/detect.sql, detect_counts): the signal bounces, the
+-- count judged, the first and last of them, the layers as bits.
+CREATE TABLE @extschema@.detect_count (
+	bucket_seconds pg_catalog.int4 NOT NULL,
+	bucket pg_catalog.int8 NOT NULL,
+	provider pg_catalog.text NOT NULL,
+	bounces pg_catalog.int8 NOT NULL,
+	counted pg_catalog.int8 NOT NULL,
+	first_at pg_catalog.timestamptz NOT NULL,
+	last_at pg_catalog.timestamptz NOT NULL,
+	layer_bits pg_catalog.int4 NOT NULL,
+	PRIMARY KEY (bucket_seconds, bucket, provider)
+);
+COMMENT ON TABLE @extschema@.detect_count IS
+	'per provider and summarised bucket: infrastructure hard bounces charged to it, as detection counts them; derived data';
+
+-- Per summarised bucket: the sending volume detection weighs baselines by
+-- (hard bounces that are not infrastructure failures).
+CREATE TABLE @extschema@.detect_volume (
+	bucket_seconds pg_catalog.int4 NOT NULL,
+	bucket pg_catalog.int8 NOT NULL,
+	bounces pg_catalog.int8 NOT NULL,
+	PRIMARY KEY (bucket_seconds, bucket)
+);
+COMMENT ON TABLE @extschema@.detect_volume IS
+	'per summarised bucket: hard bounces that are not infrastructure failures; derived data';
+
+-- The stretches of time a change made stale since the last summariser run:
+-- a late, updated or deleted bounce (its bucket), a change of the provider
+-- map (the part of the interval that changed), of the catalogue (all of
+-- time).  Detection does not use the summary there; the next summariser
+-- run counts those buckets again and deletes the rows it consumed.
+CREATE TABLE @extschema@.detect_dirty (
+	id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	during pg_catalog.tstzrange NOT NULL,
+	marked_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.detect_dirty IS
+	'stretches of time whose summarised counts a late or changed row made stale, until the next summariser run';
