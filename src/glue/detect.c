@@ -163,8 +163,22 @@ rebound_poisson_score(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(score > 0.0 ? score : 0.0);
 }
 
+/*
+ * Whether detection keeps and reads the summary of its counts.  Not on a
+ * Citus cluster: the marks that keep it current are written by the
+ * ledger's triggers, which there fire on the shards, on the workers, out
+ * of the coordinator's sight; every detection there counts the ledger.
+ */
 bool
 rb_detect_use_summary(void)
 {
-	return rb_detect_summary;
+	return rb_detect_summary && !rb_ledger_distributed();
+}
+
+/* detect_summary_on(): rb_detect_use_summary() for the summariser's steps */
+PG_FUNCTION_INFO_V1(rebound_detect_summary_on);
+Datum
+rebound_detect_summary_on(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(rb_detect_use_summary());
 }

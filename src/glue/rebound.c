@@ -196,6 +196,33 @@ rb_local_relation(const char *relname, Oid *relid)
 	return psprintf("%s.%s", quote_identifier(nspname), quote_identifier(relname));
 }
 
+/*
+ * Whether the ledger is a Citus distributed table (rebound.distribute()
+ * ran): pg_dist_partition, a catalogue of Citus present only where the
+ * extension citus is, lists it.  Read with a catalogue scan, as above.
+ */
+bool
+rb_ledger_distributed(void)
+{
+	Oid			table = get_relname_relid("bounce", rb_extension_schema());
+	Oid			dist_partition = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	bool		found;
+
+	if (!OidIsValid(dist_partition) || !OidIsValid(table))
+		return false;
+	rel = table_open(dist_partition, AccessShareLock);
+	/* pg_dist_partition (logicalrelid regclass, ...) */
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(table));
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	found = HeapTupleIsValid(systable_getnext(scan));
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 void
 rb_become_extension_owner(rb_owner_switch *sw)
 {

@@ -61,6 +61,7 @@ extern char *rb_extension_schema_quoted(void);
  * shard's trigger sends for the shard).
  */
 extern char *rb_local_relation(const char *relname, Oid *relid);
+extern bool rb_ledger_distributed(void);
 
 /*
  * Per-backend caches of rebound's own tables (the rules of rebound.rule,

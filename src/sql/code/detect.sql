@@ -157,9 +157,12 @@ CREATE OR REPLACE FUNCTION rebound_internal.detect_counts(lo pg_catalog.timestam
 		bounces pg_catalog.int8, counted pg_catalog.int8,
 		first_at pg_catalog.timestamptz, last_at pg_catalog.timestamptz,
 		layer_bits pg_catalog.int4)
-	LANGUAGE sql STABLE PARALLEL RESTRICTED
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
 AS $body$
+BEGIN
+	-- PL/pgSQL, not SQL: Citus plans no SQL function's parameters
+	RETURN QUERY
 	WITH r AS MATERIALIZED (
 		SELECT r.lo, r.hi FROM ROWS FROM (pg_catalog.unnest(lo), pg_catalog.unnest(hi)) r(lo, hi)
 	), sig AS (
@@ -194,7 +197,8 @@ AS $body$
 	FROM r JOIN @extschema@.bounce x
 	  ON x.occurred_at >= r.lo AND x.occurred_at < r.hi
 	WHERE x.hard AND x.infrastructure IS NOT TRUE
-	GROUP BY 2
+	GROUP BY 2;
+END
 $body$;
 COMMENT ON FUNCTION rebound_internal.detect_counts(pg_catalog.timestamptz[], pg_catalog.timestamptz[], pg_catalog.float8) IS
 	'what incident detection counts per provider and bucket over stretches of time, and the sending volume per bucket (provider NULL)';
@@ -333,6 +337,16 @@ CREATE OR REPLACE TRIGGER detect_mark
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.as_prefix
 	FOR EACH STATEMENT EXECUTE FUNCTION rebound_internal.detect_mark('all');
 
+-- Whether detection keeps and reads its summary: rebound.detect_summary,
+-- and never on a Citus cluster (the marks would be written on the
+-- workers).  Internal.
+CREATE OR REPLACE FUNCTION rebound_internal.detect_summary_on()
+	RETURNS pg_catalog.bool
+	AS 'MODULE_PATHNAME', 'rebound_detect_summary_on'
+	LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION rebound_internal.detect_summary_on() IS
+	'whether detection keeps and reads the summary of its counts (rebound.detect_summary, and not on Citus)';
+
 -- Claims the whole buckets from since to an hour before until for the
 -- summary (and the stretch it already holds): takes SHARE ROW EXCLUSIVE on
 -- detect_summary, which waits for the writers in flight, without
@@ -353,7 +367,8 @@ DECLARE
 	st record;
 	locked boolean := false;
 BEGIN
-	IF pg_catalog.pg_is_in_recovery() OR since IS NULL OR until IS NULL THEN
+	IF pg_catalog.pg_is_in_recovery() OR since IS NULL OR until IS NULL
+	   OR NOT rebound_internal.detect_summary_on() THEN
 		RETURN false;
 	END IF;
 	SELECT pg_catalog.date_part('epoch', s.bucket)::pg_catalog.int4 INTO w FROM @extschema@.detect_settings() s;
@@ -455,6 +470,9 @@ DECLARE
 	todo pg_catalog.int8multirange;
 	n pg_catalog.int8;
 BEGIN
+	IF NOT rebound_internal.detect_summary_on() THEN
+		RETURN 0;
+	END IF;
 	BEGIN
 		SELECT * INTO st FROM @extschema@.detect_summary FOR UPDATE NOWAIT;
 	EXCEPTION WHEN lock_not_available THEN
