@@ -61,6 +61,74 @@ $$;
 COMMENT ON FUNCTION rebound_internal.distribution_plan() IS
 	'how rebound.distribute() distributes each table: a reference table, or sharded by domain';
 
+-- Refuses rebound.distribute() where it cannot work: no Citus, a shard
+-- count Citus does not take, a worker.
+CREATE OR REPLACE FUNCTION rebound_internal.distribute_check(shard_count pg_catalog.int4)
+	RETURNS void
+	LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	is_coordinator pg_catalog.bool;
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
+		RAISE EXCEPTION 'rebound.distribute() needs Citus, which is not installed in database "%"',
+			pg_catalog.current_database()
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = 'Without Citus rebound runs on one node as it is; there is nothing to distribute.',
+				  HINT = 'On a Citus coordinator: CREATE EXTENSION citus, add the workers, CREATE EXTENSION rebound, then SELECT rebound.distribute().';
+	END IF;
+	IF distribute_check.shard_count IS NOT NULL AND distribute_check.shard_count NOT BETWEEN 1 AND 64000 THEN
+		RAISE EXCEPTION 'invalid shard count: %', distribute_check.shard_count
+			USING ERRCODE = 'invalid_parameter_value',
+				  DETAIL = 'Citus takes 1 to 64000 shards; NULL takes citus.shard_count.';
+	END IF;
+	EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO is_coordinator;
+	IF NOT is_coordinator THEN
+		RAISE EXCEPTION 'rebound.distribute() runs on the Citus coordinator, not on a worker'
+			USING ERRCODE = 'object_not_in_prerequisite_state';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION rebound_internal.distribute_check(pg_catalog.int4) IS
+	'rebound.distribute()''s refusals: no Citus, an invalid shard count, a worker';
+
+-- Ids unique across the cluster: a row inserted through a worker takes
+-- its id from the worker's own sequence, which starts at the worker's
+-- group id shifted left by 48 bits (as Citus does for the sequences of
+-- the tables it creates itself; the extension's own are left alone).
+CREATE OR REPLACE FUNCTION rebound_internal.distribute_sequences()
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $$
+DECLARE
+	failed pg_catalog.text;
+BEGIN
+	SELECT pg_catalog.string_agg(pg_catalog.format('%s:%s: %s', w.nodename, w.nodeport, w.result), '; ')
+	INTO failed
+	FROM pg_catalog.run_command_on_workers($cmd$
+		SELECT pg_catalog.count(pg_catalog.setval(d.objid::pg_catalog.regclass,
+			 (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)::pg_catalog.int8 OPERATOR(pg_catalog.<<) 48
+			 OPERATOR(pg_catalog.+) 1, false))
+		FROM pg_catalog.pg_depend d
+		JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+		WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+		  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+		  AND d.deptype OPERATOR(pg_catalog.=) 'e' AND e.extname OPERATOR(pg_catalog.=) 'rebound'
+		  AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.objid)
+			  OPERATOR(pg_catalog.=) 'S'
+		$cmd$) w
+	WHERE NOT w.success;
+	IF failed IS NOT NULL THEN
+		RAISE EXCEPTION 'could not move the sequences of the workers apart: %', failed
+			USING ERRCODE = 'connection_failure';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION rebound_internal.distribute_sequences() IS
+	'rebound.distribute()''s last step: each worker''s sequences start at its group id shifted left by 48 bits';
+
 CREATE OR REPLACE FUNCTION @extschema@.distribute(shard_count pg_catalog.int4 DEFAULT NULL)
 	RETURNS TABLE (relname pg_catalog.name, method pg_catalog.text)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -70,26 +138,8 @@ DECLARE
 	t record;
 	first pg_catalog.regclass;
 	rel pg_catalog.regclass;
-	is_coordinator pg_catalog.bool;
-	failed pg_catalog.text;
 BEGIN
-	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension e WHERE e.extname OPERATOR(pg_catalog.=) 'citus') THEN
-		RAISE EXCEPTION 'rebound.distribute() needs Citus, which is not installed in database "%"',
-			pg_catalog.current_database()
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-				  DETAIL = 'Without Citus rebound runs on one node as it is; there is nothing to distribute.',
-				  HINT = 'On a Citus coordinator: CREATE EXTENSION citus, add the workers, CREATE EXTENSION rebound, then SELECT rebound.distribute().';
-	END IF;
-	IF distribute.shard_count IS NOT NULL AND distribute.shard_count NOT BETWEEN 1 AND 64000 THEN
-		RAISE EXCEPTION 'invalid shard count: %', distribute.shard_count
-			USING ERRCODE = 'invalid_parameter_value',
-				  DETAIL = 'Citus takes 1 to 64000 shards; NULL takes citus.shard_count.';
-	END IF;
-	EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO is_coordinator;
-	IF NOT is_coordinator THEN
-		RAISE EXCEPTION 'rebound.distribute() runs on the Citus coordinator, not on a worker'
-			USING ERRCODE = 'object_not_in_prerequisite_state';
-	END IF;
+	PERFORM rebound_internal.distribute_check(distribute.shard_count);
 	-- the catalogue's triggers (normalizing, user take-over, tombstones,
 	-- the matchers' invalidation) go to the shards with the tables
 	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
@@ -132,29 +182,7 @@ BEGIN
 		PERFORM pg_catalog.truncate_local_data_after_distributing_table(
 			pg_catalog.format('@extschema@.%I', t.relname)::pg_catalog.regclass);
 	END LOOP;
-	-- Ids unique across the cluster: a row inserted through a worker takes
-	-- its id from the worker's own sequence, which starts at the worker's
-	-- group id shifted left by 48 bits (as Citus does for the sequences of
-	-- the tables it creates itself; the extension's own are left alone).
-	SELECT pg_catalog.string_agg(pg_catalog.format('%s:%s: %s', w.nodename, w.nodeport, w.result), '; ')
-	INTO failed
-	FROM pg_catalog.run_command_on_workers($cmd$
-		SELECT pg_catalog.count(pg_catalog.setval(d.objid::pg_catalog.regclass,
-			 (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)::pg_catalog.int8 OPERATOR(pg_catalog.<<) 48
-			 OPERATOR(pg_catalog.+) 1, false))
-		FROM pg_catalog.pg_depend d
-		JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
-		WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-		  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
-		  AND d.deptype OPERATOR(pg_catalog.=) 'e' AND e.extname OPERATOR(pg_catalog.=) 'rebound'
-		  AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) d.objid)
-			  OPERATOR(pg_catalog.=) 'S'
-		$cmd$) w
-	WHERE NOT w.success;
-	IF failed IS NOT NULL THEN
-		RAISE EXCEPTION 'could not move the sequences of the workers apart: %', failed
-			USING ERRCODE = 'connection_failure';
-	END IF;
+	PERFORM rebound_internal.distribute_sequences();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.distribute(pg_catalog.int4) IS
@@ -162,3 +190,5 @@ COMMENT ON FUNCTION @extschema@.distribute(pg_catalog.int4) IS
 
 -- Only the extension's owner distributes (Citus needs the tables' owner).
 REVOKE ALL ON FUNCTION @extschema@.distribute(pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.distribute_check(pg_catalog.int4) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.distribute_sequences() FROM PUBLIC;
