@@ -639,90 +639,73 @@ COMMENT ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.int
 -- The rows travel as arrays, so that each statement is planned with
 -- their actual number (a join on an UPDATE's RETURNING is estimated at
 -- one row).
-CREATE OR REPLACE FUNCTION rebound_internal.heal_bounces(
-	incident pg_catalog.int8, provider pg_catalog.text, during pg_catalog.tstzrange,
-	layers pg_catalog.text[], dry_run pg_catalog.bool)
+-- heal_bounces' second statement: forgives the chosen bounces still
+-- unforgiven and writes the audit; returns the rows it forgave, column by
+-- column as it was given them.
+CREATE OR REPLACE FUNCTION rebound_internal.heal_forgive(incident pg_catalog.int8,
+		INOUT ids pg_catalog.int8[], INOUT domains pg_catalog.text[],
+		INOUT addresses pg_catalog.text[], INOUT sources pg_catalog.text[],
+		INOUT moments pg_catalog.timestamptz[], INOUT reasons @extschema@.reason[],
+		INOUT layer_of pg_catalog.text[])
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $fn$
+BEGIN
+	-- EXECUTE ... USING: planned with the actual number of rows
+	EXECUTE $q$
+	WITH m AS MATERIALIZED (
+		SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),
+								 pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),
+								 pg_catalog.unnest($8))
+			AS m(bounce_id, domain, address, source, occurred_at, reason, layer)
+	), f AS (
+		UPDATE @extschema@.bounce b SET forgiven_by = $1
+		FROM m
+		WHERE b.domain OPERATOR(pg_catalog.=) m.domain AND b.id OPERATOR(pg_catalog.=) m.bounce_id
+		  AND b.forgiven_by IS NULL
+		RETURNING m.*
+	), logged AS (
+		-- at: this transaction's start on the coordinator, which
+		-- outbox_reinstate looks for (a worker's now() is its own)
+		INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, at, actor)
+		SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $10, $9
+		FROM f c
+		RETURNING bounce_id, domain, address, layer
+	)
+	SELECT pg_catalog.array_agg(c.bounce_id), pg_catalog.array_agg(c.domain),
+		   pg_catalog.array_agg(c.address), pg_catalog.array_agg(c.source),
+		   pg_catalog.array_agg(c.occurred_at), pg_catalog.array_agg(c.reason),
+		   pg_catalog.array_agg(c.layer)
+	FROM f c
+	$q$ INTO ids, domains, addresses, sources, moments, reasons, layer_of
+	USING heal_forgive.incident, ids, domains, addresses, sources, moments, reasons, layer_of,
+		  rebound_internal.invoker(), pg_catalog.now();
+END
+$fn$;
+COMMENT ON FUNCTION rebound_internal.heal_forgive(pg_catalog.int8, pg_catalog.int8[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[], @extschema@.reason[], pg_catalog.text[]) IS
+	'unharden()''s forgiving statement: forgive the chosen bounces still unforgiven, audit them, return them';
+
+-- heal_bounces' third statement: the chosen rows with, for each, whether
+-- its address is reinstated.  In a dry run the chosen bounces are still
+-- unforgiven, and counted among hard_left; after forgiving they are not.
+-- The bounce itself is in its address's group (forgiven or not), so that
+-- the group is never empty: the inner LATERAL join, which Citus sends to
+-- the shards, keeps every row.
+CREATE OR REPLACE FUNCTION rebound_internal.heal_reinstated(ids pg_catalog.int8[], domains pg_catalog.text[],
+		addresses pg_catalog.text[], sources pg_catalog.text[], moments pg_catalog.timestamptz[],
+		reasons @extschema@.reason[], layer_of pg_catalog.text[],
+		dry_run pg_catalog.bool)
 	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
 				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
 				   layer pg_catalog.text, reinstated pg_catalog.bool)
-	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 	SET search_path = pg_catalog, pg_temp
 	AS $fn$
 DECLARE
 	-- the soft-bounce policy, read once
 	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
 	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
-	-- the bounces chosen, column by column
-	ids pg_catalog.int8[];
-	domains pg_catalog.text[];
-	addresses pg_catalog.text[];
-	sources pg_catalog.text[];
-	moments pg_catalog.timestamptz[];
-	reasons @extschema@.reason[];
-	layer_of pg_catalog.text[];
-	-- the incident's own tail horizon (NULL: the setting), read first so
-	-- that the selection is sent its value
-	horizon pg_catalog.interval;
 BEGIN
-	SELECT i.tail_horizon INTO horizon FROM @extschema@.incident i
-	WHERE i.id OPERATOR(pg_catalog.=) heal_bounces.incident;
-
-	-- 1. the selection: the incident's bounces and its tail (issue 18)
-	SELECT pg_catalog.array_agg(m.bounce_id), pg_catalog.array_agg(m.domain),
-		   pg_catalog.array_agg(m.address), pg_catalog.array_agg(m.source),
-		   pg_catalog.array_agg(m.occurred_at), pg_catalog.array_agg(m.reason),
-		   pg_catalog.array_agg(m.layer)
-	INTO ids, domains, addresses, sources, moments, reasons, layer_of
-	FROM (SELECT * FROM @extschema@.incident_bounces(heal_bounces.provider, heal_bounces.during,
-													 heal_bounces.layers)
-		  UNION ALL
-		  SELECT * FROM @extschema@.tail_bounces(heal_bounces.provider, heal_bounces.during,
-												 heal_bounces.layers, horizon)) m;
-	IF ids IS NULL THEN
-		RETURN;
-	END IF;
-
-	-- 2. forgive those still unforgiven, and say so in the audit
-	IF NOT heal_bounces.dry_run THEN
-		-- EXECUTE ... USING: planned with the actual number of rows
-		EXECUTE $q$
-		WITH m AS MATERIALIZED (
-			SELECT * FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4),
-									 pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),
-									 pg_catalog.unnest($8))
-				AS m(bounce_id, domain, address, source, occurred_at, reason, layer)
-		), f AS (
-			UPDATE @extschema@.bounce b SET forgiven_by = $1
-			FROM m
-			WHERE b.domain OPERATOR(pg_catalog.=) m.domain AND b.id OPERATOR(pg_catalog.=) m.bounce_id
-			  AND b.forgiven_by IS NULL
-			RETURNING m.*
-		), logged AS (
-			-- at: this transaction's start on the coordinator, which
-			-- outbox_reinstate looks for (a worker's now() is its own)
-			INSERT INTO @extschema@.audit (incident, bounce_id, domain, address, action, layer, at, actor)
-			SELECT $1, c.bounce_id, c.domain, c.address, 'forgive', c.layer, $10, $9
-			FROM f c
-			RETURNING bounce_id, domain, address, layer
-		)
-		SELECT pg_catalog.array_agg(c.bounce_id), pg_catalog.array_agg(c.domain),
-			   pg_catalog.array_agg(c.address), pg_catalog.array_agg(c.source),
-			   pg_catalog.array_agg(c.occurred_at), pg_catalog.array_agg(c.reason),
-			   pg_catalog.array_agg(c.layer)
-		FROM f c
-		$q$ INTO ids, domains, addresses, sources, moments, reasons, layer_of
-		USING heal_bounces.incident, ids, domains, addresses, sources, moments, reasons, layer_of,
-			  rebound_internal.invoker(), pg_catalog.now();
-		IF ids IS NULL THEN
-			RETURN;
-		END IF;
-	END IF;
-
-	-- 3. reinstated.  In a dry run the chosen bounces are still
-	-- unforgiven, and counted among hard_left; after forgiving they are
-	-- not.  The bounce itself is in its address's group (forgiven or
-	-- not), so that the group is never empty: the inner LATERAL join,
-	-- which Citus sends to the shards, keeps every row.
 	RETURN QUERY EXECUTE $q$
 	SELECT c.bounce_id, c.address, c.source, c.occurred_at, c.reason, c.layer,
 		   x.hard_left OPERATOR(pg_catalog.=)
@@ -749,9 +732,63 @@ BEGIN
 		GROUP BY o.domain) x
 	ORDER BY c.occurred_at, c.bounce_id
 	$q$ USING ids, domains, addresses, sources, moments, reasons, layer_of,
-			  heal_bounces.dry_run, soft_limit,
+			  heal_reinstated.dry_run, soft_limit,
 			  pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
 			  pg_catalog.now();
+END
+$fn$;
+COMMENT ON FUNCTION rebound_internal.heal_reinstated(pg_catalog.int8[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[], @extschema@.reason[], pg_catalog.text[], pg_catalog.bool) IS
+	'unharden()''s last statement: the chosen bounces, each with whether its address is reinstated';
+
+CREATE OR REPLACE FUNCTION rebound_internal.heal_bounces(
+	incident pg_catalog.int8, provider pg_catalog.text, during pg_catalog.tstzrange,
+	layers pg_catalog.text[], dry_run pg_catalog.bool)
+	RETURNS TABLE (bounce_id pg_catalog.int8, address pg_catalog.text, source pg_catalog.text,
+				   occurred_at pg_catalog.timestamptz, reason @extschema@.reason,
+				   layer pg_catalog.text, reinstated pg_catalog.bool)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp
+	AS $fn$
+DECLARE
+	-- the bounces chosen, column by column
+	ids pg_catalog.int8[];
+	domains pg_catalog.text[];
+	addresses pg_catalog.text[];
+	sources pg_catalog.text[];
+	moments pg_catalog.timestamptz[];
+	reasons @extschema@.reason[];
+	layer_of pg_catalog.text[];
+	-- the incident's own tail horizon (NULL: the setting), read first so
+	-- that the selection is sent its value
+	horizon pg_catalog.interval;
+BEGIN
+	SELECT i.tail_horizon INTO horizon FROM @extschema@.incident i
+	WHERE i.id OPERATOR(pg_catalog.=) heal_bounces.incident;
+
+	-- 1. the selection: the incident's bounces and its tail (issue 18)
+	SELECT pg_catalog.array_agg(m.bounce_id), pg_catalog.array_agg(m.domain),
+		   pg_catalog.array_agg(m.address), pg_catalog.array_agg(m.source),
+		   pg_catalog.array_agg(m.occurred_at), pg_catalog.array_agg(m.reason),
+		   pg_catalog.array_agg(m.layer)
+	INTO ids, domains, addresses, sources, moments, reasons, layer_of
+	FROM (SELECT * FROM @extschema@.incident_bounces(heal_bounces.provider, heal_bounces.during,
+													 heal_bounces.layers)
+		  UNION ALL
+		  SELECT * FROM @extschema@.tail_bounces(heal_bounces.provider, heal_bounces.during,
+												 heal_bounces.layers, horizon)) m;
+	-- 2. forgive those still unforgiven, and say so in the audit
+	IF ids IS NOT NULL AND NOT heal_bounces.dry_run THEN
+		SELECT * INTO ids, domains, addresses, sources, moments, reasons, layer_of
+		FROM rebound_internal.heal_forgive(heal_bounces.incident, ids, domains, addresses,
+										   sources, moments, reasons, layer_of);
+	END IF;
+	IF ids IS NULL THEN
+		RETURN;
+	END IF;
+	-- 3. reinstated
+	RETURN QUERY
+	SELECT * FROM rebound_internal.heal_reinstated(ids, domains, addresses, sources, moments,
+												   reasons, layer_of, heal_bounces.dry_run);
 END
 $fn$;
 COMMENT ON FUNCTION rebound_internal.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) IS
@@ -895,3 +932,5 @@ REVOKE ALL ON FUNCTION @extschema@.reharden(pg_catalog.int8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.set_tail_horizon(pg_catalog.int8, pg_catalog.interval) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.incident_declare(pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.text, pg_catalog.text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_forgive(pg_catalog.int8, pg_catalog.int8[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[], @extschema@.reason[], pg_catalog.text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.heal_reinstated(pg_catalog.int8[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[], @extschema@.reason[], pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;
