@@ -131,10 +131,10 @@ SELECT set_eq(
 SELECT set_eq(
 	$$SELECT p.proname::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace = 'rebound_internal'::regnamespace$$,
-	ARRAY['capture_event_column', 'capture_event_newtable', 'check_incident', 'distribution_plan', 'event_refuse',
+	ARRAY['capture_event_column', 'capture_event_newtable', 'check_incident', 'distribute_check', 'distribute_sequences', 'distribution_plan', 'event_refuse',
 		  'detect_claim', 'detect_counts', 'detect_covered', 'detect_forget', 'detect_mark',
-		  'detect_store', 'detect_summarise', 'detect_summary_rows',
-		  'heal_begin', 'heal_bounces', 'heal_decide', 'heal_outside_block', 'heal_record', 'heal_since', 'heal_stretch', 'heal_tails',
+		  'detect_store', 'detect_summarise', 'detect_summary_on', 'detect_summary_rows',
+		  'heal_begin', 'heal_bounces', 'heal_decide', 'heal_forgive', 'heal_outside_block', 'heal_record', 'heal_reinstated', 'heal_since', 'heal_stretch', 'heal_tails',
 		  'incident_declare', 'incident_report_domains', 'incident_report_flows', 'incident_report_found',
 		  'invoker', 'local_table', 'outbox_reharden', 'outbox_reinstate', 'outbox_write',
 		  'provider_rule_invalidate', 'provider_rule_normalize', 'provider_take_over',
