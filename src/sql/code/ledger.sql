@@ -303,15 +303,14 @@ COMMENT ON FUNCTION @extschema@.declare_incident(pg_catalog.text, pg_catalog.tst
 -- provider, through one of the layers, at the moment of the bounce.
 --
 -- Cost follows the window, not the ledger: the window's hard bounces come
--- from bounce_hard_window_idx; which of them depended on the provider is a
--- semi-join with the domain_host rows valid at the moment of each bounce
--- (and, for a host whose name does not match, the host's addresses then),
--- with the matchers and rules domain_providers() uses, which the planner
--- runs as index lookups or as one hash of the map, whichever is cheaper;
--- only the bounces that matched then look again for the most direct layer
--- (domain, gateway, gateway_ip, mx, mx_ip, ns, ns_ip: an MX host a gateway
--- rule matches is the layer gateway, see host_layer()).  test/pgtap/05_heal.sql and the demo
--- check the result against domain_providers() called for every bounce.
+-- from bounce_hard_window_idx; which of them depended on the provider is
+-- read, with the matchers and rules domain_providers() uses, from the
+-- domain_host rows valid at the moment of each bounce and their hosts'
+-- addresses then (index lookups per bounce: one group per bounce), and the
+-- same reading gives the most direct layer (domain, gateway, gateway_ip,
+-- mx, mx_ip, ns, ns_ip: an MX host a gateway rule matches is the layer
+-- gateway, see host_layer()).  test/pgtap/05_heal.sql and the demo check
+-- the result against domain_providers() called for every bounce.
 -- A domain rule matches by name, as domain_provider() does (patterns are
 -- stored normalized, one rule per name).
 --
@@ -379,7 +378,7 @@ BEGIN
 				AND x.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])) h
 		-- one group, the bounce's domain: Citus pushes a LATERAL
 		-- aggregate down to the shards only when it is grouped by the
-		-- distribution key (the EXISTS below makes the group non-empty)
+		-- distribution key
 		GROUP BY h.domain) m
 	WHERE b.hard AND b.forgiven_by IS NULL
 	  AND b.occurred_at OPERATOR(pg_catalog.>=) $2 AND b.occurred_at OPERATOR(pg_catalog.<) $3
@@ -388,20 +387,14 @@ BEGIN
 						AND r.pattern OPERATOR(pg_catalog.=) b.domain
 						AND r.provider OPERATOR(pg_catalog.=) $1
 						AND ($4 IS NULL OR 'domain' OPERATOR(pg_catalog.=) ANY ($4)))
-	  -- (the layer called in place, not in a subquery: a subquery in the
-	  -- FROM of this EXISTS would keep the planner from making it a join)
-	  AND EXISTS (
-		SELECT 1 FROM @extschema@.domain_host h
-		WHERE h.domain OPERATOR(pg_catalog.=) b.domain
-		  AND h.observed OPERATOR(pg_catalog.@>) b.occurred_at
-		  AND h.host OPERATOR(pg_catalog.<>) ALL ('{"",.}'::pg_catalog.text[])
-		  AND ((($4 IS NULL OR @extschema@.host_layer(h.host, h.role) OPERATOR(pg_catalog.=) ANY ($4))
-				AND @extschema@.host_provider(h.host) OPERATOR(pg_catalog.=) $1)
-			   OR (($4 IS NULL OR (@extschema@.host_layer(h.host, h.role) OPERATOR(pg_catalog.||) '_ip') OPERATOR(pg_catalog.=) ANY ($4))
-				   AND EXISTS (SELECT 1 FROM @extschema@.host_address a
-							   WHERE a.host OPERATOR(pg_catalog.=) h.host
-								 AND a.observed OPERATOR(pg_catalog.@>) b.occurred_at
-								 AND @extschema@.ip_provider(a.addr) OPERATOR(pg_catalog.=) $1))))
+	  -- some host was the provider's: the domain's hosts are read once,
+	  -- for this test and for the most direct layer together.  The whole
+	  -- row m (best alone), not m.best: the planner would push a test of
+	  -- m.best into the subquery as a HAVING, with a second copy of the
+	  -- aggregate and of its EXISTS, run again for every bounce; it
+	  -- pushes no test of a whole row.  The EXISTS stays in the CASE, so
+	  -- that a host whose name matched is not looked up by address.
+	  AND m IS NOT NULL
 	$q$ USING incident_bounces.provider, lo, hi, incident_bounces.layers;
 END
 $fn$;
