@@ -76,6 +76,16 @@ scale_measure() {
 SCALE_RESULTS=$(mktemp /tmp/rebound-scale.XXXXXX)
 SCALE_PSQL=psql
 setup_all
+# the throwaway server sized as a ledger of this size would be: the
+# defaults (128MB of shared buffers, 1GB of WAL between checkpoints) make
+# a 100M-row ledger a benchmark of the disk; a server of one's own
+# (REBOUND_EXISTING_SERVER) is taken as it is
+if [ "$REBOUND_EXISTING_SERVER" -eq 0 ]; then
+	psql -X -q -d postgres -c "ALTER SYSTEM SET shared_buffers = '${SCALE_SHARED_BUFFERS:-4GB}'" \
+		-c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" \
+		-c "ALTER SYSTEM SET maintenance_work_mem = '1GB'" || exit 1
+	as_owner "$TMP_BINDIR/pg_ctl" -D "$REBOUND_TMP/data" -l "$REBOUND_TMP/log/server.log" -w -t 120 restart >/dev/null || exit 1
+fi
 if [ "$ONE_NODE" = 1 ]; then
 	say "generating the provider map and the last days (anchor $ANCHOR)"
 	fresh_database rebound_scale rebound

@@ -134,7 +134,11 @@ CREATE FUNCTION pg_temp.selection() RETURNS bigint LANGUAGE sql AS $$
 $$;
 -- the same rows, by hand, held to index lookups per bounce (the window
 -- index on bounce, the (domain, ...) key of domain_host, host_address's
--- host key), with rebound's matchers
+-- host key), with rebound's matchers.  The window's bounds written into
+-- the function as constants: on Citus the statement runs on the workers,
+-- which have no bench.anchor (and their own enable_* settings: there the
+-- query is planned as the workers choose).
+SELECT format($f$
 CREATE FUNCTION pg_temp.reference_idx() RETURNS bigint LANGUAGE sql
 	SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off
 	AS $$
@@ -142,8 +146,7 @@ CREATE FUNCTION pg_temp.reference_idx() RETURNS bigint LANGUAGE sql
 		SELECT b.id
 		FROM rebound.bounce b
 		WHERE b.hard AND b.forgiven_by IS NULL
-		  AND b.occurred_at >= current_setting('bench.anchor')::timestamptz - interval '6 hours'
-		  AND b.occurred_at < current_setting('bench.anchor')::timestamptz - interval '2 hours'
+		  AND b.occurred_at >= %L::timestamptz AND b.occurred_at < %L::timestamptz
 		  AND EXISTS (
 			SELECT 1 FROM rebound.domain_host h
 			WHERE h.domain = b.domain AND h.observed @> b.occurred_at
@@ -152,7 +155,7 @@ CREATE FUNCTION pg_temp.reference_idx() RETURNS bigint LANGUAGE sql
 							  WHERE a.host = h.host AND a.observed @> b.occurred_at
 								AND rebound.ip_provider(a.addr) = 'ovh')))
 	) s
-$$;
+$$$f$, :'anchor'::timestamptz - interval '6 hours', :'anchor'::timestamptz - interval '2 hours') \gexec
 CREATE FUNCTION pg_temp.median_ms(what text, reps int) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
 	t0 timestamptz;
