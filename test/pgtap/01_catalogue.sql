@@ -140,7 +140,8 @@ SELECT set_eq(
 		  'provider_rule_invalidate', 'provider_rule_normalize', 'provider_take_over',
 		  'provider_tombstone_apply', 'provider_track_truncate', 'provider_track_user_change',
 		  'restore_hold', 'restore_keep', 'restore_release', 'rule_changed', 'rule_check',
-		  'sink_apply', 'sink_check', 'sink_check_column', 'sink_check_privileges', 'sink_check_table'],
+		  'sink_apply', 'sink_check', 'sink_check_column', 'sink_check_privileges', 'sink_check_table',
+		  'suppressed_among'],
 	'the functions rebound calls itself are in rebound_internal, as the README lists them');
 
 -- the extension is not relocatable and lives in schema rebound

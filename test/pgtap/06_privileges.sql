@@ -34,7 +34,7 @@ SELECT is_empty(
 	$$SELECT p.oid::regprocedure::text FROM pg_catalog.pg_proc p
 	  WHERE p.pronamespace IN ('rebound'::regnamespace, 'rebound_internal'::regnamespace)
 		AND p.proname IN ('incident_declare', 'heal_bounces', 'heal', 'heal_begin', 'heal_stretch', 'heal_decide', 'heal_record', 'heal_forgive', 'heal_reinstated', 'heal_tails',
-						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden',
+						  'sink_apply', 'outbox_write', 'outbox_reinstate', 'outbox_reharden', 'suppressed_among',
 						  'sink_check', 'sink_check_table', 'sink_check_column', 'sink_check_privileges',
 						  'capture_event_column', 'capture_event_newtable',
 						  'detect_counts', 'detect_covered', 'detect_summary_rows', 'detect_claim',

@@ -6,7 +6,7 @@
 -- never work.  And the report and chart of a declared incident.
 BEGIN;
 SET LOCAL timezone = 'Europe/Paris';
-SELECT plan(45);
+SELECT plan(48);
 
 CREATE SCHEMA crm;
 -- campaigns keep a flag on their contacts; automation a suppression list;
@@ -193,6 +193,36 @@ SET LOCAL ROLE rb_sink_healer;
 SELECT throws_ok($$SELECT rebound.add_sink('dmp', 'crm.contact', 'email', 'hard_bounced')$$, '42501', NULL,
 	'add_sink refuses a table the declaring role may not change');
 RESET ROLE;
+
+-- The outbox asks which of the addresses it reinstates are still
+-- suppressed in one statement (rebound_internal.suppressed_among); it must
+-- say of each what is_suppressed says: hard bounces old, forgiven or not
+-- yet occurred, soft-bounce runs short, long enough, or out of the window,
+-- with the soft-bounce policy at its default and changed
+SELECT count(rebound.record_bounce(v.a, now() + v.at, v.d, 'campaigns', v.sev::rebound.severity)) AS among
+FROM (VALUES ('sa-hard@sa.example', interval '-100 days', '550 5.1.1 user unknown', 'hard'),
+			 ('sa-later@sa.example', interval '1 day', '550 5.1.1 user unknown', 'hard'),
+			 ('sa-soft2@sa.example', interval '-3 days', '452 4.2.2 mailbox full', 'soft'),
+			 ('sa-soft2@sa.example', interval '-2 days', '452 4.2.2 mailbox full', 'soft'),
+			 ('sa-soft2@sa.example', interval '-1 days', '452 4.2.2 mailbox full', 'soft'),
+			 ('sa-soft3@sa.example', interval '-40 days', '452 4.2.2 mailbox full', 'soft')) v (a, at, d, sev),
+	 generate_series(1, CASE WHEN v.a = 'sa-soft3@sa.example' THEN 6 ELSE 1 END) g \gset
+SELECT count(rebound.record_bounce('sa-soft5@sa.example', now() - make_interval(days => g), '452 4.2.2 mailbox full',
+									'automation', 'soft')) AS among5
+FROM generate_series(1, 5) g \gset
+CREATE TEMP VIEW among AS
+SELECT set_eq(
+	$$SELECT address FROM rebound_internal.suppressed_among(
+		  (SELECT array_agg(domain ORDER BY address) FROM (SELECT DISTINCT domain, address FROM rebound.bounce) x),
+		  (SELECT array_agg(address ORDER BY address) FROM (SELECT DISTINCT domain, address FROM rebound.bounce) x))$$,
+	$$SELECT DISTINCT address FROM rebound.bounce WHERE rebound.is_suppressed(address)$$,
+	'suppressed_among says of every address of the ledger what is_suppressed says, with rebound.soft_bounce_limit = '
+	|| COALESCE(current_setting('rebound.soft_bounce_limit', true), 'default')) AS t;
+SELECT t FROM among;
+SET LOCAL rebound.soft_bounce_limit = 3;
+SELECT t FROM among;
+SET LOCAL rebound.soft_bounce_limit = 0;
+SELECT t FROM among;
 
 SELECT * FROM finish();
 ROLLBACK;

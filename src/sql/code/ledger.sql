@@ -167,6 +167,54 @@ CREATE OR REPLACE FUNCTION @extschema@.is_suppressed(address pg_catalog.text)
 COMMENT ON FUNCTION @extschema@.is_suppressed(pg_catalog.text) IS
 	'whether an address is suppressed now: an unforgiven hard bounce, or a soft-bounce run';
 
+-- is_suppressed over a set: which of these addresses (as the ledger
+-- holds them, with their domains) are suppressed now.  For the outbox,
+-- which asks it of every address a healing transaction forgave or
+-- hardened again: one statement over all of them, each address's rows
+-- one index lookup (bounce_address_idx), not a call of is_suppressed per
+-- address, planned and run one at a time (a PL/pgSQL function is never
+-- inlined: tens of thousands of addresses took seconds).  The same tests
+-- as is_suppressed: an unforgiven hard bounce by now, or at least
+-- rebound.soft_bounce_limit unforgiven soft bounces within
+-- rebound.soft_bounce_days.  A LATERAL aggregate grouped by domain, which
+-- Citus sends to the shards, as heal_reinstated's.
+CREATE OR REPLACE FUNCTION rebound_internal.suppressed_among(domains pg_catalog.text[],
+		addresses pg_catalog.text[])
+	RETURNS TABLE (domain pg_catalog.text, address pg_catalog.text)
+	LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+	SET search_path = pg_catalog, pg_temp
+	AS $fn$
+DECLARE
+	soft_limit pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_limit', true)::pg_catalog.int4, 5);
+	soft_days pg_catalog.int4 := COALESCE(pg_catalog.current_setting('rebound.soft_bounce_days', true)::pg_catalog.int4, 30);
+BEGIN
+	RETURN QUERY EXECUTE $q$
+	SELECT c.domain, c.address
+	FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS c(domain, address)
+	CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE o.hard AND o.occurred_at OPERATOR(pg_catalog.<=) $5) AS hard,
+			   pg_catalog.count(*) FILTER (
+				   WHERE NOT o.hard
+					 AND (o.severity OPERATOR(pg_catalog.=) 'soft'
+						  OR o.source_severity OPERATOR(pg_catalog.=) 'soft')
+					 AND o.occurred_at OPERATOR(pg_catalog.>) $4
+					 AND o.occurred_at OPERATOR(pg_catalog.<=) $5) AS soft
+		FROM @extschema@.bounce o
+		WHERE o.domain OPERATOR(pg_catalog.=) c.domain
+		  AND o.address OPERATOR(pg_catalog.=) c.address
+		  AND o.forgiven_by IS NULL
+		-- one group, the address's domain (none: nothing unforgiven)
+		GROUP BY o.domain) x
+	WHERE x.hard OPERATOR(pg_catalog.>) 0
+	   OR ($3 OPERATOR(pg_catalog.>) 0 AND x.soft OPERATOR(pg_catalog.>=) $3)
+	$q$ USING suppressed_among.domains, suppressed_among.addresses, soft_limit,
+			  pg_catalog.now() OPERATOR(pg_catalog.-) pg_catalog.make_interval(days => soft_days),
+			  pg_catalog.now();
+END
+$fn$;
+COMMENT ON FUNCTION rebound_internal.suppressed_among(pg_catalog.text[], pg_catalog.text[]) IS
+	'internal (the outbox): which of these (domain, address) pairs are suppressed now, as is_suppressed() says of each';
+
 CREATE OR REPLACE VIEW @extschema@.suppressed AS
 WITH hard AS (
 	SELECT DISTINCT ON (b.domain, b.address)
@@ -927,3 +975,4 @@ REVOKE ALL ON FUNCTION rebound_internal.incident_declare(pg_catalog.text, pg_cat
 REVOKE ALL ON FUNCTION rebound_internal.heal_bounces(pg_catalog.int8, pg_catalog.text, pg_catalog.tstzrange, pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_forgive(pg_catalog.int8, pg_catalog.int8[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[], @extschema@.reason[], pg_catalog.text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION rebound_internal.heal_reinstated(pg_catalog.int8[], pg_catalog.text[], pg_catalog.text[], pg_catalog.text[], pg_catalog.timestamptz[], @extschema@.reason[], pg_catalog.text[], pg_catalog.bool) FROM PUBLIC;
+REVOKE ALL ON FUNCTION rebound_internal.suppressed_among(pg_catalog.text[], pg_catalog.text[]) FROM PUBLIC;

@@ -331,17 +331,18 @@ BEGIN
 	-- one healer at a time decides; the next sees what it committed
 	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
 	-- Three statements: the addresses this transaction forgave, those of
-	-- them free now, their flows.  is_suppressed runs over rows this
-	-- node holds, in a statement of its own: on Citus its query may not
-	-- be nested in one the shards run.
+	-- them free now, their flows.  The suppression over rows this node
+	-- holds, in a statement of its own: on Citus its query may not be
+	-- nested in one the shards run.
 	SELECT pg_catalog.array_agg(x.domain), pg_catalog.array_agg(x.address) INTO fd, fa
 	FROM (SELECT DISTINCT au.domain, au.address
 		  FROM @extschema@.audit au
 		  WHERE au.incident = outbox_reinstate.incident AND au.action = 'forgive'
 			AND au.at = at_now) x;
 	SELECT pg_catalog.array_agg(f.domain), pg_catalog.array_agg(f.address) INTO fd, fa
-	FROM ROWS FROM (pg_catalog.unnest(fd), pg_catalog.unnest(fa)) AS f(domain, address)
-	WHERE NOT @extschema@.is_suppressed(f.address);
+	FROM (SELECT * FROM ROWS FROM (pg_catalog.unnest(fd), pg_catalog.unnest(fa)) AS f(domain, address)
+		  EXCEPT
+		  SELECT * FROM rebound_internal.suppressed_among(fd, fa)) f;
 	WITH free AS (
 		SELECT f.domain, f.address
 		FROM ROWS FROM (pg_catalog.unnest(fd), pg_catalog.unnest(fa)) AS f(domain, address)
@@ -378,19 +379,20 @@ CREATE OR REPLACE FUNCTION rebound_internal.outbox_reharden(incident pg_catalog.
 DECLARE
 	s pg_catalog.text[];
 	a pg_catalog.text[];
+	hd pg_catalog.text[];
 	ha pg_catalog.text[];
 	at_now pg_catalog.timestamptz := pg_catalog.now();
 BEGIN
 	PERFORM FROM @extschema@.outbox_lock FOR UPDATE;
 	-- as in outbox_reinstate: the addresses, those suppressed again (over
 	-- rows this node holds), their flows, each a statement
-	SELECT pg_catalog.array_agg(DISTINCT au.address) INTO ha
-	FROM @extschema@.audit au
-	WHERE au.incident = outbox_reharden.incident AND au.action = 'reharden'
-	  AND au.at = at_now;
+	SELECT pg_catalog.array_agg(x.domain), pg_catalog.array_agg(x.address) INTO hd, ha
+	FROM (SELECT DISTINCT au.domain, au.address
+		  FROM @extschema@.audit au
+		  WHERE au.incident = outbox_reharden.incident AND au.action = 'reharden'
+			AND au.at = at_now) x;
 	SELECT pg_catalog.array_agg(h.address) INTO ha
-	FROM pg_catalog.unnest(ha) AS h(address)
-	WHERE @extschema@.is_suppressed(h.address);
+	FROM rebound_internal.suppressed_among(hd, ha) h;
 	SELECT pg_catalog.array_agg(o.source ORDER BY o.address, o.source),
 		   pg_catalog.array_agg(o.address ORDER BY o.address, o.source)
 	INTO s, a
