@@ -347,11 +347,20 @@ BEGIN
 		SELECT f.domain, f.address
 		FROM ROWS FROM (pg_catalog.unnest(fd), pg_catalog.unnest(fa)) AS f(domain, address)
 	), pairs AS (
-		SELECT b.source, b.address, pg_catalog.max(b.recorded_at) AS last_recorded
+		-- per address, its forgiven hard bounces, one index lookup
+		-- (bounce_address_idx): a join would be planned on the ledger's
+		-- statistics, which do not know yet of the bounces this
+		-- transaction forgave, and was seen scanning the whole ledger
+		-- once per address (a LATERAL aggregate grouped by domain, which
+		-- Citus sends to the shards)
+		SELECT x.source, f.address, x.last_recorded
 		FROM free f
-		JOIN @extschema@.bounce b ON b.domain = f.domain AND b.address = f.address
-		WHERE b.hard AND b.forgiven_by IS NOT NULL
-		GROUP BY b.source, b.address
+		CROSS JOIN LATERAL (
+			SELECT b.source, pg_catalog.max(b.recorded_at) AS last_recorded
+			FROM @extschema@.bounce b
+			WHERE b.domain = f.domain AND b.address = f.address
+			  AND b.hard AND b.forgiven_by IS NOT NULL
+			GROUP BY b.domain, b.source) x
 	)
 	SELECT pg_catalog.array_agg(p.source ORDER BY p.address, p.source),
 		   pg_catalog.array_agg(p.address ORDER BY p.address, p.source)
